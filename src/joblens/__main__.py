@@ -1,0 +1,3 @@
+from joblens.cli import main
+
+main()

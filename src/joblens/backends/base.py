@@ -1,0 +1,107 @@
+"""The backend interface the screens and the plain-text mode depend on.
+
+Two implementations: :mod:`joblens.backends.demo` (in-process, simulated Tendrils) and
+:mod:`joblens.backends.supabase` (a Supabase project). Both pass the same contract tests in
+``tests/contract``. Every method returns typed models and raises only
+:class:`joblens.errors.JoblensError` subclasses.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from joblens.models import Job, JobState, LogChunk, Tendril
+
+#: Hosted Supabase caps a response at 1000 rows; backfill pages are never larger.
+PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStarted:
+    """The live stream now delivers every new chunk: backfill what was written before."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunksArrived:
+    """New chunks from the live stream, in commit order (may repeat backfilled ones)."""
+
+    chunks: tuple[LogChunk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveInterrupted:
+    """The live stream stopped (a LiveStarted follows once it is back)."""
+
+    reason: str
+
+
+FollowEvent = LiveStarted | ChunksArrived | LiveInterrupted
+
+
+class Backend(ABC):
+    """Where jobs, their logs and the Tendrils live."""
+
+    #: Shown in the header and the plain-mode messages ("demo", "supabase").
+    name: str = "backend"
+
+    async def connect(self) -> None:
+        """Open connections and check configuration; raise ConfigError/AuthError early."""
+
+    async def close(self) -> None:
+        """Release connections and background tasks."""
+
+    @abstractmethod
+    async def resolve_job_id(self, ref: str) -> str:
+        """The full id for a full id or a unique prefix of at least 8 hex digits.
+
+        Raises InvalidJobId for malformed input, JobNotFound for an unknown or ambiguous prefix.
+        """
+
+    @abstractmethod
+    async def get_job(self, job_id: str) -> Job:
+        """The job with its Tendril names; JobNotFound if absent or not visible."""
+
+    @abstractmethod
+    async def get_job_state(self, job_id: str) -> JobState:
+        """Status and error message only: the 3 s poll."""
+
+    @abstractmethod
+    async def fetch_logs(
+        self, job_id: str, *, after: LogChunk | None = None, limit: int = PAGE_SIZE
+    ) -> list[LogChunk]:
+        """Up to ``limit`` chunks after ``after`` (from the start if None), oldest first."""
+
+    @abstractmethod
+    async def fetch_latest_logs(
+        self, job_id: str, *, before: LogChunk | None = None, limit: int = PAGE_SIZE
+    ) -> list[LogChunk]:
+        """The newest ``limit`` chunks before ``before`` (or overall), oldest first."""
+
+    @abstractmethod
+    def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
+        """Live chunks as they are committed, until the iterator is closed.
+
+        Yields LiveStarted whenever the stream (re)starts delivering; the caller backfills
+        then. Reconnects by itself, yielding LiveInterrupted while it is down.
+        """
+
+    @abstractmethod
+    async def cancel_job(self, job_id: str) -> bool:
+        """Cancel if still QUEUED, CLAIMED or PROCESSING, in one conditional update.
+
+        True if this call cancelled it; False if it had already finished.
+        """
+
+    @abstractmethod
+    async def rerun_job(self, job: Job) -> Job:
+        """A new QUEUED job with the same configuration as ``job``."""
+
+    @abstractmethod
+    async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
+        """A new QUEUED DEPLOY of exactly what ``plan`` planned (None: any available Tendril)."""
+
+    @abstractmethod
+    async def list_tendrils(self) -> list[Tendril]:
+        """Every Tendril the user can see."""

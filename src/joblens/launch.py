@@ -1,0 +1,25 @@
+"""Entry points behind the command line: the live view and the plain-text mode."""
+
+from __future__ import annotations
+
+import asyncio
+
+from joblens.backends.base import Backend
+
+
+def run_job_view(backend: Backend, job_ref: str) -> int:
+    """Run the Textual job view until the user quits; raise the error that ended it, if any."""
+    from joblens.app import JoblensApp
+
+    app = JoblensApp(backend, job_ref)
+    app.run()
+    if app.fatal_error is not None:
+        raise app.fatal_error
+    return app.return_code or 0
+
+
+def run_plain(backend: Backend, job_ref: str, *, follow: bool, color: str) -> int:
+    """Print the job's logs to stdout (see :mod:`joblens.plain`); return the exit code."""
+    from joblens.plain import print_logs
+
+    return asyncio.run(print_logs(backend, job_ref, follow=follow, color=color))

@@ -1,0 +1,91 @@
+"""The one function that makes untrusted log text safe for a terminal.
+
+Only SGR (colour and style) sequences survive. Everything else that a terminal would act on is
+removed: other CSI sequences (cursor moves, screen clears), OSC (titles, clipboard writes,
+hyperlinks) with their payloads, DCS/SOS/PM/APC strings, other ESC sequences, the 8-bit C1
+controls (U+0080-U+009F, including the C1 CSI U+009B and its parameters), and C0 controls except
+TAB and LF. A lone CR keeps what a terminal would leave visible: the text after the last CR
+(or before it, when nothing follows). Lone surrogates become U+FFFD so the text can be encoded.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The sequences, longest forms first. String sequences (OSC, DCS, SOS, PM, APC, in 7- or 8-bit
+# form) end at BEL or ST; an unterminated one swallows the rest of its line, not the next line.
+_STRING_SEQ = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+_CSI = r"(?:\x1b\[|\x9b)(?P<params>[\x30-\x3f]*)[\x20-\x2f]*(?P<final>[\x40-\x7e])?"
+_OTHER_ESC = r"\x1b[\x20-\x2f]*[\x30-\x7e]?"
+_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\x80-\x9f]"
+_SURROGATE = r"[\ud800-\udfff]"
+
+_UNSAFE = re.compile(
+    f"(?P<string>{_STRING_SEQ})|(?P<csi>{_CSI})|{_OTHER_ESC}|{_CONTROLS}|(?P<sur>{_SURROGATE})"
+)
+# Anything that could need work; text without these is returned untouched (the common case).
+_NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SGR_PARAMS = re.compile(r"[0-9;:]*")
+
+
+def _replace(match: re.Match[str]) -> str:
+    if match.group("csi") is not None:
+        params = match.group("params")
+        if (
+            match.group("final") == "m"
+            and match.group(0).startswith("\x1b[")
+            and len(match.group(0)) == len(params) + 3
+            and _SGR_PARAMS.fullmatch(params)
+        ):
+            return match.group(0)  # a plain 7-bit SGR: colour survives
+        return ""
+    if match.group("sur") is not None:
+        return "\ufffd"
+    return ""
+
+
+def _resolve_carriage_returns(line: str) -> str:
+    """What a terminal leaves visible of a line written with lone CRs."""
+    if "\r" not in line:
+        return line
+    parts = line.split("\r")
+    for part in reversed(parts):
+        if part:
+            return part
+    return ""
+
+
+def sanitize(text: str) -> str:
+    """``text`` with every control or escape sequence removed except SGR colour codes.
+
+    Newlines are kept (CRLF becomes LF); the result contains no C0/C1 control characters other
+    than TAB, LF and the ESC of a well-formed SGR sequence.
+    """
+    if _NEEDS_WORK.search(text) is None:
+        return text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            text = "\n".join(_resolve_carriage_returns(line) for line in text.split("\n"))
+    return _UNSAFE.sub(_replace, text)
+
+
+def split_chunk(text: str) -> list[str]:
+    """The lines of one log chunk; a final newline does not make an empty last line.
+
+    An empty chunk has no lines. ``"a\\n\\nb\\n"`` is ``["a", "", "b"]``.
+    """
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+
+
+def strip_sgr(text: str) -> str:
+    """Sanitised text without its colour codes (for plain output and searching)."""
+    return _SGR.sub("", text)
