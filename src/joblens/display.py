@@ -1,0 +1,102 @@
+"""How jobs read on screen: labels, icons, durations and timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType
+
+# Narrow (single-cell) symbols only: emoji widths differ between terminals.
+_TYPE_LABELS: dict[str, tuple[str, str]] = {
+    JobType.CONNECTION_TEST: ("⇄", "Connection test"),
+    JobType.FETCH_RESOURCES: ("↻", "Fetch resources"),
+    JobType.PLAN: ("◇", "Plan"),
+    JobType.DEPLOY: ("▲", "Deploy"),
+    JobType.DESTROY: ("✕", "Destroy"),
+    JobType.DEPLOY_WORKER: ("⬢", "Deploy Tendril"),
+    JobType.UPDATE_WORKER: ("⬡", "Update Tendril"),
+    JobType.DESTROY_WORKER: ("⬣", "Destroy Tendril"),
+}
+
+_STATUS_ICONS: dict[str, str] = {
+    JobStatus.QUEUED: "◷",
+    JobStatus.CLAIMED: "◔",
+    JobStatus.PROCESSING: "●",
+    JobStatus.SUCCESS: "✔",
+    JobStatus.FAILED: "✖",
+    JobStatus.CANCELLED: "⊘",
+}
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def type_icon(job_type: str) -> str:
+    return _TYPE_LABELS.get(job_type, ("•", ""))[0]
+
+
+def type_label(job_type: str) -> str:
+    """A readable label; an unknown type is shown as it is."""
+    return _TYPE_LABELS.get(job_type, ("•", str(job_type)))[1]
+
+
+def status_icon(status: str) -> str:
+    return _STATUS_ICONS.get(status, "?")
+
+
+def status_class(status: str) -> str:
+    """The CSS class for a status (``-processing``); unknown statuses get ``-unknown``."""
+    if status in _STATUS_ICONS:
+        return f"-{str(status).lower()}"
+    return "-unknown"
+
+
+def is_active(status: str) -> bool:
+    return status in ACTIVE_STATUSES
+
+
+def format_duration(seconds: float) -> str:
+    """``42s``, ``3m 07s``, ``2h 05m``, ``3d 4h``: compact, stable width per unit."""
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
+
+
+def duration_phase(job: Job, now: datetime | None = None) -> tuple[str, float] | None:
+    """What the duration measures now, and how long: queued, running, or the final time."""
+    now = now or datetime.now(UTC)
+    if job.is_terminal:
+        end = job.completed_at or job.updated_at
+        start = job.started_at or job.claimed_at or job.created_at
+        if start is None or end is None:
+            return None
+        return ("took", (end - start).total_seconds())
+    if job.status == JobStatus.QUEUED or job.started_at is None:
+        since = job.claimed_at if job.status == JobStatus.CLAIMED else job.created_at
+        if since is None:
+            return None
+        label = "claimed" if job.status == JobStatus.CLAIMED else "queued"
+        return (label, (now - since).total_seconds())
+    return ("running", (now - job.started_at).total_seconds())
+
+
+def format_time(moment: datetime | None) -> str:
+    """A timestamp in the local zone, to the second."""
+    if moment is None:
+        return "—"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_relative(moment: datetime | None, now: datetime | None = None) -> str:
+    """``5m ago`` for recent moments."""
+    if moment is None:
+        return "—"
+    now = now or datetime.now(UTC)
+    return f"{format_duration((now - moment).total_seconds())} ago"

@@ -1,0 +1,63 @@
+"""Labels, durations and the actions a job offers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from joblens.display import duration_phase, format_duration, status_class, type_label
+from joblens.job_actions import JobAction, available_actions
+from joblens.models import Job, JobStatus, JobType
+
+NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+
+
+def make_job(**fields: object) -> Job:
+    base = Job(
+        id="3f2a9c1e-0000-4000-8000-000000000000",
+        job_type=JobType.PLAN,
+        status=JobStatus.QUEUED,
+        created_at=NOW - timedelta(seconds=90),
+    )
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def test_durations_read_compactly() -> None:
+    assert format_duration(0) == "0s"
+    assert format_duration(59.9) == "59s"
+    assert format_duration(187) == "3m 07s"
+    assert format_duration(2 * 3600 + 5 * 60) == "2h 05m"
+    assert format_duration(-5) == "0s"
+
+
+def test_duration_counts_queue_time_then_run_time_then_the_final_time() -> None:
+    queued = make_job()
+    assert duration_phase(queued, NOW) == ("queued", 90.0)
+    running = make_job(status=JobStatus.PROCESSING, started_at=NOW - timedelta(seconds=30))
+    assert duration_phase(running, NOW) == ("running", 30.0)
+    done = make_job(
+        status=JobStatus.SUCCESS,
+        started_at=NOW - timedelta(seconds=30),
+        completed_at=NOW - timedelta(seconds=5),
+    )
+    assert duration_phase(done, NOW + timedelta(hours=1)) == ("took", 25.0)
+
+
+def test_unknown_values_are_shown_as_they_are() -> None:
+    assert type_label("TELEPORT") == "TELEPORT"
+    assert status_class("PAUSED") == "-unknown"
+
+
+def test_actions_follow_the_platform_rules() -> None:
+    assert available_actions(make_job(status=JobStatus.QUEUED)) == {JobAction.CANCEL}
+    assert available_actions(make_job(status=JobStatus.CLAIMED)) == {JobAction.CANCEL}
+    assert available_actions(make_job(status=JobStatus.PROCESSING)) == {JobAction.CANCEL}
+    assert available_actions(make_job(status=JobStatus.SUCCESS)) == {
+        JobAction.RERUN,
+        JobAction.APPLY,
+    }
+    deploy_done = make_job(job_type=JobType.DEPLOY, status=JobStatus.SUCCESS)
+    assert available_actions(deploy_done) == {JobAction.RERUN}
+    assert available_actions(make_job(status=JobStatus.FAILED)) == {JobAction.RERUN}
+    assert available_actions(make_job(status=JobStatus.CANCELLED)) == {JobAction.RERUN}
+    assert available_actions(make_job(status="PAUSED")) == frozenset()
