@@ -1,0 +1,351 @@
+"""The embedded demo backend: in-memory tables, simulated Tendrils, realistic Terraform jobs.
+
+``joblens demo`` runs on it, so the job view works on a fresh machine without Supabase. It keeps
+PLATFORM.md's semantics (conditional cancel, what Re-run and Apply insert, bigint log ids,
+Tendril liveness) and is checked by the same contract tests as the Supabase backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import random
+import re
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
+from typing import Any
+
+from joblens.backends.base import PAGE_SIZE, Backend, ChunksArrived, FollowEvent, LiveStarted
+from joblens.backends.demo_script import Fate, JobContext, Script, build_script
+from joblens.backends.demo_store import DemoStore, now
+from joblens.backends.demo_tendril import Clock, SimulatedTendril
+from joblens.backends.demo_world import World, config_snapshot, configuration_hash, populate
+from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
+from joblens.models import (
+    ACTIVE_STATUSES,
+    Job,
+    JobState,
+    JobStatus,
+    JobType,
+    LogChunk,
+    StreamType,
+    Tendril,
+)
+
+SCENARIOS = ("plan", "deploy-fail", "long")
+
+_PREFIX = re.compile(r"[0-9a-f-]+")
+#: Real seconds between heartbeats: not scaled, so a slow demo's Tendrils stay live.
+HEARTBEAT_SECONDS = 5.0
+#: How long "Subscribed to PostgreSQL" takes, in simulated seconds.
+SUBSCRIBE_DELAY = 0.3
+
+
+class DemoBackend(Backend):
+    """An in-process platform: the scenarios' jobs, five Tendrils, two of which run jobs."""
+
+    name = "demo"
+
+    def __init__(
+        self, speed: float = 1.0, *, seed: int | None = None, simulate: bool = True
+    ) -> None:
+        """``speed`` scales every delay; ``seed`` makes ids and output repeatable.
+
+        With ``simulate=False`` no Tendril runs jobs (the contract tests drive every change).
+        """
+        self.clock = Clock(speed)
+        self._seed = seed
+        self._rng = random.Random(seed)
+        self.store = DemoStore(self._new_id)
+        self.world: World = populate(self.store)
+        self._simulate = simulate
+        self._fates: dict[str, Fate] = {}
+        self._claims: set[str] = set()
+        self._tendrils: list[SimulatedTendril] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ids and randomness
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _rng_for(self, job_id: str) -> random.Random:
+        """A job's own generator: its output does not depend on what else runs."""
+        return (
+            random.Random(f"{self._seed}:{job_id}") if self._seed is not None else random.Random()
+        )
+
+    # lifecycle
+
+    async def connect(self) -> None:
+        """Start the live Tendrils; jobs created before now start running."""
+        if not self._simulate or self._tasks:
+            return
+        for worker_id in self.world.live_tendril_ids:
+            tendril = SimulatedTendril(
+                self.store,
+                worker_id,
+                self.clock,
+                self._script_for,
+                self._claims,
+                self._rng_for(worker_id),
+            )
+            self._tendrils.append(tendril)
+            self._tasks.append(asyncio.create_task(tendril.run(), name=f"demo-{tendril.name}"))
+        self._tasks.append(asyncio.create_task(self._beat(), name="demo-heartbeats"))
+
+    async def close(self) -> None:
+        """Stop the Tendrils and their runs."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for tendril in self._tendrils:
+            await tendril.stop()
+        self._tasks.clear()
+        self._tendrils.clear()
+
+    async def _beat(self) -> None:
+        while True:
+            self.store.heartbeat(self.world.beating_tendril_ids)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    @property
+    def running_job_ids(self) -> frozenset[str]:
+        """Jobs a simulated Tendril is working on (waiting to claim, or running)."""
+        return frozenset(self._claims)
+
+    # scenarios
+
+    def start_scenario(self, name: str) -> str:
+        """Create the scenario's job (it runs once connected); return its id."""
+        staging = self.world.vine_ids[0]
+        if name == "plan":
+            return self._create_job(JobType.PLAN, staging, "success", self.world.default_tendril_id)
+        if name == "deploy-fail":
+            plan = self._finished_plan(staging)
+            return self._create_job(JobType.DEPLOY, staging, "fail", None, plan)
+        if name == "long":
+            return self._create_job(JobType.DEPLOY, staging, "long", self.world.default_tendril_id)
+        raise ValueError(f"unknown scenario {name!r}: choose one of {', '.join(SCENARIOS)}")
+
+    def _create_job(
+        self,
+        job_type: JobType,
+        vine_id: str,
+        fate: Fate,
+        tendril_id: str | None,
+        plan: Mapping[str, Any] | None = None,
+    ) -> str:
+        vine = self.store.vines[vine_id]
+        snapshot = dict(plan["config_snapshot"]) if plan else config_snapshot(vine, self._rng)
+        row = self.store.insert_job(
+            {
+                "user_id": self.world.user_id,
+                "job_type": job_type.value,
+                "vine_id": vine_id,
+                "vineyard_id": self.world.vineyard_id,
+                "cloud_identity_id": self.world.identity_id,
+                "config_snapshot": snapshot,
+                "configuration_hash": configuration_hash(snapshot),
+                "assigned_worker_id": tendril_id,
+                "plan_job_id": plan["id"] if plan else None,
+            }
+        )
+        self._fates[row["id"]] = fate
+        return str(row["id"])
+
+    def _finished_plan(self, vine_id: str) -> dict[str, Any]:
+        """A PLAN that ran an hour ago, with its logs: the failing DEPLOY's source."""
+        plan_id = self._create_job(JobType.PLAN, vine_id, "success", self.world.default_tendril_id)
+        row = self.store.jobs[plan_id]
+        script = self._script_for(row)
+        stamp = now() - timedelta(hours=1, minutes=12)
+        row.update(created_at=stamp, status=JobStatus.PROCESSING.value)
+        row.update(worker_id=self.world.default_tendril_id, claimed_at=stamp + timedelta(seconds=2))
+        row["started_at"] = stamp + timedelta(seconds=3)
+        clock = row["started_at"]
+        for flush in script.flushes:
+            clock += timedelta(seconds=flush.delay * 3)
+            for text, stream in flush.chunks:
+                self.store.insert_log(plan_id, text, stream, created_at=clock)
+            if flush.metadata:
+                self.store.update_job(plan_id, {}, metadata=flush.metadata)
+        self.store.update_job(
+            plan_id,
+            {"status": script.status.value, "completed_at": clock, "updated_at": clock},
+        )
+        row["updated_at"] = clock
+        return row
+
+    def _script_for(self, row: Mapping[str, Any]) -> Script:
+        plan_id = row.get("plan_job_id")
+        plan = self.store.jobs.get(plan_id) if plan_id else None
+        context = JobContext(
+            job_id=str(row["id"]),
+            job_type=str(row["job_type"]),
+            fate=self._fates.get(row["id"], "success"),
+            config=row.get("config_snapshot") or {},
+            plan_job_id=plan_id,
+            plan_metadata=plan.get("execution_metadata") if plan else None,
+        )
+        return build_script(context, self._rng_for(str(row["id"])))
+
+    # reading
+
+    async def resolve_job_id(self, ref: str) -> str:
+        text = ref.strip().lower()
+        digits = text.replace("-", "")
+        if (
+            not _PREFIX.fullmatch(text)
+            or len(digits) < 8
+            or len(digits) > 32
+            or not all(c in "0123456789abcdef" for c in digits)
+        ):
+            raise InvalidJobId(
+                f"{ref!r} is not a job id: give the full id or at least its first 8 hex digits"
+            )
+        if text in self.store.jobs:
+            return text
+        matches = [job_id for job_id in self.store.jobs if job_id.startswith(text)]
+        if not matches:
+            raise JobNotFound(f"no job matches {ref.strip()} (or it is not visible to you)")
+        if len(matches) > 1:
+            raise JobNotFound(
+                f"{ref.strip()} matches {len(matches)} jobs: give more digits of the id"
+            )
+        return matches[0]
+
+    async def get_job(self, job_id: str) -> Job:
+        view = self.store.job_view(job_id)
+        if view is None:
+            raise JobNotFound(f"no job {job_id} (or it is not visible to you)")
+        return Job.from_row(view)
+
+    async def get_job_state(self, job_id: str) -> JobState:
+        row = self.store.jobs.get(job_id)
+        if row is None:
+            raise JobNotFound(f"no job {job_id} (or it is not visible to you)")
+        return JobState.from_row(row)
+
+    async def fetch_logs(
+        self, job_id: str, *, after: LogChunk | None = None, limit: int = PAGE_SIZE
+    ) -> list[LogChunk]:
+        rows = self.store.log_rows(job_id)
+        start = 0
+        if after is not None:
+            start = bisect.bisect_right(rows, _log_id(after), key=lambda r: int(r["id"]))
+        return [LogChunk.from_row(r) for r in rows[start : start + max(limit, 0)]]
+
+    async def fetch_latest_logs(
+        self, job_id: str, *, before: LogChunk | None = None, limit: int = PAGE_SIZE
+    ) -> list[LogChunk]:
+        rows = self.store.log_rows(job_id)
+        end = len(rows)
+        if before is not None:
+            end = bisect.bisect_left(rows, _log_id(before), key=lambda r: int(r["id"]))
+        start = max(end - max(limit, 0), 0)
+        return [LogChunk.from_row(r) for r in rows[start:end]]
+
+    async def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
+        """LiveStarted once subscribed, then every commit as it happens, until closed."""
+        # Subscribe before announcing: a chunk committed during the caller's backfill is
+        # then delivered live too (the feed drops the repeat).
+        queue = self.store.subscribe(job_id)
+        try:
+            await self.clock.sleep(SUBSCRIBE_DELAY)
+            yield LiveStarted()
+            while True:
+                batch = [await queue.get()]
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+                yield ChunksArrived(tuple(batch))
+        finally:
+            self.store.unsubscribe(job_id, queue)
+
+    async def list_tendrils(self) -> list[Tendril]:
+        rows = sorted(
+            self.store.workers.values(), key=lambda w: (not w.get("is_default"), w["name"])
+        )
+        return [Tendril.from_row(w) for w in rows]
+
+    # actions
+
+    async def cancel_job(self, job_id: str) -> bool:
+        row = self.store.update_job(
+            job_id,
+            {
+                "status": JobStatus.CANCELLED.value,
+                "error_message": "Cancelled by user",
+                "completed_at": now(),
+            },
+            only_if={s.value for s in ACTIVE_STATUSES},
+        )
+        if row is None and job_id not in self.store.jobs:
+            raise JobNotFound(f"no job {job_id} (or it is not visible to you)")
+        return row is not None
+
+    async def rerun_job(self, job: Job) -> Job:
+        fields: dict[str, Any] = {
+            "user_id": job.user_id or self.world.user_id,
+            "job_type": str(job.job_type),
+            "config_snapshot": job.config_snapshot,
+            "cloud_identity_id": job.cloud_identity_id,
+            "vineyard_id": job.vineyard_id,
+            "vine_id": job.vine_id,
+        }
+        if job.job_type == JobType.DEPLOY:
+            fields["plan_job_id"] = job.plan_job_id
+        # A long job re-runs long; a failed one was a capacity error, which passes on retry.
+        fate: Fate = "long" if self._fates.get(job.id) == "long" else "success"
+        row = self.store.insert_job(fields)
+        self._fates[row["id"]] = fate
+        return await self.get_job(row["id"])
+
+    async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
+        source = self.store.jobs.get(plan.id)
+        if source is None:
+            raise JobNotFound(f"no job {plan.id} (or it is not visible to you)")
+        if source["job_type"] != JobType.PLAN or source["status"] != JobStatus.SUCCESS:
+            raise ActionRejected(
+                f"only a successful PLAN can be applied; this job is a {source['job_type']} "
+                f"with status {source['status']}"
+            )
+        if tendril_id is not None:
+            worker = self.store.workers.get(tendril_id)
+            if worker is None or not Tendril.from_row(worker).is_live():
+                name = worker["name"] if worker else tendril_id
+                raise ActionRejected(
+                    f"Tendril {name} is not live: choose a live one or Any available"
+                )
+        row = self.store.insert_job(
+            {
+                "user_id": source.get("user_id") or self.world.user_id,
+                "job_type": JobType.DEPLOY.value,
+                "status": JobStatus.QUEUED.value,
+                "plan_job_id": source["id"],
+                "assigned_worker_id": tendril_id,
+                "vine_id": source.get("vine_id"),
+                "vineyard_id": source.get("vineyard_id"),
+                "cloud_identity_id": source.get("cloud_identity_id"),
+                "config_snapshot": source.get("config_snapshot"),
+                "configuration_hash": source.get("configuration_hash"),
+            }
+        )
+        self._fates[row["id"]] = "success"
+        return await self.get_job(row["id"])
+
+    # seeding (tests)
+
+    def write_log(self, job_id: str, text: str, stream: StreamType | str) -> LogChunk:
+        """Commit one chunk, as a Tendril would."""
+        return self.store.insert_log(job_id, text, str(stream))
+
+
+def _log_id(chunk: LogChunk) -> int:
+    if isinstance(chunk.id, int):
+        return chunk.id
+    with contextlib.suppress(ValueError):
+        return int(chunk.id)
+    raise ValueError(f"demo log ids are integers, not {chunk.id!r}")

@@ -1,0 +1,184 @@
+"""The demo's in-memory tables, shaped like the platform's rows, with change notifications.
+
+Rows are plain dicts with the platform's column names, so the demo parses them with the same
+``from_row`` functions as the Supabase backend. Log ids come from one bigint-like counter, like
+the deployed ``job_logs`` table's identity column.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from joblens.models import LogChunk
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+JOB_COLUMNS = (
+    "id",
+    "user_id",
+    "job_type",
+    "status",
+    "vine_id",
+    "vineyard_id",
+    "cloud_identity_id",
+    "config_snapshot",
+    "configuration_hash",
+    "plan_job_id",
+    "assigned_worker_id",
+    "worker_id",
+    "claimed_at",
+    "started_at",
+    "completed_at",
+    "error_message",
+    "execution_metadata",
+    "created_at",
+    "updated_at",
+)
+
+
+class DemoStore:
+    """``provision_jobs``, ``job_logs``, ``workers`` and the tables they refer to."""
+
+    def __init__(self, new_id: Callable[[], str]) -> None:
+        self.new_id = new_id
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.workers: dict[str, dict[str, Any]] = {}
+        self.vines: dict[str, dict[str, Any]] = {}
+        self.vineyards: dict[str, dict[str, Any]] = {}
+        self.identities: dict[str, dict[str, Any]] = {}
+        self._logs: dict[str, list[dict[str, Any]]] = {}
+        self._log_ids = itertools.count(1)
+        self._subscribers: dict[str, set[asyncio.Queue[LogChunk]]] = {}
+        self._job_listeners: list[Callable[[str], None]] = []
+
+    # provision_jobs
+
+    def insert_job(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert a job with the table's defaults; tell the listeners (the Tendrils)."""
+        stamp = now()
+        row: dict[str, Any] = dict.fromkeys(JOB_COLUMNS)
+        row.update(status="QUEUED", config_snapshot={}, created_at=stamp, updated_at=stamp)
+        row.update(fields)
+        row["id"] = row["id"] or self.new_id()
+        self.jobs[row["id"]] = row
+        for listener in list(self._job_listeners):
+            listener(row["id"])
+        return row
+
+    def update_job(
+        self,
+        job_id: str,
+        changes: Mapping[str, Any],
+        *,
+        only_if: Collection[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """One conditional update: None when the row is absent or its status is not in ``only_if``.
+
+        ``metadata`` is merged into ``execution_metadata``, as the platform's status update does.
+        """
+        row = self.jobs.get(job_id)
+        if row is None or (
+            only_if is not None and str(row["status"]) not in set(map(str, only_if))
+        ):
+            return None
+        row.update(changes)
+        if metadata:
+            merged = dict(row["execution_metadata"] or {})
+            merged.update(metadata)
+            row["execution_metadata"] = merged
+        row["updated_at"] = now()
+        return row
+
+    def on_job_inserted(self, listener: Callable[[str], None]) -> None:
+        self._job_listeners.append(listener)
+
+    def job_view(self, job_id: str) -> dict[str, Any] | None:
+        """The row with the embeds joblens selects (Tendril names, vine, vineyard, identity)."""
+        row = self.jobs.get(job_id)
+        if row is None:
+            return None
+        view = dict(row)
+        worker = self.workers.get(row.get("worker_id") or "")
+        assigned = self.workers.get(row.get("assigned_worker_id") or "")
+        view["worker"] = {"name": worker["name"]} if worker else None
+        view["assigned_worker"] = {"name": assigned["name"]} if assigned else None
+        view["vine"] = self.vines.get(row.get("vine_id") or "")
+        view["vineyard"] = self.vineyards.get(row.get("vineyard_id") or "")
+        identity = self.identities.get(row.get("cloud_identity_id") or "")
+        # Only provider and name: a real identity's credentials are never selected.
+        view["cloud_identity"] = (
+            {"provider": identity.get("provider"), "name": identity.get("name")}
+            if identity
+            else None
+        )
+        return view
+
+    # job_logs
+
+    def insert_log(
+        self, job_id: str, text: str, stream: str, created_at: datetime | None = None
+    ) -> LogChunk:
+        """Commit one chunk and deliver it to the job's live subscribers."""
+        row = {
+            "id": next(self._log_ids),
+            "job_id": job_id,
+            "log_chunk": text,
+            "stream_type": str(stream),
+            "created_at": created_at or now(),
+        }
+        self._logs.setdefault(job_id, []).append(row)
+        chunk = LogChunk.from_row(row)
+        for queue in self._subscribers.get(job_id, ()):
+            queue.put_nowait(chunk)
+        return chunk
+
+    def log_rows(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's log rows, by id (insertion order is id order)."""
+        return self._logs.get(job_id, [])
+
+    def subscribe(self, job_id: str) -> asyncio.Queue[LogChunk]:
+        queue: asyncio.Queue[LogChunk] = asyncio.Queue()
+        self._subscribers.setdefault(job_id, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, job_id: str, queue: asyncio.Queue[LogChunk]) -> None:
+        queues = self._subscribers.get(job_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self._subscribers[job_id]
+
+    def subscriber_count(self, job_id: str) -> int:
+        return len(self._subscribers.get(job_id, ()))
+
+    # workers
+
+    def insert_worker(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "id": self.new_id(),
+            "user_id": None,
+            "mode": "self-hosted",
+            "status": "OFFLINE",
+            "last_heartbeat": None,
+            "version": None,
+            "is_default": False,
+            "metadata": {},
+            "created_at": now(),
+        }
+        row.update(fields)
+        self.workers[row["id"]] = row
+        return row
+
+    def heartbeat(self, worker_ids: Iterable[str]) -> None:
+        stamp = now()
+        for worker_id in worker_ids:
+            if worker_id in self.workers:
+                self.workers[worker_id]["last_heartbeat"] = stamp
