@@ -1,0 +1,99 @@
+"""Turn supabase-py's exceptions into joblens's one-line errors.
+
+PostgREST errors arrive as ``postgrest.exceptions.APIError`` (with PostgREST's code but not the
+HTTP status); timeouts and network failures are raw ``httpx`` exceptions; the auth client raises
+its own ``AuthError`` family. Nothing else should escape the backend.
+"""
+
+from __future__ import annotations
+
+import httpx
+from postgrest.exceptions import APIError
+from supabase_auth.errors import AuthApiError, AuthRetryableError
+from supabase_auth.errors import AuthError as SupabaseAuthError
+
+from joblens.errors import (
+    ActionRejected,
+    AuthError,
+    BackendUnavailable,
+    ConfigError,
+    InvalidJobId,
+    JoblensError,
+    JobNotFound,
+)
+
+#: PostgREST codes for a missing, malformed, expired or refused JWT.
+AUTH_CODES = frozenset({"PGRST300", "PGRST301", "PGRST302", "PGRST303", "401"})
+#: Codes that mean an embedded table or relationship does not exist in this deployment.
+MISSING_RELATION_CODES = frozenset({"PGRST200", "PGRST201", "PGRST205", "42P01", "42703"})
+
+TOKEN_MESSAGE = "access token expired or invalid: set a fresh JOBLENS_ACCESS_TOKEN"
+
+
+def is_auth_error(error: APIError) -> bool:
+    """True when PostgREST refused the request because of the token."""
+    if (error.code or "") in AUTH_CODES:
+        return True
+    return "jwt" in (error.message or "").lower()
+
+
+def from_api_error(error: APIError, *, table: str, action: str = "") -> JoblensError:
+    """The joblens error for a PostgREST error on ``table``."""
+    code = error.code or ""
+    message = (error.message or "").strip().splitlines()[0] if error.message else ""
+    if is_auth_error(error):
+        return AuthError(TOKEN_MESSAGE)
+    if code == "22P02":
+        return InvalidJobId("not a valid job id: give the full uuid or at least 8 hex digits")
+    if code == "PGRST205" or code == "42P01":
+        hint = "check JOBLENS_LOGS_TABLE" if "log" in table else "check SUPABASE_URL"
+        return ConfigError(f"table {table} not found: {hint}")
+    if code == "PGRST116":
+        return JobNotFound("job not found, or not visible to this user")
+    if code == "42501":
+        what = action or "the request"
+        return ActionRejected(f"the server refused {what}: permission denied")
+    if code in ("503", "520", "502", "504", "500"):
+        return BackendUnavailable(
+            f"the server failed ({code} {message or 'error'}): try again in a moment"
+        )
+    detail = f"{message} ({code})" if code else message or "unknown error"
+    if action:
+        return ActionRejected(f"the server refused {action}: {detail}")
+    return BackendUnavailable(f"the server refused the request: {detail}")
+
+
+def from_http_error(error: httpx.HTTPError, url: str) -> JoblensError:
+    """The joblens error for a timeout or network failure talking to ``url``."""
+    if isinstance(error, httpx.TimeoutException):
+        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: timed out")
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {reason}")
+
+
+def from_auth_error(error: SupabaseAuthError, url: str) -> JoblensError:
+    """The joblens error for a failed session set-up or refresh."""
+    if isinstance(error, AuthRetryableError):
+        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {error.message}")
+    if isinstance(error, AuthApiError) and error.status >= 500:
+        return BackendUnavailable(f"the auth server failed ({error.status}): try again")
+    return AuthError(
+        "your session could not be refreshed: sign in again and set fresh "
+        "JOBLENS_ACCESS_TOKEN and JOBLENS_REFRESH_TOKEN"
+    )
+
+
+def translate(error: BaseException, *, url: str, table: str, action: str = "") -> JoblensError:
+    """Any exception from supabase-py as a joblens error (unknown ones as BackendUnavailable)."""
+    if isinstance(error, JoblensError):
+        return error
+    if isinstance(error, APIError):
+        return from_api_error(error, table=table, action=action)
+    if isinstance(error, httpx.HTTPError):
+        return from_http_error(error, url)
+    if isinstance(error, SupabaseAuthError):
+        return from_auth_error(error, url)
+    if isinstance(error, OSError):
+        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {error}")
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return BackendUnavailable(f"unexpected error talking to {url}: {text}")

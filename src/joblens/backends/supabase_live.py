@@ -1,0 +1,388 @@
+"""The realtime half of the Supabase backend: one job's log INSERTs, kept alive by a watchdog.
+
+What supabase-py 2.34 does, and what this module does about it (see shared/SUPABASE.md):
+
+- SUBSCRIBED arrives before the server delivers anything; only the ``system`` frame
+  "Subscribed to PostgreSQL" (status ok) means live, so that is when LiveStarted is yielded.
+- Callbacks run synchronously in the socket's listen loop and an exception kills the listener:
+  ours only enqueue (``put_nowait``) and set flags, inside ``try``.
+- The library's reconnect gives up after about 15 s: a watchdog reconnects for as long as it
+  takes. A half-open socket is noticed after ~50 s by websockets alone: the watchdog pings
+  after 25 s of quiet and drops the socket when no pong comes.
+- CLOSED is terminal for a channel object (token expiry, phx_close): the watchdog removes it
+  and subscribes a new channel under a new name. An expired token is refreshed when there is
+  a refresh token, and is an AuthError otherwise.
+- A row over 1 MiB arrives with ``errors`` ("Error 413") and a partial record: re-fetched by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from realtime import AsyncRealtimeChannel
+from realtime.types import RealtimePostgresChangesListenEvent
+from supabase import AsyncClient
+
+from joblens.backends.base import ChunksArrived, FollowEvent, LiveInterrupted, LiveStarted
+from joblens.errors import AuthError, JoblensError
+from joblens.models import LogChunk
+
+log = logging.getLogger(__name__)
+
+#: Live chunks handed over in one ChunksArrived at most (bounded latency per batch).
+MAX_BATCH = 500
+_TOKEN_WORDS = ("token has expired", "invalidjwt", "jwt", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    generation: int
+    payload: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Live:
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Down:
+    generation: int | None  # None: not tied to one channel (the socket, the watchdog)
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Fatal:
+    error: JoblensError
+
+
+_Item = _Change | _Live | _Down | _Fatal
+
+
+@dataclass
+class LiveTiming:
+    """How eagerly the watchdog checks, probes and gives up (tests shorten these)."""
+
+    check_every: float = 2.0  # seconds between watchdog checks
+    quiet_after: float = 25.0  # probe the socket after this long without a frame
+    ping_timeout: float = 5.0  # no pong within this: the socket is dead
+    not_live_after: float = 30.0  # a channel joined but not live this long is replaced
+    assume_live_after: float = 10.0  # joined without the system frame this long: backfill
+
+
+class LiveLogs:
+    """Follows one job's log INSERTs over supabase-py's realtime client."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        *,
+        table: str,
+        job_id: str,
+        token: Callable[[], str],
+        refresh: Callable[[], Awaitable[bool]],
+        refetch: Callable[[int | str], Awaitable[LogChunk | None]],
+        timing: LiveTiming | None = None,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._job_id = job_id.lower()
+        self._token = token
+        self._refresh = refresh
+        self._refetch = refetch
+        self._timing = timing or LiveTiming()
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._pending: deque[_Item] = deque()
+        self._wake = asyncio.Event()
+        self._channel: AsyncRealtimeChannel | None = None
+        self._generation = 0
+        self._token_rejected = False
+        self._joined_at: float | None = None  # when the current channel's join succeeded
+        self._live_at: float | None = None  # when it went live
+        self._channel_since = 0.0
+        self._last_frame = 0.0
+        self._watchdog: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- callbacks: run inside the socket's listen loop; they must never raise -----------------
+
+    def _callbacks(
+        self, generation: int
+    ) -> tuple[Callable[[Any], None], Callable[[Any], None], Callable[[Any, Any], None]]:
+        loop = asyncio.get_running_loop()
+
+        def on_change(payload: Any) -> None:
+            try:
+                self._last_frame = loop.time()
+                self._queue.put_nowait(_Change(generation, payload))
+            except Exception:  # raising here would kill the listener
+                pass
+
+        def on_system(payload: Any) -> None:
+            try:
+                self._last_frame = loop.time()
+                if (
+                    getattr(payload, "status", None) == "ok"
+                    and getattr(payload, "extension", None) == "postgres_changes"
+                ):
+                    self._queue.put_nowait(_Live(generation))
+            except Exception:
+                pass
+
+        def on_state(state: Any, error: Any) -> None:
+            try:
+                self._last_frame = loop.time()
+                name = str(getattr(state, "value", state))
+                if generation != self._generation:
+                    return
+                if name == "SUBSCRIBED":
+                    self._joined_at = loop.time()
+                    return
+                detail = str(error) if error is not None else ""
+                if any(word in detail.lower() for word in _TOKEN_WORDS):
+                    self._token_rejected = True
+                self._joined_at = None
+                self._live_at = None
+                self._queue.put_nowait(_Down(generation, _reason(name, detail)))
+                self._wake.set()
+            except Exception:
+                pass
+
+        return on_change, on_system, on_state
+
+    # -- the stream the backend hands out ------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[FollowEvent]:
+        """LiveStarted / ChunksArrived / LiveInterrupted until closed; AuthError if refused."""
+        self._watchdog = asyncio.create_task(self._watch(), name=f"joblens-live-{self._job_id}")
+        down_reported = False
+        try:
+            while True:
+                item = self._pending.popleft() if self._pending else await self._queue.get()
+                if isinstance(item, _Fatal):
+                    raise item.error
+                if isinstance(item, _Down):
+                    if item.generation not in (None, self._generation) or down_reported:
+                        continue
+                    down_reported = True
+                    yield LiveInterrupted(item.reason)
+                elif item.generation != self._generation:
+                    continue
+                elif isinstance(item, _Live):
+                    self._live_at = asyncio.get_running_loop().time()
+                    down_reported = False
+                    yield LiveStarted()
+                else:
+                    chunks = await self._chunks_from([item, *self._drain_changes()])
+                    if chunks:
+                        yield ChunksArrived(tuple(chunks))
+        finally:
+            await self.close()
+
+    def _drain_changes(self) -> list[_Change]:
+        """Changes already queued behind the first one, so a burst becomes one batch."""
+        batch: list[_Change] = []
+        while len(batch) < MAX_BATCH - 1:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if isinstance(item, _Change):
+                if item.generation == self._generation:
+                    batch.append(item)
+                continue
+            self._pending.append(item)
+            break
+        return batch
+
+    async def _chunks_from(self, changes: list[_Change]) -> list[LogChunk]:
+        chunks: list[LogChunk] = []
+        for change in changes:
+            chunk = await self._chunk_from(change.payload)
+            if chunk is not None:
+                chunks.append(chunk)
+        return chunks
+
+    async def _chunk_from(self, payload: Any) -> LogChunk | None:
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        if not isinstance(data, Mapping):
+            return None
+        record = data.get("record")
+        if not isinstance(record, Mapping):
+            return None
+        errors = data.get("errors")
+        truncated = bool(errors) and "413" in str(errors)
+        if truncated or not isinstance(record.get("log_chunk"), str):
+            row_id = record.get("id")
+            if row_id is None:
+                log.warning("a live log row arrived without its id; the next backfill has it")
+                return None
+            return await self._refetch_with_retries(row_id)
+        chunk = LogChunk.from_row(record)
+        return chunk if chunk.job_id.lower() == self._job_id else None
+
+    async def _refetch_with_retries(self, row_id: Any) -> LogChunk | None:
+        key: int | str = row_id if isinstance(row_id, int) else str(row_id)
+        for delay in (0.0, 0.5, 1.0, 2.0):
+            await asyncio.sleep(delay)
+            try:
+                return await self._refetch(key)
+            except AuthError:
+                raise
+            except JoblensError as error:
+                log.warning("re-fetching oversized log row %s failed: %s", key, error)
+        return None
+
+    # -- the watchdog --------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        """Keep one channel subscribed and its socket alive, for as long as the stream is open."""
+        loop = asyncio.get_running_loop()
+        self._last_frame = loop.time()
+        while not self._closing:
+            try:
+                await self._check(loop)
+            except JoblensError as error:
+                self._queue.put_nowait(_Fatal(error))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the server is down or refusing: keep trying
+                log.info("realtime check failed: %s", error)
+                self._queue.put_nowait(_Down(None, f"realtime unavailable ({_first_line(error)})"))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._timing.check_every)
+
+    async def _check(self, loop: asyncio.AbstractEventLoop) -> None:
+        realtime = self._client.realtime
+        now = loop.time()
+        if self._token_rejected:
+            self._token_rejected = False
+            if not await self._refresh():
+                raise AuthError(
+                    "your access token expired or was refused: sign in again and set a fresh "
+                    "JOBLENS_ACCESS_TOKEN (or set JOBLENS_REFRESH_TOKEN)"
+                )
+            await self._replace_channel()
+            return
+        if not realtime.is_connected:
+            self._queue.put_nowait(_Down(None, "realtime connection lost; reconnecting"))
+            await realtime.connect()  # rejoins the channels that errored
+            self._last_frame = loop.time()
+        channel = self._channel
+        if (
+            channel is None
+            or channel.is_closed
+            or realtime.channels.get(channel.topic) is not channel
+        ):
+            await self._replace_channel()
+            return
+        if self._live_at is None:
+            if (
+                self._joined_at is not None
+                and now - self._joined_at > self._timing.assume_live_after
+            ):
+                # Joined, but the server never said "Subscribed to PostgreSQL": backfill anyway
+                # (a later system frame backfills again, so nothing is lost).
+                log.info("no 'Subscribed to PostgreSQL' frame; assuming the channel is live")
+                self._joined_at = None
+                self._queue.put_nowait(_Live(self._generation))
+            elif now - self._channel_since > self._timing.not_live_after:
+                await self._replace_channel()
+                return
+        if now - self._last_frame > self._timing.quiet_after:
+            await self._probe(loop)
+
+    async def _probe(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Ping the socket; drop it when no pong comes (a half-open connection)."""
+        ws = getattr(self._client.realtime, "_ws_connection", None)
+        if ws is None:
+            return
+        try:
+            pong = await ws.ping()
+            await asyncio.wait_for(pong, self._timing.ping_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.info("realtime socket did not answer a ping; reconnecting")
+            reason = "realtime connection stopped answering; reconnecting"
+            self._queue.put_nowait(_Down(None, reason))
+            transport = getattr(ws, "transport", None)
+            if transport is not None:
+                transport.abort()  # the library's listen loop sees it closed and reconnects
+            self._wake.set()
+            return
+        self._last_frame = loop.time()
+
+    async def _replace_channel(self) -> None:
+        """Subscribe a fresh channel (new name: the old object may be CLOSED), then drop the old."""
+        loop = asyncio.get_running_loop()
+        old = self._channel
+        self._generation += 1
+        generation = self._generation
+        self._joined_at = None
+        self._live_at = None
+        self._channel_since = loop.time()
+        if old is not None:
+            self._queue.put_nowait(_Down(None, "realtime channel closed; resubscribing"))
+        name = f"joblens:{self._table}:{self._job_id[:8]}:{uuid.uuid4().hex[:12]}"
+        on_change, on_system, on_state = self._callbacks(generation)
+        await self._client.realtime.set_auth(self._token())
+        channel = self._client.channel(name)
+        channel.on_postgres_changes(
+            RealtimePostgresChangesListenEvent.Insert,  # "INSERT": echoed back verbatim
+            callback=on_change,
+            table=self._table,
+            schema="public",
+            filter=f"job_id=eq.{self._job_id}",
+        )
+        channel.on_system(on_system)
+        self._channel = channel
+        if old is not None:
+            await self._remove(old)
+        await channel.subscribe(on_state)  # returns at the join reply, error or timeout
+        self._last_frame = loop.time()
+
+    async def _remove(self, channel: AsyncRealtimeChannel) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._client.remove_channel(channel), 3.0)
+
+    async def close(self) -> None:
+        """Leave the channel and stop the watchdog (idempotent)."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watchdog
+        channel, self._channel = self._channel, None
+        self._generation += 1
+        if channel is not None:
+            await self._remove(channel)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _reason(state: str, detail: str) -> str:
+    if state == "CLOSED":
+        return "realtime channel closed; resubscribing"
+    if state == "TIMED_OUT":
+        return "realtime subscription timed out; retrying"
+    first = detail.strip().splitlines()[0] if detail.strip() else ""
+    return (
+        f"realtime channel error ({first[:120]}); reconnecting"
+        if first
+        else ("realtime channel error; reconnecting")
+    )

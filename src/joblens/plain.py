@@ -1,0 +1,209 @@
+"""Plain mode: a job's log lines on stdout, for scripts and pipes.
+
+``joblens logs JOB`` prints every line written so far and exits 0. With ``--follow`` it keeps
+printing until the job reaches a terminal status and every line is printed, then exits with
+the job's outcome: 0 for SUCCESS, 1 for FAILED (the error message goes to stderr as one line),
+3 for CANCELLED (see :class:`joblens.errors.ExitCode`). Errors propagate as
+:class:`joblens.errors.JoblensError` for the command line to report. Text is sanitised by the
+feed; colour is kept only when asked for (``always``) or when stdout is a terminal (``auto``).
+A reader that goes away (``| head``) ends the output quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from joblens.backends.base import Backend
+from joblens.errors import ExitCode
+from joblens.feed import LogFeed
+from joblens.models import JobState, JobStatus, LogChunk, StreamType
+from joblens.sanitize import sanitize, split_chunk, strip_sgr
+
+#: Seconds between status polls while following (the web page polls every 3 s too).
+POLL_SECONDS = 3.0
+#: Consecutive failed polls tolerated before the error is reported (a flaky network).
+POLL_FAILURES_TOLERATED = 5
+
+_RED = "\x1b[31m"
+_BLUE = "\x1b[34m"
+_RESET = "\x1b[0m"
+_STREAM_COLOURS = {StreamType.STDERR: _RED, StreamType.SYSTEM: _BLUE}
+_OUTCOMES = {
+    JobStatus.SUCCESS: ExitCode.OK,
+    JobStatus.FAILED: ExitCode.JOB_FAILED,
+    JobStatus.CANCELLED: ExitCode.JOB_CANCELLED,
+}
+
+
+class _ReaderGone(Exception):
+    """stdout's reader closed the pipe: stop printing, quietly."""
+
+
+def use_colour(color: str, out: TextIO) -> bool:
+    """``always``, or ``auto`` with ``out`` a terminal."""
+    if color == "always":
+        return True
+    if color != "auto":
+        return False
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def render_line(line: str, stream: StreamType | str, colour: bool) -> str:
+    """One sanitised line as printed: stream colour unless the line has its own, or plain."""
+    if not colour:
+        return strip_sgr(line)
+    if "\x1b[" in line:
+        return line + _RESET  # its own colours win; never let them leak into the next line
+    tint = _STREAM_COLOURS.get(stream) if isinstance(stream, StreamType) else None
+    return f"{tint}{line}{_RESET}" if tint else line
+
+
+class LineWriter:
+    """Writes chunks' lines to ``out``; raises _ReaderGone when the pipe closes."""
+
+    def __init__(self, out: TextIO, colour: bool) -> None:
+        self.out = out
+        self.colour = colour
+        self.lines = 0
+
+    def __call__(self, chunks: list[LogChunk]) -> None:
+        parts: list[str] = []
+        for chunk in chunks:
+            for line in split_chunk(chunk.text):
+                parts.append(render_line(line, chunk.stream, self.colour))
+        if not parts:
+            return
+        self.lines += len(parts)
+        self._write("\n".join(parts) + "\n")
+
+    def _write(self, text: str) -> None:
+        try:
+            try:
+                self.out.write(text)
+            except UnicodeEncodeError:
+                encoding = getattr(self.out, "encoding", None) or "utf-8"
+                self.out.write(text.encode(encoding, "replace").decode(encoding))
+            self.out.flush()
+        except BrokenPipeError as error:
+            raise _ReaderGone from error
+        except OSError as error:
+            if error.errno in (32, 22):  # EPIPE; EINVAL on Windows pipes
+                raise _ReaderGone from error
+            raise
+
+
+def _one_line(text: str) -> str:
+    return " ".join(strip_sgr(sanitize(text)).split())
+
+
+def _silence_stdout(out: TextIO) -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    if out is not sys.stdout:
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+
+
+async def print_logs(
+    backend: Backend,
+    job_ref: str,
+    *,
+    follow: bool,
+    color: str,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    poll_seconds: float = POLL_SECONDS,
+) -> int:
+    """Print a job's log lines; with ``follow``, until it finishes. Returns the exit code."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    writer = LineWriter(out, use_colour(color, out))
+    await backend.connect()
+    try:
+        job_id = await backend.resolve_job_id(job_ref)
+        state = await backend.get_job_state(job_id)  # JobNotFound before printing anything
+        feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err))
+        if not follow:
+            await feed.backfill()
+            return int(ExitCode.OK)
+        if not state.is_terminal:
+            state = await _follow_until_terminal(backend, feed, job_id, poll_seconds)
+        await feed.backfill()  # everything committed before the final status
+        return _report_outcome(job_id, state, err)
+    except _ReaderGone:
+        _silence_stdout(out)
+        return int(ExitCode.OK)
+    finally:
+        await backend.close()
+
+
+async def _follow_until_terminal(
+    backend: Backend, feed: LogFeed, job_id: str, poll_seconds: float
+) -> JobState:
+    """Run the live feed while polling the status; stop the feed at a terminal status."""
+    follower = asyncio.create_task(feed.run(), name="joblens-plain-feed")
+    failures = 0
+    try:
+        while True:
+            done, _ = await asyncio.wait({follower}, timeout=poll_seconds)
+            if done:
+                follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
+                raise RuntimeError("the live log stream ended unexpectedly")
+            try:
+                state = await backend.get_job_state(job_id)
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception:
+                failures += 1
+                if failures > POLL_FAILURES_TOLERATED:
+                    raise
+                continue
+            failures = 0
+            if state.is_terminal:
+                return state
+    finally:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+
+
+def _link_reporter(err: TextIO) -> Callable[[str | None], None]:
+    """Tell stderr when the live stream drops and when it is back."""
+    down = False
+
+    def report(reason: str | None) -> None:
+        nonlocal down
+        with contextlib.suppress(OSError, ValueError):
+            if reason is not None and not down:
+                down = True
+                err.write(f"joblens: {_one_line(reason)}\n")
+                err.flush()
+            elif reason is None and down:
+                down = False
+                err.write("joblens: live stream back; caught up\n")
+                err.flush()
+
+    return report
+
+
+def _report_outcome(job_id: str, state: JobState, err: TextIO) -> int:
+    code = _OUTCOMES.get(state.status) if isinstance(state.status, JobStatus) else None
+    with contextlib.suppress(OSError, ValueError):
+        if state.status == JobStatus.FAILED:
+            message = _one_line(state.error_message or "") or "no error message"
+            err.write(f"joblens: job {job_id[:8]} failed: {message}\n")
+        elif state.status == JobStatus.CANCELLED:
+            message = _one_line(state.error_message or "") or "cancelled"
+            err.write(f"joblens: job {job_id[:8]} was cancelled: {message}\n")
+        err.flush()
+    return int(code if code is not None else ExitCode.OK)
