@@ -1,0 +1,378 @@
+"""The log pane: a job's output, live, at any size.
+
+A ``ScrollView`` on Textual's line API. Lines are stored packed (``log_store``), rendered only
+when visible and cached (``log_render``), wrapped by counting rows from stored widths
+(``log_wrap``). Writes are buffered and flushed at most once per frame; nothing runs while the
+job is quiet.
+
+Following: the view is pinned to the bottom while lines arrive. Any scroll away from the bottom
+(keys, wheel, scrollbar) pauses it and counts the lines that arrive; any scroll back to the
+bottom pins it again (``watch_scroll_y`` decides, whatever moved the view).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from time import monotonic
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.events import Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widgets import Static
+
+from joblens.models import LogChunk
+from joblens.widgets.log_render import RENDERED_CELL_CAP, line_strip
+from joblens.widgets.log_store import LineStore, stream_code
+from joblens.widgets.log_wrap import WrapIndex
+
+_CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
+#: Shortest gap between two flushes of buffered writes: one frame at 60 Hz.
+FRAME_SECONDS = 1 / 60
+#: Columns moved by one press of left/right (or h/l).
+_HORIZONTAL_STEP = 8
+#: Rendered lines kept (a few screens of a large terminal).
+_CACHE_LINES = 2048
+
+
+class LogPane(ScrollView, can_focus=True):
+    """A job's log lines, coloured by stream, following the end while it is in view."""
+
+    # The styles live in log_pane.tcss; loading it here makes the pane look right in any app.
+    DEFAULT_CSS = _CSS_PATH.read_text(encoding="utf-8")
+    SCOPED_CSS = False
+
+    COMPONENT_CLASSES = {"log-pane--stderr", "log-pane--system", "log-pane--marker"}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "line_up", "Up", show=False),
+        Binding("down,j", "line_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("end,G", "follow", "Follow"),
+        Binding("w", "toggle_wrap", "Wrap"),
+        Binding("left,h", "left", "Left", show=False),
+        Binding("right,l", "right", "Right", show=False),
+    ]
+
+    following: reactive[bool] = reactive(True, repaint=False)
+    """True while the view is pinned to the newest line."""
+    unseen: reactive[int] = reactive(0, repaint=False)
+    """Lines that arrived while not following (0 when following)."""
+    wrap: reactive[bool] = reactive(False)
+    """Soft-wrap long lines at the pane's width (no horizontal scrolling then)."""
+
+    class FollowingChanged(Message):
+        """Following was paused or resumed, or the count of unseen lines changed."""
+
+        def __init__(self, log_pane: LogPane, following: bool, unseen: int) -> None:
+            super().__init__()
+            self.log_pane = log_pane
+            self.following = following
+            self.unseen = unseen
+
+        @property
+        def control(self) -> LogPane:
+            return self.log_pane
+
+        def can_replace(self, message: Message) -> bool:
+            # Only the latest state matters: a burst collapses to one message.
+            return (
+                isinstance(message, LogPane.FollowingChanged) and message.log_pane is self.log_pane
+            )
+
+    def __init__(
+        self,
+        *,
+        wrap: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._store = LineStore()
+        self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
+        self._cache: LRUCache[int, Strip] = LRUCache(_CACHE_LINES)
+        self._styles: tuple[Style, ...] | None = None
+        self._pending_append = 0
+        self._pending_prepend = 0
+        self._flush_timer: Timer | None = None
+        self._flush_queued = False
+        self._last_flush = 0.0
+        self._ready = False
+        self.set_reactive(LogPane.wrap, wrap)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def line_count(self) -> int:
+        """Lines held (including any not yet painted)."""
+        return len(self._store)
+
+    def line_text(self, index: int) -> str:
+        """The sanitised text of line ``index``, colour codes included."""
+        return self._store.line(index).decode("utf-8", "replace")
+
+    def write_chunks(self, chunks: Sequence[LogChunk]) -> None:
+        """Append sanitised chunks; each becomes its lines, in its stream's colour."""
+        added = 0
+        append = self._store.append
+        for chunk in chunks:
+            added += append(chunk.text, stream_code(chunk.stream))
+        if added:
+            self._pending_append += added
+            self._schedule_flush()
+
+    def prepend_chunks(self, chunks: Sequence[LogChunk]) -> None:
+        """Insert older chunks before every line, keeping the view on the same lines."""
+        added = self._store.prepend((c.text, stream_code(c.stream)) for c in chunks)
+        if added:
+            self._pending_prepend += added
+            if self._ready:
+                # At once: rows shift under the viewport, so rendering must not see it half done.
+                self._flush()
+
+    def follow(self) -> None:
+        """Scroll to the newest line and stay there as lines arrive."""
+        if self._pending_append or self._pending_prepend:
+            self._flush()
+        self.scroll_to(y=self.max_scroll_y, animate=False)
+        self.following = True
+        self.unseen = 0
+
+    def clear(self) -> None:
+        """Forget every line (for showing another job in the same pane)."""
+        self._store = LineStore()
+        self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
+        self._cache.clear()
+        self._pending_append = self._pending_prepend = 0
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(0, 0, animate=False)
+        self.following = True
+        self.unseen = 0
+        self.refresh()
+
+    # ------------------------------------------------------------------ flushing
+
+    def _schedule_flush(self) -> None:
+        if not self._ready or self._flush_queued:
+            return
+        self._flush_queued = True
+        wait = self._last_flush + FRAME_SECONDS - monotonic()
+        if wait <= 0:
+            self.call_later(self._flush)
+        else:
+            self._flush_timer = self.set_timer(wait, self._flush)
+
+    def _flush(self) -> None:
+        """Show buffered lines: resize the virtual area, then pin or count what arrived."""
+        self._flush_queued = False
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._last_flush = monotonic()
+        appended, prepended = self._pending_append, self._pending_prepend
+        self._pending_append = self._pending_prepend = 0
+        if not (appended or prepended):
+            return
+        old_y = self.scroll_y
+        old_rows = self.virtual_size.height
+        # Decide before the area grows: at the end (or scrolling to it) and not dragging.
+        pin = not self.is_vertical_scrollbar_grabbed and (
+            self.following or round(self.scroll_target_y) >= self.max_scroll_y
+        )
+        self._update_virtual_size()
+        if pin:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+            self.following = True
+            self.unseen = 0
+        else:
+            if prepended:
+                shift = self._row_of_line(prepended)
+                self.scroll_to(y=old_y + shift, animate=False)
+            self.unseen += appended
+        if pin or prepended or old_rows < old_y + self.scrollable_content_region.height:
+            self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        if self.wrap:
+            width = self.scrollable_content_region.width
+            if width <= 0:  # not laid out yet: sized on the first Resize
+                self.virtual_size = Size(0, len(self._store))
+                return
+            rows = self._wrap_index.update(width)
+            self.virtual_size = Size(width, rows)
+        else:
+            width = min(self._store.max_width, RENDERED_CELL_CAP)
+            self.virtual_size = Size(width, len(self._store))
+
+    def _wrapping(self) -> bool:
+        return self.wrap and self._wrap_index.width == self.scrollable_content_region.width
+
+    def _row_of_line(self, line: int) -> int:
+        return self._wrap_index.row_of(line) if self._wrapping() else line
+
+    def _line_at_row(self, row: int) -> int:
+        if self._wrapping():
+            if row >= self._wrap_index.total:
+                return max(0, len(self._store) - 1)
+            return self._wrap_index.locate(row)[0]
+        return row
+
+    def _relayout(self, top_line: int) -> None:
+        """Recount rows (wrap toggled or width changed), keeping ``top_line`` at the top."""
+        following = self.following
+        self._update_virtual_size()
+        if following:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+        else:
+            self.scroll_to(y=self._row_of_line(top_line), animate=False)
+        self.refresh()
+
+    # ------------------------------------------------------------------ events and watchers
+
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._pending_append or self._pending_prepend:
+            self._flush()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.wrap and self._wrap_index.width != self.scrollable_content_region.width:
+            top = self._wrap_index.locate(round(self.scroll_y))[0] if self._wrap_index.total else 0
+            self._relayout(top if self._wrap_index.width else 0)
+        elif self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+
+    def watch_wrap(self, wrap: bool) -> None:
+        if not self._ready:
+            return
+        row = round(self.scroll_y)
+        if wrap:
+            top_line = row  # the rows were lines until now
+        else:
+            top_line = self._wrap_index.locate(row)[0] if self._wrap_index.total else 0
+            self._wrap_index.width = 0
+        self.scroll_to(x=0, animate=False)
+        self._relayout(top_line)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self.app.animator.is_being_animated(self, "scroll_y"):
+            # Keep the target honest when scroll_y is set directly.
+            self.scroll_target_y = new_value
+        if round(new_value) >= self.max_scroll_y:
+            self.following = True
+            self.unseen = 0
+        else:
+            self.following = False
+
+    def watch_following(self, following: bool) -> None:
+        self.set_class(not following, "-paused")
+        self.post_message(self.FollowingChanged(self, following, self.unseen))
+
+    def watch_unseen(self, unseen: int) -> None:
+        self.post_message(self.FollowingChanged(self, self.following, unseen))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._cache.clear()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_line_up(self) -> None:
+        self.scroll_to(y=self.scroll_y - 1, animate=False)
+
+    def action_line_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + 1, animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_to(y=self.scroll_y - self.scrollable_content_region.height, animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + self.scrollable_content_region.height, animate=False)
+
+    def action_top(self) -> None:
+        self.scroll_to(y=0, animate=False)
+
+    def action_follow(self) -> None:
+        self.follow()
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def action_left(self) -> None:
+        self.scroll_to(x=self.scroll_x - _HORIZONTAL_STEP, animate=False)
+
+    def action_right(self) -> None:
+        self.scroll_to(x=self.scroll_x + _HORIZONTAL_STEP, animate=False)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _stream_styles(self) -> tuple[Style, ...]:
+        """Base styles by stream code (STDOUT, STDERR, SYSTEM), then the marker's."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = (
+                base,
+                base + self.get_component_rich_style("log-pane--stderr", partial=True),
+                base + self.get_component_rich_style("log-pane--system", partial=True),
+                base + self.get_component_rich_style("log-pane--marker", partial=True),
+            )
+        return self._styles
+
+    def _line_strip(self, index: int) -> Strip:
+        key = index - self._store.origin  # stable across prepends
+        strip = self._cache.get(key)
+        if strip is None:
+            styles = self._stream_styles()
+            code = self._store.stream(index)
+            style = styles[code] if code < 3 else styles[0]
+            strip = line_strip(self._store.line(index), style, styles[3], self.app.console)
+            self._cache[key] = strip
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self._stream_styles()[0]
+        if self._wrapping():
+            if row >= self._wrap_index.total:
+                return Strip.blank(width, base)
+            line, sub = self._wrap_index.locate(row)
+            step = self._wrap_index.width
+            strip = self._line_strip(line).crop(sub * step, sub * step + step)
+            return strip.extend_cell_length(width, base)
+        if row >= len(self._store):
+            return Strip.blank(width, base)
+        return self._line_strip(row).crop_extend(scroll_x, scroll_x + width, base)
+
+
+class LogFollowIndicator(Static):
+    """One line under a LogPane: "⏸ Paused · 42 new lines · End to follow", or "Following".
+
+    Feed it from the screen: ``on_log_pane_following_changed`` -> ``show_state(...)``.
+    """
+
+    def on_mount(self) -> None:
+        self.show_state(True, 0)
+
+    def show_state(self, following: bool, unseen: int) -> None:
+        """Show whether the pane follows and how many lines arrived while paused."""
+        self.set_class(not following, "-paused")
+        if following:
+            self.update(Text("↓ Following new lines"))
+        else:
+            noun = "line" if unseen == 1 else "lines"
+            self.update(Text(f"⏸ Paused · {unseen:,} new {noun} · End to follow"))

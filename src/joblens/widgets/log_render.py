@@ -1,0 +1,71 @@
+"""One stored log line to one ``Strip``: colour codes parsed, tabs expanded, huge lines cut.
+
+This runs only for lines about to be painted (the pane caches the result). Text reaches the
+terminal only as Rich segments built here, and is passed through ``sanitize`` once more on the
+way (a no-op scan for clean text), so nothing but SGR styling could ever reach the screen even
+if an unsanitised chunk slipped in.
+
+Colour does not carry from one line to the next: each line is parsed on its own, as Terraform
+writes it (it resets at the end of every line). Carrying state would make a line's looks depend
+on every line before it, so rendering line 900,000 would mean parsing the 899,999 before it; a
+missing reset would also bleed one colour over the rest of the log.
+"""
+
+from __future__ import annotations
+
+from rich.ansi import AnsiDecoder
+from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from joblens.sanitize import sanitize, strip_sgr
+
+#: The most cells of one line that are displayed; the rest is summarised by a marker.
+LINE_CELL_CAP = 10_000
+#: Room kept for the marker when sizing the view (``" … (1,234,567,890 more characters)"``).
+MARKER_CELLS = 40
+#: The most cells a rendered line can take.
+RENDERED_CELL_CAP = LINE_CELL_CAP + MARKER_CELLS
+# Bytes decoded for a huge line: enough for LINE_CELL_CAP cells of text with colour codes.
+_RAW_LIMIT = LINE_CELL_CAP * 8
+
+_decoder = AnsiDecoder()
+
+
+def _parse_sgr(text: str) -> Text:
+    _decoder.style = Style.null()  # no carry-over from the previous line (see module doc)
+    return _decoder.decode_line(text)
+
+
+def line_strip(raw: bytes, style: Style, marker_style: Style, console: Console) -> Strip:
+    """The styled, uncropped strip of one line; ``style`` is its stream's base style."""
+    cut = len(raw) > _RAW_LIMIT
+    text = raw[:_RAW_LIMIT].decode("utf-8", "ignore") if cut else raw.decode("utf-8", "replace")
+    text = sanitize(text)
+    if "\x1b" not in text:
+        if "\t" in text:
+            text = text.expandtabs(8)
+        if not cut:
+            width = len(text) if text.isascii() else cell_len(text)
+            if width <= LINE_CELL_CAP:
+                return Strip([Segment(text, style)], width)
+        rich_text = Text(text)
+    else:
+        rich_text = _parse_sgr(text)
+        if "\t" in rich_text.plain:
+            rich_text.expand_tabs(8)
+    marker: Segment | None = None
+    if cut or rich_text.cell_len > LINE_CELL_CAP:
+        shown = len(rich_text.plain)
+        if rich_text.cell_len > LINE_CELL_CAP:
+            rich_text.truncate(LINE_CELL_CAP)
+            shown = len(rich_text.plain)
+        total = len(strip_sgr(raw.decode("utf-8", "replace")))
+        marker = Segment(f" … ({max(0, total - shown):,} more characters)", marker_style)
+    segments = list(Segment.apply_style(rich_text.render(console), style))
+    if marker is not None:
+        segments.append(marker)
+    return Strip(segments)

@@ -1,0 +1,80 @@
+"""Rows of soft-wrapped lines, counted per segment and only where a line is wider than the view.
+
+A log pane wraps like a terminal: a line of ``w`` cells takes ``ceil(w / width)`` rows (at
+least one). Counting needs only the stored widths, never the text, and is done with C-level
+``map``/``accumulate`` per segment. A segment whose widest line fits takes exactly one row per
+line and keeps no table at all; the others keep a prefix sum of rows (4 bytes a line), extended
+as lines are appended. Toggling wrap or resizing therefore costs a pass over the widths of the
+segments that hold long lines, not a re-wrap of the text.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from itertools import accumulate, repeat
+from operator import add, floordiv
+
+from joblens.widgets.log_store import LineStore, Segment
+
+
+class WrapIndex:
+    """Maps between rows and (line, sub-row) for one store at one width."""
+
+    def __init__(self, store: LineStore, cap: int) -> None:
+        self.store = store
+        self.cap = cap  # the most cells a rendered line takes (long lines are cut)
+        self.width = 0
+        self.total = 0
+        self._row_firsts: list[int] = [0]
+
+    def update(self, width: int) -> int:
+        """Count rows for lines added since the last update (or all, at a new width)."""
+        self.width = max(1, width)
+        totals = [self._segment_rows(segment) for segment in self.store.segments]
+        self._row_firsts = list(accumulate(totals[:-1], initial=0))
+        self.total = sum(totals)
+        return self.total
+
+    def _segment_rows(self, segment: Segment) -> int:
+        width = self.width
+        if segment.wrap_width != width:
+            segment.wrap_width = width
+            segment.wrap_counted = 0
+            segment.wrap_prefix = None
+        count = len(segment)
+        prefix = segment.wrap_prefix
+        if segment.wrap_counted == count:
+            return prefix[-1] if prefix is not None else count
+        if prefix is None:
+            if segment.max_width <= width:
+                segment.wrap_counted = count  # every line fits on one row
+                return count
+            # Lines counted so far all fitted: one row each.
+            prefix = segment.wrap_prefix = array("I", range(segment.wrap_counted + 1))
+        widths = segment.widths[segment.wrap_counted : count]
+        cells = map(min, widths, repeat(self.cap))
+        rows = map(max, map(floordiv, map(add, cells, repeat(width - 1)), repeat(width)), repeat(1))
+        sums = accumulate(rows, initial=prefix[-1])
+        next(sums)
+        prefix.extend(sums)
+        segment.wrap_counted = count
+        return prefix[-1]
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """The line shown on ``row`` and which of its rows it is (``row < total``)."""
+        k = bisect_right(self._row_firsts, row) - 1
+        local = row - self._row_firsts[k]
+        first_line = self.store.firsts[k]
+        prefix = self.store.segments[k].wrap_prefix
+        if prefix is None:
+            return first_line + local, 0
+        i = bisect_right(prefix, local) - 1
+        return first_line + i, local - prefix[i]
+
+    def row_of(self, line: int) -> int:
+        """The first row of ``line``."""
+        k = bisect_right(self.store.firsts, line) - 1
+        i = line - self.store.firsts[k]
+        prefix = self.store.segments[k].wrap_prefix
+        return self._row_firsts[k] + (prefix[i] if prefix is not None else i)
