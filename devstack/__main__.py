@@ -1,0 +1,81 @@
+"""`python -m devstack serve|user|token|tendril`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .tokens import make_token
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m devstack", description="A local Supabase-compatible stack."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="set up the database and serve REST/auth/realtime")
+    s.add_argument("--database-url", required=True)
+    s.add_argument("--port", type=int, default=54321)
+    s.add_argument("--jwt-secret")
+    s.add_argument(
+        "--schema",
+        action="append",
+        default=[],
+        help="documented | deployed | FILE.sql | DIR (repeatable)",
+    )
+    u = sub.add_parser("user", help="create an email/password user and print its id")
+    u.add_argument("--database-url", required=True)
+    u.add_argument("--email", required=True)
+    u.add_argument("--password", required=True)
+    t = sub.add_parser("token", help="print a HS256 JWT")
+    t.add_argument("--jwt-secret", required=True)
+    t.add_argument("--sub", required=True)
+    t.add_argument("--role", default="authenticated")
+    t.add_argument("--ttl", type=int, default=3600)
+    w = sub.add_parser("tendril", help="play a Tendril working on one job")
+    w.add_argument("--url", required=True)
+    w.add_argument("--service-key", required=True)
+    w.add_argument("--job", required=True)
+    w.add_argument("--lines", type=int, default=200)
+    w.add_argument("--rate", type=float, default=50.0, help="lines per second")
+    w.add_argument("--final", choices=["SUCCESS", "FAILED", "CANCELLED"], default="SUCCESS")
+    return p
+
+
+async def _create_user(url: str, email: str, password: str) -> str:
+    import asyncpg
+
+    from .auth import create_user
+
+    conn = await asyncpg.connect(url)
+    try:
+        return await create_user(conn, email, password)
+    finally:
+        await conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from .server import serve
+
+        return asyncio.run(serve(args.database_url, args.port, args.jwt_secret, args.schema))
+    if args.command == "user":
+        print(asyncio.run(_create_user(args.database_url, args.email, args.password)))
+        return 0
+    if args.command == "token":
+        print(make_token(args.jwt_secret, args.sub, args.role, args.ttl))
+        return 0
+    if args.command == "tendril":
+        from .tendril import play
+
+        return asyncio.run(
+            play(args.url, args.service_key, args.job, args.lines, args.rate, args.final)
+        )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

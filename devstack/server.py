@@ -1,0 +1,149 @@
+"""`serve`: set the database up, then answer REST, auth, realtime and fault requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import secrets
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from . import database
+from .auth import AuthApi
+from .realtime import RealtimeHub
+from .rest import RestApi
+from .state import Stack
+from .tokens import Verifier, project_key
+
+FAULT_KINDS = {
+    "drop",
+    "close",
+    "silence",
+    "phx_error",
+    "hold_joins",
+    "expire_tokens",
+    "rest_error",
+    "rest_hang",
+    "clear",
+}
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # Hosted projects answer in UTC; timestamps in JSON must look the same.
+    await conn.execute("set timezone = 'UTC'")
+
+
+def build_app(stack: Stack, hub: RealtimeHub) -> web.Application:
+    """The aiohttp application with every route of the stack."""
+    rest = RestApi(stack)
+    auth = AuthApi(stack)
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+
+    async def fault(request: web.Request) -> web.Response:
+        try:
+            body: dict[str, Any] = json.loads(await request.read() or b"{}")
+        except ValueError:
+            return web.json_response({"error": "invalid json"}, status=400)
+        kind = str(body.get("fault"))
+        seconds = float(body.get("seconds") or 0)
+        count = int(body.get("count") or 1)
+        if kind not in FAULT_KINDS:
+            return web.json_response(
+                {"error": f"unknown fault {kind!r}", "kinds": sorted(FAULT_KINDS)}, status=400
+            )
+        if kind == "clear":
+            # Undo what a test left behind (expired tokens stay expired, as they would).
+            stack.rest_faults.errors = stack.rest_faults.hangs = 0
+            await hub.fault(kind, seconds)
+        elif kind == "rest_error":
+            stack.rest_faults.errors += count
+        elif kind == "rest_hang":
+            stack.rest_faults.hangs += count
+            stack.rest_faults.hang_seconds = seconds
+        elif kind == "expire_tokens":
+            # Whole-second cut-off: tokens carry whole-second iat, so wait for the next second
+            # before answering, and every token issued after the answer is valid.
+            cutoff = math.floor(time.time())
+            stack.verifier.expired_before = cutoff
+            await asyncio.sleep(max(0.0, cutoff + 1 - time.time()))
+            await hub.fault(kind, seconds)
+        else:
+            await hub.fault(kind, seconds)
+        return web.json_response({"applied": kind, "seconds": seconds, "count": count})
+
+    app.router.add_post("/__devstack/fault", fault)
+    for method in ("GET", "HEAD", "POST", "PATCH", "DELETE", "PUT"):
+        app.router.add_route(method, "/rest/v1/{name}", rest.handle)
+    app.router.add_route("POST", r"/rest/v1/{rpc:rpc}/{name}", rest.handle)
+    app.router.add_route("GET", r"/rest/v1/{rpc:rpc}/{name}", rest.handle)
+    app.router.add_post("/auth/v1/token", auth.token)
+    app.router.add_get("/auth/v1/user", auth.user)
+    app.router.add_post("/auth/v1/logout", auth.logout)
+    app.router.add_get("/realtime/v1/websocket", hub.websocket)
+    return app
+
+
+def _free_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(database_url: str, port: int, jwt_secret: str | None, schemas: list[str]) -> int:
+    """Run the stack until SIGTERM or SIGINT."""
+    secret = jwt_secret or secrets.token_urlsafe(32)
+    await database.create_database_if_missing(database_url)
+    conn = await asyncpg.connect(database_url)
+    try:
+        await database.install(conn, schemas)
+    finally:
+        await conn.close()
+    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10, init=_init_connection)
+    anon, service = project_key(secret, "anon"), project_key(secret, "service_role")
+    stack = Stack(
+        pool, Verifier(secret, frozenset({anon, service})), secret, anon, service, database_url
+    )
+    await stack.reload()
+    hub = RealtimeHub(stack)
+    await hub.feed.start()
+    app = build_app(stack, hub)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    sock = _free_socket(port)
+    site = web.SockSite(runner, sock)
+    await site.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    print(
+        json.dumps(
+            {
+                "url": url,
+                "anon_key": anon,
+                "service_role_key": service,
+                "jwt_secret": secret,
+                "database_url": database_url,
+            }
+        ),
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for c in list(hub.connections):
+        await c.ws.close(code=1001)
+    await hub.feed.stop()
+    await runner.cleanup()
+    await pool.close()
+    sys.stdout.flush()
+    return 0

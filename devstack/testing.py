@@ -1,0 +1,195 @@
+"""Starting stacks for tests: a unique database, `python -m devstack serve`, and helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import os
+import secrets
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+from .tokens import make_token
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVER_URL = os.environ.get("JOBLENS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+LOGS_TABLES = {"documented": "provision_job_logs", "deployed": "job_logs"}
+T = TypeVar("T")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@dataclass
+class StackInfo:
+    """A running stack: its URL and keys, and helpers to seed and poke it."""
+
+    url: str
+    anon_key: str
+    service_role_key: str
+    jwt_secret: str
+    database_url: str
+    schema: str
+    logs_table: str
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    # -- seeding and asserting ----------------------------------------------------------
+    async def asql(self, query: str, *args: Any) -> list[dict[str, Any]]:
+        """Run SQL as the database owner (bypasses RLS); rows as dicts."""
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return [dict(r) for r in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    def sql(self, query: str, *args: Any) -> list[dict[str, Any]]:
+        """Sync `asql` (safe to call from async tests too; it blocks briefly)."""
+        return _run(self.asql(query, *args))
+
+    async def acreate_user(self, email: str | None = None, password: str = "password-1") -> str:
+        """Create a confirmed email/password user; return its id."""
+        from .auth import create_user
+
+        email = email or f"user-{secrets.token_hex(6)}@example.test"
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return await create_user(conn, email, password)
+        finally:
+            await conn.close()
+
+    def create_user(self, email: str | None = None, password: str = "password-1") -> str:
+        """Sync `acreate_user`."""
+        return _run(self.acreate_user(email, password))
+
+    def token(self, sub: str, ttl: int = 3600, role: str = "authenticated") -> str:
+        """A user JWT signed with the stack's secret."""
+        return make_token(self.jwt_secret, sub, role, ttl)
+
+    # -- faults --------------------------------------------------------------------------
+    def fault(self, kind: str, seconds: float = 0, count: int = 1) -> None:
+        """POST /__devstack/fault and wait until it is applied."""
+        body = json.dumps({"fault": kind, "seconds": seconds, "count": count}).encode()
+        req = urllib.request.Request(
+            f"{self.url}/__devstack/fault",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            if resp.status != 200:
+                raise RuntimeError(f"fault {kind} refused: {resp.status}")
+
+    async def afault(self, kind: str, seconds: float = 0, count: int = 1) -> None:
+        """`fault` without blocking the event loop."""
+        await asyncio.to_thread(self.fault, kind, seconds, count)
+
+    # -- a Tendril ----------------------------------------------------------------------
+    def tendril_args(
+        self, job_id: str, lines: int = 50, rate: float = 200.0, final: str = "SUCCESS"
+    ) -> list[str]:
+        """The command line of `python -m devstack tendril` for this stack."""
+        return [
+            sys.executable,
+            "-m",
+            "devstack",
+            "tendril",
+            "--url",
+            self.url,
+            "--service-key",
+            self.service_role_key,
+            "--job",
+            job_id,
+            "--lines",
+            str(lines),
+            "--rate",
+            str(rate),
+            "--final",
+            final,
+        ]
+
+    async def run_tendril(
+        self, job_id: str, lines: int = 50, rate: float = 200.0, final: str = "SUCCESS"
+    ) -> int:
+        """Play a Tendril on a job to its final status; return its exit code."""
+        proc = await asyncio.create_subprocess_exec(
+            *self.tendril_args(job_id, lines, rate, final), cwd=REPO_ROOT
+        )
+        return await proc.wait()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def stop(self, drop: bool = True) -> None:
+        """SIGTERM the server, then drop its database."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if drop:
+            from .database import drop_database
+
+            _run(drop_database(self.database_url))
+
+
+def start_stack(schema: str, server_url: str = SERVER_URL, timeout: float = 60.0) -> StackInfo:
+    """Create a uniquely named database and start `python -m devstack serve` on a free port."""
+    name = f"joblens_t_{os.getpid()}_{secrets.token_hex(4)}"
+    database_url = f"{server_url.rstrip('/')}/{name}"
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "serve",
+            "--database-url",
+            database_url,
+            "--port",
+            "0",
+            "--schema",
+            schema,
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if proc.poll() is not None or left <= 0:
+            proc.kill()
+            stderr.seek(0)
+            raise RuntimeError(f"devstack serve failed: {stderr.read().decode()[-2000:]}")
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            line += chunk
+    info = json.loads(line.decode().splitlines()[0])
+    return StackInfo(
+        url=info["url"],
+        anon_key=info["anon_key"],
+        service_role_key=info["service_role_key"],
+        jwt_secret=info["jwt_secret"],
+        database_url=info["database_url"],
+        schema=schema,
+        logs_table=LOGS_TABLES.get(schema, "provision_job_logs"),
+        process=proc,
+    )

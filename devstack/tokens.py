@@ -1,0 +1,87 @@
+"""HS256 JWTs as Supabase issues them, and their verification with the stack's rules."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+PROJECT_KEY_TTL = 10 * 365 * 24 * 3600
+
+
+def make_token(
+    secret: str,
+    sub: str | None,
+    role: str = "authenticated",
+    ttl: int = 3600,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Sign a JWT with Supabase's claims (sub, role, aud, exp, iat)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "aud": "authenticated",
+        "exp": now + ttl,
+        "iat": now,
+        "role": role,
+        "iss": "devstack",
+        "session_id": str(uuid.uuid4()),
+    }
+    if sub is not None:
+        claims["sub"] = sub
+    if extra:
+        claims.update(extra)
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def project_key(secret: str, role: str) -> str:
+    """A long-lived anon or service_role key, as a project's API settings show them."""
+    now = int(time.time())
+    claims = {"iss": "supabase-devstack", "role": role, "iat": now, "exp": now + PROJECT_KEY_TTL}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+class TokenError(Exception):
+    """A token that cannot be used; `expired_for` is set when it only expired."""
+
+    def __init__(self, message: str, expired_for: int | None = None) -> None:
+        super().__init__(message)
+        self.expired_for = expired_for
+
+
+@dataclass
+class Verifier:
+    """Checks tokens against the secret and the `expire_tokens` fault's cut-off."""
+
+    secret: str
+    project_keys: frozenset[str]
+    expired_before: float | None = None  # tokens issued at or before this count as expired
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """Decode a token or raise TokenError (expired tokens say for how long)."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.secret,
+                algorithms=["HS256"],
+                options={"verify_aud": False, "verify_exp": False},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise TokenError(f"JWSError {type(exc).__name__}: {exc}") from exc
+        now = time.time()
+        exp = claims.get("exp")
+        if isinstance(exp, (int, float)) and exp <= now:
+            raise TokenError("JWT expired", expired_for=max(0, int(now - exp)))
+        cutoff = self.expired_before
+        if cutoff is not None and token not in self.project_keys:
+            iat = claims.get("iat")
+            if isinstance(iat, (int, float)) and iat <= cutoff:
+                raise TokenError("JWT expired", expired_for=max(0, int(now - cutoff)))
+        return claims
+
+    def expires_at(self, claims: dict[str, Any]) -> float | None:
+        """When a token stops being valid, in epoch seconds (None: never)."""
+        exp = claims.get("exp")
+        return float(exp) if isinstance(exp, (int, float)) else None
