@@ -1,0 +1,261 @@
+"""The demo backend's scenarios: what `joblens demo` shows, run at high speed."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+import pytest
+
+from joblens.backends.base import LiveStarted
+from joblens.backends.demo import DemoBackend
+from joblens.models import Job, JobStatus, JobType, LogChunk, StreamType, TendrilStatus
+
+#: A guard against hangs only: a scenario at these speeds ends well within a second or two.
+HANG = 30.0
+FAST = 400.0
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+SUMMARY = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.")
+APPLIED = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed\.")
+
+
+@pytest.fixture
+async def demo() -> AsyncIterator[DemoBackend]:
+    backend = DemoBackend(speed=FAST, seed=11)
+    yield backend
+    await backend.close()
+
+
+async def settle(backend: DemoBackend, job_id: str) -> Job:
+    """The job once it is terminal and no simulated Tendril works on it any more."""
+    async with asyncio.timeout(HANG):
+        while True:
+            state = await backend.get_job_state(job_id)
+            if state.is_terminal and job_id not in backend.running_job_ids:
+                return await backend.get_job(job_id)
+            await asyncio.sleep(0.005)
+
+
+async def all_logs(backend: DemoBackend, job_id: str) -> list[LogChunk]:
+    return await backend.fetch_logs(job_id, limit=100_000)
+
+
+def plain(chunks: list[LogChunk], stream: str | None = None) -> str:
+    return "".join(SGR.sub("", c.text) for c in chunks if stream is None or c.stream == stream)
+
+
+async def test_the_plan_scenario_succeeds_with_terraform_output(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("plan")
+    assert (await demo.get_job(job_id)).status is JobStatus.QUEUED
+    await demo.connect()
+
+    job = await settle(demo, job_id)
+    logs = await all_logs(demo, job_id)
+
+    assert job.job_type is JobType.PLAN and job.status is JobStatus.SUCCESS
+    assert job.worker_name == job.assigned_worker_name == "tendril-eu-west-1"
+    assert job.claimed_at and job.started_at and job.completed_at and job.created_at
+    assert job.created_at <= job.claimed_at <= job.started_at <= job.completed_at
+    assert (job.vine_name, job.vine_stage, job.vineyard_name) == (
+        "acme-platform",
+        "staging",
+        "Acme Platform",
+    )
+    stdout = plain(logs, StreamType.STDOUT)
+    assert "Terraform has been successfully initialized!" in stdout
+    assert "Refreshing state..." in stdout
+    assert SUMMARY.search(stdout)
+    assert "OVERALL TOTAL" in stdout
+    assert "Assuming IAM role arn:aws:iam::" in plain(logs, StreamType.SYSTEM)
+    assert "Tendril tendril-eu-west-1 claimed job" in plain(logs, StreamType.SYSTEM)
+    assert "Uploading plan file" in plain(logs, StreamType.SYSTEM)
+    assert "Warning: Argument is deprecated" in plain(logs, StreamType.STDERR)
+    raw = "".join(c.text for c in logs)
+    for colour in ("\x1b[32m+", "\x1b[33m~", "\x1b[31m-"):
+        assert colour in raw
+    assert any(c.text.count("\n") > 3 for c in logs)  # chunks are multi-line flushes
+
+
+async def test_the_plan_metadata_agrees_with_its_printed_summary(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("plan")
+    await demo.connect()
+    job = await settle(demo, job_id)
+    found = SUMMARY.search(plain(await all_logs(demo, job_id)))
+    assert found is not None
+    meta = job.execution_metadata
+
+    actions = [rc["change"]["actions"] for rc in meta["plan_result"]["resource_changes"]]
+    add = sum("create" in a for a in actions)
+    change = sum(a == ["update"] for a in actions)
+    destroy = sum("delete" in a for a in actions)
+    assert (add, change, destroy) == tuple(int(n) for n in found.groups())
+    assert ["delete", "create"] in actions and ["update"] in actions
+    assert meta["plan_completed"] is True
+    assert (meta["phase"], meta["progress"]) == ("completed", 100)
+    assert meta["plan_file_key"].endswith(f"{job_id}.tfplan")
+    breakdown, summary = meta["cost_breakdown"], meta["cost_summary"]
+    assert breakdown["currency"] == "USD" and isinstance(breakdown["totalMonthlyCost"], str)
+    assert summary["total_monthly"] == pytest.approx(float(breakdown["totalMonthlyCost"]))
+    assert summary["total_resources"] == summary["resources_with_cost"] + summary["resources_free"]
+    assert "db_master_password" in job.config_snapshot["variables"]
+
+
+async def test_the_deploy_fail_scenario_fails_with_an_eks_error(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("deploy-fail")
+    await demo.connect()
+
+    job = await settle(demo, job_id)
+    logs = await all_logs(demo, job_id)
+
+    assert job.job_type is JobType.DEPLOY and job.status is JobStatus.FAILED
+    assert job.error_message is not None
+    assert job.error_message.startswith("Error: creating EKS Node Group")
+    assert "Error: creating EKS Node Group" in plain(logs, StreamType.STDERR)
+    assert "Still creating..." in plain(logs, StreamType.STDOUT)
+    assert "Apply complete!" not in plain(logs)
+    plan = await demo.get_job(job.plan_job_id or "")
+    assert (plan.job_type, plan.status) == (JobType.PLAN, JobStatus.SUCCESS)
+    assert plan.config_snapshot == job.config_snapshot
+    assert await all_logs(demo, plan.id)  # the earlier PLAN's output is there to read
+
+
+async def test_the_long_scenario_writes_hundreds_of_lines_of_progress(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("long")
+    await demo.connect()
+
+    job = await settle(demo, job_id)
+    logs = await all_logs(demo, job_id)
+
+    assert job.status is JobStatus.SUCCESS
+    text = plain(logs)
+    assert text.count("\n") > 300
+    assert re.search(r"aws_instance\.web\[3\]: Still creating\.\.\. \[\d+s elapsed\]", text)
+    assert len(logs) > 80
+
+
+async def test_cancelling_stops_the_simulated_run(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("long")
+    await demo.connect()
+    async with asyncio.timeout(HANG):
+        while len(await all_logs(demo, job_id)) < 10:
+            await asyncio.sleep(0.005)
+
+    assert await demo.cancel_job(job_id) is True
+    job = await settle(demo, job_id)
+    logs = await all_logs(demo, job_id)
+
+    assert job.status is JobStatus.CANCELLED
+    assert job.error_message == "Cancelled by user"
+    assert "Interrupt received." in plain(logs, StreamType.STDERR)
+    assert "Apply complete!" not in plain(logs)
+    assert await demo.cancel_job(job_id) is False
+
+
+async def test_a_job_cancelled_while_queued_is_never_claimed(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("plan")
+    assert await demo.cancel_job(job_id) is True
+    await demo.connect()
+
+    job = await settle(demo, job_id)
+
+    assert job.status is JobStatus.CANCELLED and job.worker_id is None
+    assert await all_logs(demo, job_id) == []
+
+
+async def test_applying_the_plan_runs_a_deploy_on_the_chosen_tendril(demo: DemoBackend) -> None:
+    plan_id = demo.start_scenario("plan")
+    await demo.connect()
+    plan = await settle(demo, plan_id)
+    planned = SUMMARY.search(plain(await all_logs(demo, plan_id)))
+    cloud = next(t for t in await demo.list_tendrils() if t.name == "trellis-cloud-eu-1")
+
+    deploy = await demo.apply_plan(plan, cloud.id)
+    done = await settle(demo, deploy.id)
+    logs = await all_logs(demo, deploy.id)
+
+    assert done.status is JobStatus.SUCCESS
+    assert done.worker_id == cloud.id and done.worker_name == "trellis-cloud-eu-1"
+    applied = APPLIED.search(plain(logs))
+    assert planned and applied and applied.groups() == planned.groups()
+    assert f"Downloading plan file plans/acme-platform/staging/{plan_id}" in plain(logs)
+    meta = done.execution_metadata
+    assert meta["cluster_name"] == "acme-platform-staging"
+    assert meta["cluster_endpoint"].startswith("https://")
+    assert meta["argocd_url"].startswith("https://argocd.")
+    assert meta["argocd_admin_password"]
+    secret = meta["outputs"]["argocd_admin_password"]
+    assert secret == {"value": meta["argocd_admin_password"], "sensitive": True, "type": "string"}
+    assert "argocd_admin_password = <sensitive>" in plain(logs)
+    assert meta["argocd_admin_password"] not in plain(logs)
+
+
+async def test_rerunning_the_failed_deploy_runs_again(demo: DemoBackend) -> None:
+    job_id = demo.start_scenario("deploy-fail")
+    await demo.connect()
+    failed = await settle(demo, job_id)
+
+    again = await demo.rerun_job(failed)
+    done = await settle(demo, again.id)
+
+    assert done.id != failed.id and done.plan_job_id == failed.plan_job_id
+    assert done.status is JobStatus.SUCCESS  # the capacity error was transient
+    assert done.worker_name in ("tendril-eu-west-1", "trellis-cloud-eu-1")
+
+
+async def test_the_tendrils_cover_every_liveness_case(demo: DemoBackend) -> None:
+    tendrils = await demo.list_tendrils()
+
+    assert len(tendrils) == 5
+    default = tendrils[0]
+    assert default.is_default and default.is_live() and default.name == "tendril-eu-west-1"
+    assert {t.name for t in tendrils if t.is_live()} == {"tendril-eu-west-1", "trellis-cloud-eu-1"}
+    statuses = {t.status for t in tendrils}
+    assert {TendrilStatus.OFFLINE, TendrilStatus.DRAINING} <= statuses
+    stale = [t for t in tendrils if t.status is TendrilStatus.ONLINE and not t.is_live()]
+    assert [t.name for t in stale] == ["tendril-laptop-mara"]
+    assert {t.mode for t in tendrils} == {"self-hosted", "cloud-hosted"}
+
+
+async def test_follow_logs_streams_a_running_job_and_unsubscribes_on_close(
+    demo: DemoBackend,
+) -> None:
+    job_id = demo.start_scenario("plan")
+    await demo.connect()
+    seen: list[LogChunk] = []
+    async with aclosing(demo.follow_logs(job_id)) as events:
+        assert isinstance(await anext(events), LiveStarted)
+        assert demo.store.subscriber_count(job_id) == 1
+        async with asyncio.timeout(HANG):
+            while len(seen) < 5:
+                event = await anext(events)
+                seen.extend(getattr(event, "chunks", ()))
+
+    assert demo.store.subscriber_count(job_id) == 0
+    ids = [c.id for c in seen]
+    assert ids == sorted(ids)
+
+
+async def test_a_seed_makes_the_demo_repeatable() -> None:
+    runs = []
+    for _ in range(2):
+        backend = DemoBackend(speed=FAST, seed=5)
+        job_id = backend.start_scenario("plan")
+        await backend.connect()
+        try:
+            job = await settle(backend, job_id)
+            runs.append((job_id, [c.text for c in await all_logs(backend, job_id)], job))
+        finally:
+            await backend.close()
+
+    (first_id, first_logs, first), (second_id, second_logs, second) = runs
+    assert first_id == second_id
+    assert first_logs == second_logs
+    assert first.execution_metadata == second.execution_metadata
+    assert first.config_snapshot == second.config_snapshot
+
+
+def test_an_unknown_scenario_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown scenario"):
+        DemoBackend(seed=1).start_scenario("nope")
