@@ -237,6 +237,7 @@ class RestApi:
         total: int | None = None
         where_sql = " AND ".join(where) or "TRUE"
         returning = prefer.get("return", "minimal")
+        prefix = ""
         if method in ("GET", "HEAD"):
             cols = builder.columns(table, "t0", items)
             order = request.query.get("order")
@@ -255,10 +256,13 @@ class RestApi:
             offset = 0
             mutation = await self._mutation(request, table, prefer, params, where_sql, method)
             cols = builder.columns(table, "t0", items)
-            sql = f"WITH pgrst_source AS ({mutation}) SELECT {cols} FROM pgrst_source AS t0"
+            # A data-modifying WITH must be at the top level, as PostgREST writes it.
+            prefix = f"WITH pgrst_source AS ({mutation}) "
+            sql = f"SELECT {cols} FROM pgrst_source AS t0"
             count_sql = None
         wrapped = (
-            f"SELECT coalesce(json_agg(_r), '[]')::text AS body, count(*) AS n FROM ({sql}) AS _r"
+            f"{prefix}SELECT coalesce(json_agg(_r), '[]')::text AS body, count(*) AS n "
+            f"FROM ({sql}) AS _r"
         )
         async with self.stack.pool.acquire() as conn, conn.transaction():
             await run_as(conn, claims, method, request.path)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
+# devstack/ is a tool at the repository root, not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from devstack.testing import StackInfo, start_stack
 
 __all__ = ["StackInfo"]

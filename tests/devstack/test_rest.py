@@ -1,0 +1,266 @@
+"""REST through the unmodified supabase-py client: grammar, caps, errors and RLS."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from devstack.testing import StackInfo
+from devstack_helpers import add_logs, new_job, signed_in
+from postgrest.exceptions import APIError
+
+
+async def test_select_embeds_the_named_worker_and_orders(stack: StackInfo) -> None:
+    user = await signed_in(stack)
+    cloud = await stack.asql(
+        "insert into workers (name, mode, status) values ('cloud-a', 'cloud-hosted', 'ONLINE')"
+        " returning id"
+    )
+    mine = await stack.asql(
+        "insert into workers (name, mode, user_id) values ('mine', 'self-hosted', $1) returning id",
+        uuid.UUID(user.id),
+    )
+    job = await new_job(stack, user.id, worker_id=cloud[0]["id"], assigned_worker_id=mine[0]["id"])
+    res = await (
+        user.client.table("provision_jobs")
+        .select(
+            "id,status,worker:workers!provision_jobs_worker_id_fkey(name),"
+            "assigned:workers!provision_jobs_assigned_worker_id_fkey(name,mode)"
+        )
+        .eq("id", job)
+        .single()
+        .execute()
+    )
+    assert res.data == {
+        "id": job,
+        "status": "QUEUED",
+        "worker": {"name": "cloud-a"},
+        "assigned": {"name": "mine", "mode": "self-hosted"},
+    }
+    await add_logs(stack, job, 5)
+    logs = await (
+        user.client.table(stack.logs_table)
+        .select("log_chunk")
+        .eq("job_id", job)
+        .order("created_at", desc=True)
+        .order("id")
+        .limit(2)
+        .execute()
+    )
+    assert [r["log_chunk"] for r in logs.data] == ["line 5", "line 4"]
+    with pytest.raises(APIError) as err:
+        await user.client.table("provision_jobs").select("id,workers(name)").execute()
+    assert err.value.code == "PGRST201"
+
+
+async def test_filters_and_a_nested_logic_tree(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    await add_logs(stack, job, 10)
+    rows = await stack.asql(
+        "select id, created_at from job_logs where job_id = $1 order by id", uuid.UUID(job)
+    )
+    third = rows[2]
+    ts = third["created_at"].isoformat()
+    q = user.client.table("job_logs").select("id").eq("job_id", job)
+    res = (
+        await q.or_(f"created_at.gt.{ts},and(created_at.eq.{ts},id.gt.{third['id']})")
+        .order("id")
+        .execute()
+    )
+    assert [r["id"] for r in res.data] == [r["id"] for r in rows[3:]]
+    res = await (
+        user.client.table("job_logs")
+        .select("id")
+        .eq("job_id", job)
+        .in_("id", [rows[0]["id"], rows[5]["id"]])
+        .execute()
+    )
+    assert len(res.data) == 2
+    res = await (
+        user.client.table("job_logs")
+        .select("log_chunk")
+        .eq("job_id", job)
+        .ilike("log_chunk", "%LINE 1%")
+        .order("id")
+        .execute()
+    )
+    assert [r["log_chunk"] for r in res.data] == ["line 1", "line 10"]
+    res = await (
+        user.client.table("job_logs")
+        .select("id")
+        .eq("job_id", job)
+        .gte("id", rows[8]["id"])
+        .neq("id", rows[9]["id"])
+        .execute()
+    )
+    assert [r["id"] for r in res.data] == [rows[8]["id"]]
+    res = await (
+        user.client.table("provision_jobs")
+        .select("id")
+        .is_("completed_at", "null")
+        .not_.in_("status", ["SUCCESS", "FAILED"])
+        .execute()
+    )
+    assert [r["id"] for r in res.data] == [job]
+
+
+async def test_responses_stop_at_1000_rows_and_count_is_exact(stack: StackInfo) -> None:
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    await add_logs(stack, job, 1500)
+    table = user.client.table(stack.logs_table)
+    first = await table.select("id", count="exact").eq("job_id", job).execute()
+    assert len(first.data) == 1000
+    assert first.count == 1500
+    rest = await table.select("id").eq("job_id", job).range(1000, 2999).execute()
+    assert len(rest.data) == 500
+
+
+async def test_single_without_a_row_is_pgrst116(stack_documented: StackInfo) -> None:
+    user = await signed_in(stack_documented)
+    with pytest.raises(APIError) as err:
+        await (
+            user.client.table("provision_jobs")
+            .select("*")
+            .eq("id", str(uuid.uuid4()))
+            .single()
+            .execute()
+        )
+    assert err.value.code == "PGRST116"
+    maybe = await (
+        user.client.table("provision_jobs")
+        .select("*")
+        .eq("id", str(uuid.uuid4()))
+        .maybe_single()
+        .execute()
+    )
+    assert maybe is None
+
+
+async def test_rls_hides_and_refuses_other_users_jobs(stack: StackInfo) -> None:
+    owner, other = await signed_in(stack), await signed_in(stack)
+    job = await new_job(stack, owner.id)
+    await add_logs(stack, job, 3)
+    seen = await other.client.table("provision_jobs").select("id").eq("id", job).execute()
+    assert seen.data == []
+    logs = await other.client.table(stack.logs_table).select("id").eq("job_id", job).execute()
+    assert logs.data == []
+    upd = await (
+        other.client.table("provision_jobs").update({"status": "CANCELLED"}).eq("id", job).execute()
+    )
+    assert upd.data == []
+    with pytest.raises(APIError) as err:
+        await (
+            other.client.table("provision_jobs")
+            .insert({"job_type": "PLAN", "user_id": owner.id})
+            .execute()
+        )
+    assert err.value.code == "42501"
+    mine = await owner.client.table("provision_jobs").insert({"job_type": "DEPLOY"}).execute()
+    assert mine.data[0]["user_id"] == owner.id and mine.data[0]["status"] == "QUEUED"
+    cancelled = await (
+        owner.client.table("provision_jobs")
+        .update({"status": "CANCELLED", "error_message": "Cancelled by user"})
+        .eq("id", job)
+        .in_("status", ["QUEUED", "CLAIMED", "PROCESSING"])
+        .execute()
+    )
+    assert cancelled.data[0]["status"] == "CANCELLED"
+    deleted = await owner.client.table("provision_jobs").delete().eq("id", job).execute()
+    assert deleted.data == []  # no delete policy
+
+
+async def test_cloud_identity_credentials_are_not_selectable(stack_deployed: StackInfo) -> None:
+    user = await signed_in(stack_deployed)
+    await stack_deployed.asql(
+        "insert into cloud_identities (user_id, provider, name, credentials)"
+        " values ($1, 'aws', 'prod', '{\"secret\": \"x\"}')",
+        uuid.UUID(user.id),
+    )
+    ok = await user.client.table("cloud_identities").select("provider,name").execute()
+    assert ok.data == [{"provider": "aws", "name": "prod"}]
+    for columns in ("credentials", "*"):
+        with pytest.raises(APIError) as err:
+            await user.client.table("cloud_identities").select(columns).execute()
+        assert err.value.code == "42501"
+
+
+async def test_postgrest_errors_and_statuses(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    user = await signed_in(stack)
+    headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {user.access_token}"}
+    async with httpx.AsyncClient(base_url=f"{stack.url}/rest/v1", headers=headers) as http:
+        bad = await http.get("/provision_jobs", params={"id": "eq.not-a-uuid"})
+        assert bad.status_code == 400 and bad.json()["code"] == "22P02"
+        missing = await http.get("/nope")
+        assert missing.status_code == 404 and missing.json()["code"] == "PGRST205"
+        assert set(missing.json()) == {"code", "message", "details", "hint"}
+        column = await http.get("/provision_jobs", params={"select": "nope"})
+        assert column.status_code == 400 and column.json()["code"] == "42703"
+        key = await http.get("/provision_jobs", headers={"apikey": "wrong"})
+        assert key.status_code == 401
+        one = await http.get(
+            "/provision_jobs",
+            params={"select": "id", "limit": "0"},
+            headers={"Accept": "application/vnd.pgrst.object+json"},
+        )
+        assert one.status_code == 406 and one.json()["code"] == "PGRST116"
+    service = {
+        "apikey": stack.service_role_key,
+        "Authorization": f"Bearer {stack.service_role_key}",
+    }
+    async with httpx.AsyncClient(base_url=f"{stack.url}/rest/v1", headers=service) as http:
+        row = {"id": str(uuid.uuid4()), "name": "dup", "mode": "cloud-hosted"}
+        first = await http.post("/workers", json=row, headers={"Prefer": "return=minimal"})
+        assert first.status_code == 201 and first.content == b""
+        again = await http.post("/workers", json=row)
+        assert again.status_code == 409 and again.json()["code"] == "23505"
+        upsert = await http.post(
+            "/workers",
+            json={**row, "name": "merged"},
+            headers={"Prefer": "return=representation,resolution=merge-duplicates"},
+        )
+        assert upsert.status_code == 201 and upsert.json()[0]["name"] == "merged"
+
+
+async def test_bulk_insert_and_rpc(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    user = await signed_in(stack)
+    await stack.asql(
+        "create or replace function public.count_my_jobs(kind text) returns int"
+        " language sql stable as $$ select count(*)::int from provision_jobs"
+        " where job_type::text = kind $$"
+    )
+    service = await __import__("supabase").acreate_client(stack.url, stack.service_role_key)
+    job = await new_job(stack, user.id)
+    rows = (
+        await service.table("job_logs")
+        .insert(
+            [
+                {"job_id": job, "log_chunk": "a", "stream_type": "STDOUT"},
+                {"job_id": job, "log_chunk": "b", "stream_type": "STDERR"},
+            ]
+        )
+        .execute()
+    )
+    assert [r["stream_type"] for r in rows.data] == ["STDOUT", "STDERR"]
+    assert rows.data[0]["id"] < rows.data[1]["id"]
+    count = await user.client.rpc("count_my_jobs", {"kind": "PLAN"}).execute()
+    assert count.data == 1
+    # Like PostgREST (supabase-py sends `columns` and no `missing=default`), a key missing
+    # from one row of a bulk insert is NULL, not the column default.
+    with pytest.raises(APIError) as err:
+        await (
+            service.table("job_logs")
+            .insert(
+                [
+                    {"job_id": job, "log_chunk": "c"},
+                    {"job_id": job, "log_chunk": "d", "stream_type": "STDERR"},
+                ]
+            )
+            .execute()
+        )
+    assert err.value.code == "23502"
