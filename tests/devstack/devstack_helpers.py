@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstack.testing import StackInfo
+
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 
@@ -78,3 +79,42 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+@dataclass
+class Subscription:
+    """A channel on a logs table with everything it received."""
+
+    channel: Any
+    records: list[dict[str, Any]]
+    payloads: list[dict[str, Any]]
+    system: list[Any]
+    states: list[Any]
+
+    def subscribed_count(self) -> int:
+        """How many "Subscribed to PostgreSQL" frames arrived (one per (re)join)."""
+        return sum(1 for p in self.system if p.message == "Subscribed to PostgreSQL")
+
+
+async def subscribe(
+    client: AsyncClient,
+    table: str,
+    job_id: str | None = None,
+    wait: bool = True,
+    event: str = "INSERT",
+) -> Subscription:
+    """Subscribe to a table (filtered by job_id) and wait for "Subscribed to PostgreSQL"."""
+    sub = Subscription(client.channel(f"t-{secrets.token_hex(4)}"), [], [], [], [])
+
+    def on_change(payload: dict[str, Any]) -> None:
+        sub.payloads.append(payload)
+        sub.records.append(payload["data"].get("record") or {})
+
+    sub.channel.on_postgres_changes(
+        event, on_change, table=table, filter=f"job_id=eq.{job_id}" if job_id else None
+    )
+    sub.channel.on_system(sub.system.append)
+    await sub.channel.subscribe(lambda state, err: sub.states.append((state, err)))
+    if wait:
+        await until(lambda: sub.subscribed_count() > 0)
+    return sub

@@ -1,0 +1,225 @@
+"""Realtime through the unmodified supabase-py client, and the raw frames on the wire."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+import websockets
+from devstack.testing import StackInfo
+from devstack_helpers import add_logs, new_job, signed_in, subscribe, token_client, until
+
+from realtime import RealtimeSubscribeStates
+
+
+async def test_inserts_arrive_for_the_owner_only_and_filtered(stack: StackInfo) -> None:
+    owner, other = await signed_in(stack), await signed_in(stack)
+    job, other_job = await new_job(stack, owner.id), await new_job(stack, other.id)
+    mine = await subscribe(owner.client, stack.logs_table, job)
+    snooping = await subscribe(other.client, stack.logs_table, job)
+    own_other = await subscribe(other.client, stack.logs_table, other_job)
+    for i in range(3):
+        await add_logs(stack, job, 5, prefix=f"batch{i}")
+    await add_logs(stack, other_job, 2, prefix="theirs")
+    await until(lambda: len(mine.records) == 15 and len(own_other.records) == 2)
+    expected = [f"batch{i} {n}" for i in range(3) for n in range(1, 6)]
+    assert [r["log_chunk"] for r in mine.records] == expected
+    assert {r["job_id"] for r in mine.records} == {job}
+    data = mine.payloads[0]["data"]
+    assert data["type"] == "INSERT" and data["table"] == stack.logs_table
+    assert data["errors"] is None and data["commit_timestamp"].endswith("Z")
+    assert {"name": "log_chunk", "type": "text"} in data["columns"]
+    await asyncio.sleep(0.2)
+    assert snooping.records == []
+    assert [r["log_chunk"] for r in own_other.records] == ["theirs 1", "theirs 2"]
+
+
+async def test_changes_are_delivered_in_commit_order(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    sub = await subscribe(user.client, "job_logs", job)
+    first = await asyncpg.connect(stack.database_url)
+    second = await asyncpg.connect(stack.database_url)
+    try:
+        async with first.transaction():
+            await first.execute(
+                "insert into job_logs (job_id, log_chunk) values ($1, 'early id')", uuid.UUID(job)
+            )
+            async with second.transaction():
+                await second.execute(
+                    "insert into job_logs (job_id, log_chunk) values ($1, 'committed first')",
+                    uuid.UUID(job),
+                )
+    finally:
+        await first.close()
+        await second.close()
+    await until(lambda: len(sub.records) == 2)
+    assert [r["log_chunk"] for r in sub.records] == ["committed first", "early id"]
+    assert sub.records[0]["id"] > sub.records[1]["id"]
+
+
+async def test_updates_carry_old_record_and_a_huge_row_is_413(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    jobs = user.client.channel("jobs-updates")
+    changes: list[dict[str, Any]] = []
+    system: list[Any] = []
+    jobs.on_postgres_changes(
+        "UPDATE", changes.append, table="provision_jobs", filter=f"id=eq.{job}"
+    )
+    jobs.on_system(system.append)
+    await jobs.subscribe()
+    await until(lambda: bool(system))
+    await (
+        user.client.table("provision_jobs").update({"status": "CANCELLED"}).eq("id", job).execute()
+    )
+    await until(lambda: len(changes) == 1)
+    assert changes[0]["data"]["record"]["status"] == "CANCELLED"
+    assert changes[0]["data"]["old_record"] == {"id": job}  # RLS on: only the primary key
+    logs = await subscribe(user.client, stack.logs_table, job)
+    await stack.asql(
+        f"insert into {stack.logs_table} (job_id, log_chunk) values ($1, $2)",
+        uuid.UUID(job),
+        "x" * (1024 * 1024 + 10),
+    )
+    await until(lambda: len(logs.payloads) == 1)
+    data = logs.payloads[0]["data"]
+    assert data["errors"] == ["Error 413: Payload Too Large"]
+    assert "log_chunk" not in data["record"] and data["record"]["job_id"] == job
+
+
+async def test_bad_filter_and_unpublished_table_are_system_errors(stack: StackInfo) -> None:
+    user = await signed_in(stack)
+    for table, flt in (("workers", None), (stack.logs_table, "nope=eq.1")):
+        channel = user.client.channel(f"bad-{table}-{flt}")
+        states: list[Any] = []
+        channel.on_postgres_changes("INSERT", lambda p: None, table=table, filter=flt)
+        await channel.subscribe(lambda s, e: states.append((s, e)))
+        await until(lambda: any(s == RealtimeSubscribeStates.CHANNEL_ERROR for s, _ in states))
+        error = next(e for s, e in states if s == RealtimeSubscribeStates.CHANNEL_ERROR)
+        payload = json.loads(str(error))
+        assert payload["status"] == "error" and payload["extension"] == "postgres_changes"
+        await user.client.remove_channel(channel)
+
+
+def _frame(topic: str, event: str, payload: dict[str, Any], ref: str | None) -> str:
+    return json.dumps(
+        {
+            "topic": topic,
+            "event": event,
+            "payload": payload,
+            "ref": ref,
+            "join_ref": ref if event == "phx_join" else None,
+        }
+    )
+
+
+async def test_the_frames_on_the_wire(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    uid = await stack.acreate_user()
+    url = (
+        f"{stack.url.replace('http', 'ws')}/realtime/v1/websocket?apikey={stack.anon_key}&vsn=1.0.0"
+    )
+    binding = {
+        "event": "INSERT",
+        "schema": "public",
+        "table": "job_logs",
+        "filter": f"job_id=eq.{uuid.uuid4()}",
+    }
+    async with websockets.connect(url) as ws:
+        await ws.send(_frame("phoenix", "heartbeat", {}, "1"))
+        assert json.loads(await ws.recv()) == {
+            "topic": "phoenix",
+            "event": "phx_reply",
+            "payload": {"status": "ok", "response": {}},
+            "ref": "1",
+        }
+        await ws.send(
+            _frame(
+                "realtime:wire",
+                "phx_join",
+                {
+                    "config": {
+                        "broadcast": {"ack": False, "self": False},
+                        "presence": {"key": "", "enabled": False},
+                        "private": False,
+                        "postgres_changes": [binding],
+                    },
+                    "access_token": stack.token(uid),
+                },
+                "2",
+            )
+        )
+        reply = json.loads(await ws.recv())
+        assert reply["event"] == "phx_reply" and reply["ref"] == "2"
+        echoed = reply["payload"]["response"]["postgres_changes"][0]
+        assert isinstance(echoed.pop("id"), int) and echoed == binding
+        system = json.loads(await ws.recv())
+        assert system == {
+            "topic": "realtime:wire",
+            "event": "system",
+            "ref": None,
+            "payload": {
+                "channel": "wire",
+                "extension": "postgres_changes",
+                "message": "Subscribed to PostgreSQL",
+                "status": "ok",
+            },
+        }
+        await ws.send(
+            _frame("realtime:wire", "access_token", {"access_token": stack.token(uid)}, "3")
+        )
+        await ws.send(_frame("realtime:wire", "phx_leave", {}, "4"))
+        leave = json.loads(await ws.recv())  # nothing came back for the valid access_token
+        assert leave["event"] == "phx_reply" and leave["ref"] == "4"
+        assert leave["payload"]["status"] == "ok"
+        close = json.loads(await ws.recv())
+        assert close["event"] == "phx_close" and close["topic"] == "realtime:wire"
+        await ws.send(
+            _frame(
+                "realtime:late",
+                "phx_join",
+                {
+                    "config": {"postgres_changes": [binding]},
+                    "access_token": stack.token(uid, ttl=-7),
+                },
+                "5",
+            )
+        )
+        refused = json.loads(await ws.recv())
+        assert refused["payload"] == {
+            "status": "error",
+            "response": {"reason": "InvalidJWTToken: Token has expired 7 seconds ago"},
+        }
+
+
+async def test_an_expiring_token_closes_the_channel(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    uid = await stack.acreate_user()
+    client = await token_client(stack, stack.token(uid, ttl=2))
+    sub = await subscribe(client, stack.logs_table, str(uuid.uuid4()))
+    await until(lambda: any(s == RealtimeSubscribeStates.CLOSED for s, _ in sub.states), 6)
+    errors = [
+        json.loads(str(e)) for s, e in sub.states if s == RealtimeSubscribeStates.CHANNEL_ERROR
+    ]
+    assert errors[0]["extension"] == "system"
+    assert errors[0]["message"].startswith("Token has expired")
+    await client.realtime.close()
+
+
+async def test_an_expired_access_token_push_closes_the_channel(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    user = await signed_in(stack)
+    sub = await subscribe(user.client, "job_logs", str(uuid.uuid4()))
+    await user.client.realtime.set_auth(stack.token(user.id))  # valid: nothing happens
+    await asyncio.sleep(0.2)
+    assert [s for s, _ in sub.states] == [RealtimeSubscribeStates.SUBSCRIBED]
+    await user.client.realtime.set_auth(stack.token(user.id, ttl=-30))
+    await until(lambda: any(s == RealtimeSubscribeStates.CLOSED for s, _ in sub.states))
+    error = next(e for s, e in sub.states if s == RealtimeSubscribeStates.CHANNEL_ERROR)
+    assert json.loads(str(error))["message"] == "Token has expired 30 seconds ago"
