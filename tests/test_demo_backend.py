@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import asynccontextmanager
 
 import pytest
 
-from joblens.backends.base import LiveStarted
+from joblens.backends.base import FollowEvent, LiveStarted
 from joblens.backends.demo import DemoBackend
+from joblens.feed import LogFeed
 from joblens.models import Job, JobStatus, JobType, LogChunk, StreamType, TendrilStatus
 
 #: A guard against hangs only: a scenario at these speeds ends well within a second or two.
@@ -19,6 +20,19 @@ FAST = 400.0
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 SUMMARY = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.")
 APPLIED = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed\.")
+
+
+@asynccontextmanager
+async def following(
+    events: AsyncIterator[FollowEvent],
+) -> AsyncIterator[AsyncIterator[FollowEvent]]:
+    """Close the stream on the way out (an async generator's ``aclose``), as a screen would."""
+    try:
+        yield events
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @pytest.fixture
@@ -224,7 +238,7 @@ async def test_follow_logs_streams_a_running_job_and_unsubscribes_on_close(
     job_id = demo.start_scenario("plan")
     await demo.connect()
     seen: list[LogChunk] = []
-    async with aclosing(demo.follow_logs(job_id)) as events:
+    async with following(demo.follow_logs(job_id)) as events:
         assert isinstance(await anext(events), LiveStarted)
         assert demo.store.subscriber_count(job_id) == 1
         async with asyncio.timeout(HANG):
@@ -259,3 +273,69 @@ async def test_a_seed_makes_the_demo_repeatable() -> None:
 def test_an_unknown_scenario_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown scenario"):
         DemoBackend(seed=1).start_scenario("nope")
+
+
+async def test_a_tendril_that_ignores_cancel_writes_processing_back_and_finishes(
+    demo: DemoBackend,
+) -> None:
+    job_id = demo.start_scenario("cancel-ignored")
+    await demo.connect()
+    async with asyncio.timeout(HANG):
+        while len(await all_logs(demo, job_id)) < 8:
+            await asyncio.sleep(0.005)
+
+    assert await demo.cancel_job(job_id) is True
+    job = await settle(demo, job_id)
+
+    history = demo.store.status_history[job_id]
+    cancelled_at = history.index("CANCELLED")
+    assert "PROCESSING" in history[cancelled_at:]
+    assert job.status is JobStatus.SUCCESS
+    assert "Interrupt received." not in plain(await all_logs(demo, job_id))
+
+
+async def test_a_job_whose_tendril_dies_is_requeued_and_finished_by_another(
+    demo: DemoBackend,
+) -> None:
+    job_id = demo.start_scenario("requeued")
+    await demo.connect()
+
+    job = await settle(demo, job_id)
+    logs = plain(await all_logs(demo, job_id), StreamType.SYSTEM)
+
+    assert demo.store.status_history[job_id] == [
+        "QUEUED",
+        "CLAIMED",
+        "PROCESSING",
+        "QUEUED",
+        "CLAIMED",
+        "PROCESSING",
+        "SUCCESS",
+    ]
+    claims = re.findall(r"Tendril (\S+) claimed job", logs)
+    assert len(claims) == 2 and claims[0] != claims[1]
+    assert f"Tendril {claims[0]} stopped sending heartbeats" in logs
+    assert job.worker_name == claims[1]
+
+
+async def test_a_feed_over_a_flaky_realtime_stream_still_gets_every_chunk_once(
+    demo: DemoBackend,
+) -> None:
+    job_id = demo.start_scenario("flaky-realtime")
+    await demo.connect()
+    received: list[LogChunk] = []
+    drops: list[str] = []
+    feed = LogFeed(demo, job_id, received.extend, on_link=lambda r: drops.append(r or ""))
+    following = asyncio.create_task(feed.run())
+    try:
+        await settle(demo, job_id)
+        expected = await all_logs(demo, job_id)
+        async with asyncio.timeout(HANG):
+            while len(received) < len(expected):
+                await asyncio.sleep(0.005)
+    finally:
+        following.cancel()
+        await asyncio.gather(following, return_exceptions=True)
+
+    assert [c.id for c in received] == [c.id for c in expected]
+    assert any("realtime channel closed" in reason for reason in drops)

@@ -14,10 +14,18 @@ import random
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from joblens.backends.base import PAGE_SIZE, Backend, ChunksArrived, FollowEvent, LiveStarted
+from joblens.backends.base import (
+    PAGE_SIZE,
+    Backend,
+    ChunksArrived,
+    FollowEvent,
+    LiveInterrupted,
+    LiveStarted,
+)
 from joblens.backends.demo_script import Fate, JobContext, Script, build_script
 from joblens.backends.demo_store import DemoStore, now
 from joblens.backends.demo_tendril import Clock, SimulatedTendril
@@ -34,13 +42,16 @@ from joblens.models import (
     Tendril,
 )
 
-SCENARIOS = ("plan", "deploy-fail", "long")
+#: The first three are `joblens demo`'s; the others show what real Tendrils sometimes do.
+SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky-realtime")
 
 _PREFIX = re.compile(r"[0-9a-f-]+")
 #: Real seconds between heartbeats: not scaled, so a slow demo's Tendrils stay live.
 HEARTBEAT_SECONDS = 5.0
 #: How long "Subscribed to PostgreSQL" takes, in simulated seconds.
 SUBSCRIBE_DELAY = 0.3
+#: How long a simulated realtime drop lasts, in simulated seconds.
+OUTAGE_SECONDS = 3.0
 
 
 class DemoBackend(Backend):
@@ -62,6 +73,8 @@ class DemoBackend(Backend):
         self.world: World = populate(self.store)
         self._simulate = simulate
         self._fates: dict[str, Fate] = {}
+        self._attempts: dict[str, int] = {}
+        self._drop_every: float | None = None  # simulated seconds between realtime drops
         self._claims: set[str] = set()
         self._tendrils: list[SimulatedTendril] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -128,6 +141,13 @@ class DemoBackend(Backend):
             return self._create_job(JobType.DEPLOY, staging, "fail", None, plan)
         if name == "long":
             return self._create_job(JobType.DEPLOY, staging, "long", self.world.default_tendril_id)
+        if name == "cancel-ignored":
+            return self._create_job(JobType.DEPLOY, staging, "cancel-ignored", None)
+        if name == "requeued":
+            return self._create_job(JobType.DEPLOY, staging, "requeued", None)
+        if name == "flaky-realtime":
+            self._drop_every = 15.0
+            return self._create_job(JobType.DEPLOY, staging, "success", None)
         raise ValueError(f"unknown scenario {name!r}: choose one of {', '.join(SCENARIOS)}")
 
     def _create_job(
@@ -190,7 +210,13 @@ class DemoBackend(Backend):
             plan_job_id=plan_id,
             plan_metadata=plan.get("execution_metadata") if plan else None,
         )
-        return build_script(context, self._rng_for(str(row["id"])))
+        script = build_script(context, self._rng_for(str(row["id"])))
+        attempt = self._attempts[row["id"]] = self._attempts.get(row["id"], 0) + 1
+        if context.fate == "cancel-ignored":
+            script = replace(script, ignores_cancel=True)
+        elif context.fate == "requeued" and attempt == 1:
+            script = replace(script, crash_before=len(script.flushes) * 2 // 5)
+        return script
 
     # reading
 
@@ -252,17 +278,29 @@ class DemoBackend(Backend):
         """LiveStarted once subscribed, then every commit as it happens, until closed."""
         # Subscribe before announcing: a chunk committed during the caller's backfill is
         # then delivered live too (the feed drops the repeat).
-        queue = self.store.subscribe(job_id)
-        try:
-            await self.clock.sleep(SUBSCRIBE_DELAY)
-            yield LiveStarted()
-            while True:
-                batch = [await queue.get()]
-                while not queue.empty():
-                    batch.append(queue.get_nowait())
-                yield ChunksArrived(tuple(batch))
-        finally:
-            self.store.unsubscribe(job_id, queue)
+        loop = asyncio.get_running_loop()
+        while True:
+            queue = self.store.subscribe(job_id)
+            try:
+                await self.clock.sleep(SUBSCRIBE_DELAY)
+                yield LiveStarted()
+                drop_at = None
+                if self._drop_every is not None:
+                    drop_at = loop.time() + self._drop_every / self.clock.speed
+                while True:
+                    wait = None if drop_at is None else max(drop_at - loop.time(), 0.0)
+                    try:
+                        batch = [await asyncio.wait_for(queue.get(), wait)]
+                    except TimeoutError:
+                        break
+                    while not queue.empty():
+                        batch.append(queue.get_nowait())
+                    yield ChunksArrived(tuple(batch))
+            finally:
+                self.store.unsubscribe(job_id, queue)
+            # Simulated drop: what is committed until the next subscription is only backfilled.
+            yield LiveInterrupted("realtime channel closed (simulated); reconnecting")
+            await self.clock.sleep(OUTAGE_SECONDS)
 
     async def list_tendrils(self) -> list[Tendril]:
         rows = sorted(

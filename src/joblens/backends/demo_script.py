@@ -34,7 +34,8 @@ from joblens.backends.demo_terraform import (
 )
 from joblens.models import JobStatus, JobType, StreamType
 
-Fate = Literal["success", "fail", "long"]
+#: How a job's run goes: "cancel-ignored" and "requeued" succeed, after a twist the Tendril adds.
+Fate = Literal["success", "fail", "long", "cancel-ignored", "requeued"]
 Stream = StreamType
 
 ACCOUNT_ID = "492837465012"
@@ -56,6 +57,10 @@ class Script:
     flushes: tuple[Flush, ...]
     status: JobStatus
     error_message: str | None = None
+    #: Like some real Tendrils, keep running (and write PROCESSING back) after a cancel.
+    ignores_cancel: bool = False
+    #: The Tendril dies before this flush; the platform puts the job back in the queue.
+    crash_before: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +210,8 @@ def _deploy_changes(ctx: JobContext, rng: random.Random) -> list[Change]:
     resources = stack_resources(f"{project}-{stage}", _node_groups(ctx.config))
     if ctx.fate == "long":
         return [Change(r, CREATE) for r in resources + web_instances(16)]
+    if ctx.fate != "fail" and not ctx.plan_metadata:
+        return [Change(r, CREATE) for r in resources]
     from_plan = _changes_from_plan(ctx, resources)
     return from_plan or choose_changes(resources, rng)
 

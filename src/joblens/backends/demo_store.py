@@ -57,6 +57,8 @@ class DemoStore:
         self._log_ids = itertools.count(1)
         self._subscribers: dict[str, set[asyncio.Queue[LogChunk]]] = {}
         self._job_listeners: list[Callable[[str], None]] = []
+        #: Every status each job has had, in order: how tests see a job's whole journey.
+        self.status_history: dict[str, list[str]] = {}
 
     # provision_jobs
 
@@ -68,8 +70,8 @@ class DemoStore:
         row.update(fields)
         row["id"] = row["id"] or self.new_id()
         self.jobs[row["id"]] = row
-        for listener in list(self._job_listeners):
-            listener(row["id"])
+        self.status_history[row["id"]] = [str(row["status"])]
+        self.announce_queued(row["id"])
         return row
 
     def update_job(
@@ -89,7 +91,10 @@ class DemoStore:
             only_if is not None and str(row["status"]) not in set(map(str, only_if))
         ):
             return None
+        before = str(row["status"])
         row.update(changes)
+        if str(row["status"]) != before:
+            self.status_history.setdefault(job_id, []).append(str(row["status"]))
         if metadata:
             merged = dict(row["execution_metadata"] or {})
             merged.update(metadata)
@@ -97,8 +102,13 @@ class DemoStore:
         row["updated_at"] = now()
         return row
 
-    def on_job_inserted(self, listener: Callable[[str], None]) -> None:
+    def on_job_queued(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(job_id)`` whenever a job is inserted or put back in the queue."""
         self._job_listeners.append(listener)
+
+    def announce_queued(self, job_id: str) -> None:
+        for listener in list(self._job_listeners):
+            listener(job_id)
 
     def job_view(self, job_id: str) -> dict[str, Any] | None:
         """The row with the embeds joblens selects (Tendril names, vine, vineyard, identity)."""

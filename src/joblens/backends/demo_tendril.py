@@ -58,7 +58,8 @@ class SimulatedTendril:
         self.rng = rng
         self.tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        store.on_job_inserted(lambda _job_id: self._wake.set())
+        self.abandoned: set[str] = set()  # jobs it crashed on: it does not claim them again
+        store.on_job_queued(lambda _job_id: self._wake.set())
 
     @property
     def name(self) -> str:
@@ -70,6 +71,7 @@ class SimulatedTendril:
             for job_id, row in self.store.jobs.items()
             if row["status"] == JobStatus.QUEUED
             and job_id not in self.claims
+            and job_id not in self.abandoned
             and row.get("assigned_worker_id") in (None, self.worker_id)
         ]
 
@@ -98,6 +100,8 @@ class SimulatedTendril:
             await self._play(job_id)
         finally:
             self.claims.discard(job_id)
+        if self.store.jobs[job_id]["status"] == JobStatus.QUEUED:
+            self.store.announce_queued(job_id)  # put back after a crash: someone else takes it
 
     async def _play(self, job_id: str) -> None:
         await self.clock.sleep(self.rng.uniform(1.0, 2.0))  # the queue's poll interval
@@ -118,15 +122,23 @@ class SimulatedTendril:
         )
         if started is None:
             return
-        for flush in script.flushes:
+        # A Tendril that ignores cancellation writes PROCESSING with every progress update.
+        progress = {"status": JobStatus.PROCESSING.value} if script.ignores_cancel else {}
+        for index, flush in enumerate(script.flushes):
+            if index == script.crash_before:
+                await self._crash(job_id)
+                return
             await self.clock.sleep(flush.delay)
-            if self.store.jobs[job_id]["status"] != JobStatus.PROCESSING:
+            if (
+                self.store.jobs[job_id]["status"] != JobStatus.PROCESSING
+                and not script.ignores_cancel
+            ):
                 self._stop_terraform(job_id)
                 return
             for text, stream in flush.chunks:
                 self._log(job_id, text, stream)
             if flush.metadata:
-                self.store.update_job(job_id, {}, metadata=flush.metadata)
+                self.store.update_job(job_id, progress, metadata=flush.metadata)
         await self.clock.sleep(self.rng.uniform(0.3, 0.8))
         self.store.update_job(
             job_id,
@@ -135,8 +147,25 @@ class SimulatedTendril:
                 "error_message": script.error_message,
                 "completed_at": now(),
             },
+            only_if=None if script.ignores_cancel else {JobStatus.PROCESSING},
+        )
+
+    async def _crash(self, job_id: str) -> None:
+        """Die mid-run: after the heartbeat timeout the platform re-queues the job."""
+        self.abandoned.add(job_id)
+        await self.clock.sleep(5.0)
+        requeued = self.store.update_job(
+            job_id,
+            {"status": JobStatus.QUEUED.value, "worker_id": None},
             only_if={JobStatus.PROCESSING},
         )
+        if requeued is not None:
+            self._log(
+                job_id,
+                f"Tendril {self.name} stopped sending heartbeats; the job was put back in the "
+                "queue and will be retried on another Tendril.\n",
+                StreamType.SYSTEM,
+            )
 
     def _stop_terraform(self, job_id: str) -> None:
         """Cancelled while running: interrupt Terraform and say so (status is left alone)."""
