@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from joblens.backends.base import Backend
-from joblens.errors import ExitCode
+from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.models import JobState, JobStatus, LogChunk, StreamType
 from joblens.sanitize import sanitize, split_chunk, strip_sgr
@@ -137,7 +137,7 @@ async def print_logs(
             await feed.backfill()
             return int(ExitCode.OK)
         if not state.is_terminal:
-            state = await _follow_until_terminal(backend, feed, job_id, poll_seconds)
+            state = await _follow_until_terminal(backend, feed, job_id, poll_seconds, err)
         await feed.backfill()  # everything committed before the final status
         return _report_outcome(job_id, state, err)
     except _ReaderGone:
@@ -148,33 +148,50 @@ async def print_logs(
 
 
 async def _follow_until_terminal(
-    backend: Backend, feed: LogFeed, job_id: str, poll_seconds: float
+    backend: Backend, feed: LogFeed, job_id: str, poll_seconds: float, err: TextIO
 ) -> JobState:
-    """Run the live feed while polling the status; stop the feed at a terminal status."""
-    follower = asyncio.create_task(feed.run(), name="joblens-plain-feed")
+    """Run the live feed while polling the status; stop the feed at a terminal status.
+
+    A feed that fails because the server is briefly unreachable is restarted (it resumes
+    after the last line printed); any other failure ends the command.
+    """
+
+    def start() -> asyncio.Task[None]:
+        return asyncio.create_task(feed.run(), name="joblens-plain-feed")
+
+    follower = start()
     failures = 0
     try:
         while True:
-            done, _ = await asyncio.wait({follower}, timeout=poll_seconds)
-            if done:
-                follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
-                raise RuntimeError("the live log stream ended unexpectedly")
+            if follower.done():
+                error = None if follower.cancelled() else follower.exception()
+                if not isinstance(error, BackendUnavailable):
+                    follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
+                    raise RuntimeError("the live log stream ended unexpectedly")
+                _say(err, f"joblens: {_one_line(str(error))}; retrying")
+                await asyncio.sleep(min(poll_seconds, 2.0))
+                follower = start()
             try:
                 state = await backend.get_job_state(job_id)
-            except (asyncio.CancelledError, KeyboardInterrupt):
-                raise
-            except Exception:
+            except BackendUnavailable:
                 failures += 1
                 if failures > POLL_FAILURES_TOLERATED:
                     raise
-                continue
-            failures = 0
-            if state.is_terminal:
-                return state
+            else:
+                failures = 0
+                if state.is_terminal:
+                    return state
+            await asyncio.wait({follower}, timeout=poll_seconds)
     finally:
         follower.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await follower
+
+
+def _say(err: TextIO, line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        err.write(line + "\n")
+        err.flush()
 
 
 def _link_reporter(err: TextIO) -> Callable[[str | None], None]:
@@ -183,15 +200,12 @@ def _link_reporter(err: TextIO) -> Callable[[str | None], None]:
 
     def report(reason: str | None) -> None:
         nonlocal down
-        with contextlib.suppress(OSError, ValueError):
-            if reason is not None and not down:
-                down = True
-                err.write(f"joblens: {_one_line(reason)}\n")
-                err.flush()
-            elif reason is None and down:
-                down = False
-                err.write("joblens: live stream back; caught up\n")
-                err.flush()
+        if reason is not None and not down:
+            down = True
+            _say(err, f"joblens: {_one_line(reason)}")
+        elif reason is None and down:
+            down = False
+            _say(err, "joblens: live stream back; catching up")
 
     return report
 

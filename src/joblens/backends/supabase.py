@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from postgrest.exceptions import APIError
-from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 from joblens.backends.base import PAGE_SIZE, Backend, FollowEvent
 from joblens.backends.supabase_config import SupabaseSettings
@@ -36,6 +35,7 @@ from joblens.errors import (
     JobNotFound,
 )
 from joblens.models import ACTIVE_STATUSES, Job, JobState, JobStatus, JobType, LogChunk, Tendril
+from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,16 @@ class SupabaseBackend(Backend):
 
     name = "supabase"
 
-    def __init__(self, settings: SupabaseSettings, *, live_timing: LiveTiming | None = None):
+    def __init__(
+        self,
+        settings: SupabaseSettings,
+        *,
+        live_timing: LiveTiming | None = None,
+        rest_timeout: float = REST_TIMEOUT,
+    ) -> None:
         self.settings = settings
         self._live_timing = live_timing
+        self._rest_timeout = rest_timeout
         self._client: AsyncClient | None = None
         self._token = settings.access_token
         self._numeric_ids: bool | None = None  # the logs table's id type, once seen
@@ -106,7 +113,7 @@ class SupabaseBackend(Backend):
             return
         settings = self.settings
         options = AsyncClientOptions(
-            postgrest_client_timeout=REST_TIMEOUT,
+            postgrest_client_timeout=self._rest_timeout,
             auto_refresh_token=settings.refresh_token is not None,
             persist_session=False,
             realtime={"hb_interval": 15},

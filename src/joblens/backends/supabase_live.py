@@ -7,8 +7,10 @@ What supabase-py 2.34 does, and what this module does about it (see shared/SUPAB
 - Callbacks run synchronously in the socket's listen loop and an exception kills the listener:
   ours only enqueue (``put_nowait``) and set flags, inside ``try``.
 - The library's reconnect gives up after about 15 s: a watchdog reconnects for as long as it
-  takes. A half-open socket is noticed after ~50 s by websockets alone: the watchdog pings
-  after 25 s of quiet and drops the socket when no pong comes.
+  takes. A half-open socket is noticed after ~50 s by websockets alone, and a server that
+  stops sending while still answering websocket pings never: the watchdog watches every
+  received frame (heartbeat replies included, see :class:`FrameClock`), sends a Phoenix
+  heartbeat after 10 s of quiet and drops the socket after 25 s without a frame.
 - CLOSED is terminal for a channel object (token expiry, phx_close): the watchdog removes it
   and subscribes a new channel under a new name. An expired token is refreshed when there is
   a refresh token, and is an AuthError otherwise.
@@ -20,24 +22,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from realtime import AsyncRealtimeChannel
+from realtime.message import Message
 from realtime.types import RealtimePostgresChangesListenEvent
-from supabase import AsyncClient
 
 from joblens.backends.base import ChunksArrived, FollowEvent, LiveInterrupted, LiveStarted
 from joblens.errors import AuthError, JoblensError
 from joblens.models import LogChunk
+from realtime import AsyncRealtimeChannel
+from supabase import AsyncClient
 
 log = logging.getLogger(__name__)
 
 #: Live chunks handed over in one ChunksArrived at most (bounded latency per batch).
 MAX_BATCH = 500
+#: How long a uuid-id batch waits for the rest of its transaction (see LiveLogs._batch).
+UUID_LINGER = 0.025
 _TOKEN_WORDS = ("token has expired", "invalidjwt", "jwt", "expired")
 
 
@@ -71,10 +77,48 @@ class LiveTiming:
     """How eagerly the watchdog checks, probes and gives up (tests shorten these)."""
 
     check_every: float = 2.0  # seconds between watchdog checks
-    quiet_after: float = 25.0  # probe the socket after this long without a frame
-    ping_timeout: float = 5.0  # no pong within this: the socket is dead
+    probe_after: float = 10.0  # send a heartbeat of our own after this long without a frame
+    dead_after: float = 25.0  # no frame at all for this long: drop the socket and reconnect
     not_live_after: float = 30.0  # a channel joined but not live this long is replaced
     assume_live_after: float = 10.0  # joined without the system frame this long: backfill
+
+
+class FrameClock(logging.Filter):
+    """When realtime-py last received any frame from the server, heartbeat replies included.
+
+    realtime-py routes heartbeat replies nowhere, so no callback sees them; its listen loop
+    does log every frame it receives (``receive: ...`` at DEBUG, formatted whether or not the
+    level is enabled). This filter on that logger notes the time and drops those records, so
+    enabling the level to see them costs nothing visible.
+    """
+
+    LOGGER = "realtime._async.client"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = 0.0
+        self._show_debug = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            return True
+        if isinstance(record.msg, str) and record.msg.startswith("receive: "):
+            self.last = time.monotonic()
+        return self._show_debug
+
+    @classmethod
+    def installed(cls) -> FrameClock:
+        """The one clock on realtime-py's logger (installed on first use)."""
+        logger = logging.getLogger(cls.LOGGER)
+        for existing in logger.filters:
+            if isinstance(existing, FrameClock):
+                return existing
+        clock = cls()
+        clock._show_debug = logger.isEnabledFor(logging.DEBUG)  # someone asked to see them
+        logger.addFilter(clock)
+        if not clock._show_debug:
+            logger.setLevel(logging.DEBUG)
+        return clock
 
 
 class LiveLogs:
@@ -107,7 +151,10 @@ class LiveLogs:
         self._joined_at: float | None = None  # when the current channel's join succeeded
         self._live_at: float | None = None  # when it went live
         self._channel_since = 0.0
-        self._last_frame = 0.0
+        self._clock = FrameClock.installed()
+        self._seen = 0.0  # the last frame our own callbacks saw
+        self._probed_at = 0.0
+        self._probe_ref = 0
         self._watchdog: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -116,18 +163,16 @@ class LiveLogs:
     def _callbacks(
         self, generation: int
     ) -> tuple[Callable[[Any], None], Callable[[Any], None], Callable[[Any, Any], None]]:
-        loop = asyncio.get_running_loop()
-
         def on_change(payload: Any) -> None:
             try:
-                self._last_frame = loop.time()
+                self._seen = time.monotonic()
                 self._queue.put_nowait(_Change(generation, payload))
             except Exception:  # raising here would kill the listener
                 pass
 
         def on_system(payload: Any) -> None:
             try:
-                self._last_frame = loop.time()
+                self._seen = time.monotonic()
                 if (
                     getattr(payload, "status", None) == "ok"
                     and getattr(payload, "extension", None) == "postgres_changes"
@@ -138,12 +183,12 @@ class LiveLogs:
 
         def on_state(state: Any, error: Any) -> None:
             try:
-                self._last_frame = loop.time()
+                self._seen = time.monotonic()
                 name = str(getattr(state, "value", state))
                 if generation != self._generation:
                     return
                 if name == "SUBSCRIBED":
-                    self._joined_at = loop.time()
+                    self._joined_at = time.monotonic()
                     return
                 detail = str(error) if error is not None else ""
                 if any(word in detail.lower() for word in _TOKEN_WORDS):
@@ -176,15 +221,29 @@ class LiveLogs:
                 elif item.generation != self._generation:
                     continue
                 elif isinstance(item, _Live):
-                    self._live_at = asyncio.get_running_loop().time()
+                    self._live_at = time.monotonic()
                     down_reported = False
                     yield LiveStarted()
                 else:
-                    chunks = await self._chunks_from([item, *self._drain_changes()])
+                    chunks = await self._batch(item)
                     if chunks:
                         yield ChunksArrived(tuple(chunks))
         finally:
             await self.close()
+
+    async def _batch(self, first: _Change) -> list[LogChunk]:
+        """The changes queued behind ``first`` as chunks, in the table's order.
+
+        With uuid ids the order is (created_at, id), and the rows of one transaction share
+        created_at: they arrive back to back in insert order, so wait a moment for the rest
+        of the transaction and sort, or the result would differ from the table's order.
+        """
+        chunks = await self._chunks_from([first, *self._drain_changes()])
+        if chunks and not isinstance(chunks[-1].id, int) and not self._pending:
+            await asyncio.sleep(UUID_LINGER)
+            chunks += await self._chunks_from(self._drain_changes())
+        chunks.sort(key=lambda chunk: chunk.order_key)
+        return chunks
 
     def _drain_changes(self) -> list[_Change]:
         """Changes already queued behind the first one, so a burst becomes one batch."""
@@ -244,11 +303,10 @@ class LiveLogs:
 
     async def _watch(self) -> None:
         """Keep one channel subscribed and its socket alive, for as long as the stream is open."""
-        loop = asyncio.get_running_loop()
-        self._last_frame = loop.time()
+        self._seen = time.monotonic()
         while not self._closing:
             try:
-                await self._check(loop)
+                await self._check()
             except JoblensError as error:
                 self._queue.put_nowait(_Fatal(error))
                 return
@@ -261,9 +319,11 @@ class LiveLogs:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._timing.check_every)
 
-    async def _check(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _last_frame(self) -> float:
+        return max(self._clock.last, self._seen)
+
+    async def _check(self) -> None:
         realtime = self._client.realtime
-        now = loop.time()
         if self._token_rejected:
             self._token_rejected = False
             if not await self._refresh():
@@ -273,10 +333,10 @@ class LiveLogs:
                 )
             await self._replace_channel()
             return
-        if not realtime.is_connected:
+        if not realtime.is_connected and self._channel is not None:
             self._queue.put_nowait(_Down(None, "realtime connection lost; reconnecting"))
             await realtime.connect()  # rejoins the channels that errored
-            self._last_frame = loop.time()
+            self._seen = time.monotonic()
         channel = self._channel
         if (
             channel is None
@@ -285,11 +345,10 @@ class LiveLogs:
         ):
             await self._replace_channel()
             return
+        now = time.monotonic()
         if self._live_at is None:
-            if (
-                self._joined_at is not None
-                and now - self._joined_at > self._timing.assume_live_after
-            ):
+            joined = self._joined_at
+            if joined is not None and now - joined > self._timing.assume_live_after:
                 # Joined, but the server never said "Subscribed to PostgreSQL": backfill anyway
                 # (a later system frame backfills again, so nothing is lost).
                 log.info("no 'Subscribed to PostgreSQL' frame; assuming the channel is live")
@@ -298,39 +357,38 @@ class LiveLogs:
             elif now - self._channel_since > self._timing.not_live_after:
                 await self._replace_channel()
                 return
-        if now - self._last_frame > self._timing.quiet_after:
-            await self._probe(loop)
+        await self._keep_alive(now)
 
-    async def _probe(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Ping the socket; drop it when no pong comes (a half-open connection)."""
-        ws = getattr(self._client.realtime, "_ws_connection", None)
-        if ws is None:
-            return
-        try:
-            pong = await ws.ping()
-            await asyncio.wait_for(pong, self._timing.ping_timeout)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.info("realtime socket did not answer a ping; reconnecting")
-            reason = "realtime connection stopped answering; reconnecting"
-            self._queue.put_nowait(_Down(None, reason))
+    async def _keep_alive(self, now: float) -> None:
+        """Probe a quiet socket with a heartbeat; drop it when nothing at all comes back."""
+        quiet = now - self._last_frame()
+        if quiet > self._timing.dead_after:
+            ws = getattr(self._client.realtime, "_ws_connection", None)
             transport = getattr(ws, "transport", None)
+            log.info("no realtime frame for %.0f s; reconnecting", quiet)
+            self._queue.put_nowait(
+                _Down(None, "realtime connection stopped answering; reconnecting")
+            )
+            self._seen = now  # give the new socket its own grace period
             if transport is not None:
                 transport.abort()  # the library's listen loop sees it closed and reconnects
             self._wake.set()
-            return
-        self._last_frame = loop.time()
+        elif quiet > self._timing.probe_after and self._probed_at < self._last_frame():
+            self._probed_at = now
+            self._probe_ref += 1
+            probe = Message(
+                topic="phoenix", event="heartbeat", payload={}, ref=f"jl{self._probe_ref}"
+            )
+            await self._client.realtime.send(probe)  # the reply ticks the frame clock
 
     async def _replace_channel(self) -> None:
         """Subscribe a fresh channel (new name: the old object may be CLOSED), then drop the old."""
-        loop = asyncio.get_running_loop()
         old = self._channel
         self._generation += 1
         generation = self._generation
         self._joined_at = None
         self._live_at = None
-        self._channel_since = loop.time()
+        self._channel_since = time.monotonic()
         if old is not None:
             self._queue.put_nowait(_Down(None, "realtime channel closed; resubscribing"))
         name = f"joblens:{self._table}:{self._job_id[:8]}:{uuid.uuid4().hex[:12]}"
@@ -349,7 +407,7 @@ class LiveLogs:
         if old is not None:
             await self._remove(old)
         await channel.subscribe(on_state)  # returns at the join reply, error or timeout
-        self._last_frame = loop.time()
+        self._seen = time.monotonic()
 
     async def _remove(self, channel: AsyncRealtimeChannel) -> None:
         with contextlib.suppress(Exception):
