@@ -178,25 +178,30 @@ class DemoBackend(Backend):
 
     def _finished_plan(self, vine_id: str) -> dict[str, Any]:
         """A PLAN that ran an hour ago, with its logs: the failing DEPLOY's source."""
-        plan_id = self._create_job(JobType.PLAN, vine_id, "success", self.world.default_tendril_id)
+        tendril = self.world.default_tendril_id
+        plan_id = self._create_job(JobType.PLAN, vine_id, "success", tendril)
         row = self.store.jobs[plan_id]
         script = self._script_for(row)
-        stamp = now() - timedelta(hours=1, minutes=12)
-        row.update(created_at=stamp, status=JobStatus.PROCESSING.value)
-        row.update(worker_id=self.world.default_tendril_id, claimed_at=stamp + timedelta(seconds=2))
-        row["started_at"] = stamp + timedelta(seconds=3)
-        clock = row["started_at"]
+        created = now() - timedelta(hours=1, minutes=12)
+        clock = created + timedelta(seconds=3)
+        row["created_at"] = created
+        self.store.update_job(
+            plan_id,
+            {"status": "CLAIMED", "worker_id": tendril, "claimed_at": clock - timedelta(seconds=1)},
+        )
+        self.store.update_job(plan_id, {"status": "PROCESSING", "started_at": clock})
+        name = self.store.workers[tendril]["name"]
+        self.store.insert_log(
+            plan_id, f"Tendril {name} claimed job {plan_id[:8]}.\n", "SYSTEM", clock
+        )
         for flush in script.flushes:
-            clock += timedelta(seconds=flush.delay * 3)
+            clock += timedelta(seconds=flush.delay * 3)  # a real run is slower than the demo's
             for text, stream in flush.chunks:
                 self.store.insert_log(plan_id, text, stream, created_at=clock)
             if flush.metadata:
                 self.store.update_job(plan_id, {}, metadata=flush.metadata)
-        self.store.update_job(
-            plan_id,
-            {"status": script.status.value, "completed_at": clock, "updated_at": clock},
-        )
-        row["updated_at"] = clock
+        self.store.update_job(plan_id, {"status": script.status.value, "completed_at": clock})
+        row["updated_at"] = clock  # as of when it ran, not when the demo started
         return row
 
     def _script_for(self, row: Mapping[str, Any]) -> Script:
