@@ -93,18 +93,24 @@ async def test_updates_carry_old_record_and_a_huge_row_is_413(stack_documented: 
     assert "log_chunk" not in data["record"] and data["record"]["job_id"] == job
 
 
+async def _join_error(client: Any, table: str, flt: str | None) -> dict[str, Any]:
+    """Subscribe and return the system error the channel reported."""
+    channel = client.channel(f"bad-{table}-{flt}")
+    states: list[Any] = []
+    channel.on_postgres_changes("INSERT", lambda p: None, table=table, filter=flt)
+    await channel.subscribe(lambda s, e: states.append((s, e)))
+    await until(lambda: any(s == RealtimeSubscribeStates.CHANNEL_ERROR for s, _ in states))
+    await client.remove_channel(channel)
+    error = next(e for s, e in states if s == RealtimeSubscribeStates.CHANNEL_ERROR)
+    return dict(json.loads(str(error)))
+
+
 async def test_bad_filter_and_unpublished_table_are_system_errors(stack: StackInfo) -> None:
     user = await signed_in(stack)
     for table, flt in (("workers", None), (stack.logs_table, "nope=eq.1")):
-        channel = user.client.channel(f"bad-{table}-{flt}")
-        states: list[Any] = []
-        channel.on_postgres_changes("INSERT", lambda p: None, table=table, filter=flt)
-        await channel.subscribe(lambda s, e: states.append((s, e)))
-        await until(lambda: any(s == RealtimeSubscribeStates.CHANNEL_ERROR for s, _ in states))
-        error = next(e for s, e in states if s == RealtimeSubscribeStates.CHANNEL_ERROR)
-        payload = json.loads(str(error))
+        payload = await _join_error(user.client, table, flt)
         assert payload["status"] == "error" and payload["extension"] == "postgres_changes"
-        await user.client.remove_channel(channel)
+        assert payload["message"].startswith("Unable to subscribe to changes")
 
 
 def _frame(topic: str, event: str, payload: dict[str, Any], ref: str | None) -> str:
