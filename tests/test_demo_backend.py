@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from joblens.backends.base import FollowEvent, LiveStarted
 from joblens.backends.demo import DemoBackend
+from joblens.backends.demo_script import Fate, JobContext, Script, build_script
+from joblens.backends.demo_world import config_snapshot
 from joblens.feed import LogFeed
 from joblens.models import Job, JobStatus, JobType, LogChunk, StreamType, TendrilStatus
 
@@ -339,3 +345,80 @@ async def test_a_feed_over_a_flaky_realtime_stream_still_gets_every_chunk_once(
 
     assert [c.id for c in received] == [c.id for c in expected]
     assert any("realtime channel closed" in reason for reason in drops)
+
+
+# The generated Terraform output, for any seed
+
+
+def _plan_context(job_type: str = "PLAN", fate: Fate = "success", **kw: Any) -> JobContext:
+    snapshot = config_snapshot(
+        {
+            "id": "v",
+            "project_name": "acme",
+            "environment_stage": "dev",
+            "region": "eu-west-1",
+            "terraform_version": "1.9.8",
+        },
+        random.Random(0),
+    )
+    return JobContext(job_id="j", job_type=job_type, fate=fate, config=snapshot, **kw)
+
+
+def _merged_metadata(script: Script) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for flush in script.flushes:
+        merged.update(flush.metadata or {})
+    return merged
+
+
+def _script_text(script: Script) -> str:
+    return "".join(SGR.sub("", text) for f in script.flushes for text, _stream in f.chunks)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_any_plan_prints_the_summary_its_metadata_implies(seed: int) -> None:
+    script = build_script(_plan_context(), random.Random(seed))
+    meta = _merged_metadata(script)
+    found = SUMMARY.search(_script_text(script))
+
+    actions = [rc["change"]["actions"] for rc in meta["plan_result"]["resource_changes"]]
+    counts = (
+        sum("create" in a for a in actions),
+        sum(a == ["update"] for a in actions),
+        sum("delete" in a for a in actions),
+    )
+    assert found is not None and tuple(int(n) for n in found.groups()) == counts
+    assert all(0.5 <= f.delay <= 2.0 for f in script.flushes[1:])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_applying_any_plan_completes_each_change_once_and_waits_for_dependencies(
+    seed: int,
+) -> None:
+    plan_meta = _merged_metadata(build_script(_plan_context(), random.Random(seed)))
+    changes = plan_meta["plan_result"]["resource_changes"]
+    deploy = build_script(
+        _plan_context("DEPLOY", plan_job_id="p", plan_metadata=plan_meta), random.Random(seed)
+    )
+    text = _script_text(deploy)
+
+    assert deploy.status is JobStatus.SUCCESS
+    for rc in changes:
+        address, actions = rc["address"], rc["change"]["actions"]
+        done = {
+            ("create",): ["Creation complete"],
+            ("update",): ["Modifications complete"],
+            ("delete",): ["Destruction complete"],
+            ("delete", "create"): ["Destruction complete", "Creation complete"],
+        }[tuple(actions)]
+        for word in done:
+            assert text.count(f"{address}: {word} after") == 1, (address, word)
+    # The node groups start only once the cluster is up.
+    assert text.index("aws_eks_cluster.this: Creation complete") < text.index(
+        'aws_eks_node_group.this["general"]: Creating...'
+    )
+    planned = SUMMARY.search(_script_text(build_script(_plan_context(), random.Random(seed))))
+    applied = APPLIED.search(text)
+    assert planned and applied and applied.groups() == planned.groups()

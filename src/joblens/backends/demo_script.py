@@ -274,6 +274,13 @@ def deploy_script(ctx: JobContext, rng: random.Random) -> Script:
     )
     outputs, meta = _outputs(cluster, region, stage, project, rng)
     w.out(outputs, metadata={"phase": "outputs", "progress": 95})
+    w.system("Checking the Argo CD rollout…\n")
+    # kubectl redraws its progress line with a bare CR: the log keeps every redraw.
+    w.out(
+        'Waiting for deployment "argocd-server" rollout to finish: 0 of 2 updated replicas '
+        'are available...\rWaiting for deployment "argocd-server" rollout to finish: 1 of 2 '
+        'updated replicas are available...\rdeployment "argocd-server" successfully rolled out\n'
+    )
     w.system(
         f"Registered cluster {cluster} with the platform; Argo CD is at {meta['argocd_url']}.\n",
         metadata={"phase": "completed", "progress": 100, **meta},
