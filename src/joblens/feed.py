@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from joblens.backends.base import PAGE_SIZE, Backend, ChunksArrived, LiveInterrupted, LiveStarted
+from joblens.errors import JoblensError
 from joblens.models import LogChunk
 from joblens.sanitize import sanitize
 
@@ -25,6 +26,7 @@ class ChunkMerger:
     def __init__(self) -> None:
         self._seen: set[int | str] = set()
         self.last: LogChunk | None = None  # the newest chunk passed on, by order key
+        self.first: LogChunk | None = None  # the oldest, where loading older history resumes
         self.count = 0
 
     def admit(self, chunks: Iterable[LogChunk]) -> list[LogChunk]:
@@ -37,6 +39,8 @@ class ChunkMerger:
             fresh.append(chunk)
             if self.last is None or chunk.order_key > self.last.order_key:
                 self.last = chunk
+            if self.first is None or chunk.order_key < self.first.order_key:
+                self.first = chunk
         self.count += len(fresh)
         return fresh
 
@@ -50,33 +54,82 @@ class LogFeed:
         job_id: str,
         sink: ChunkSink,
         on_link: StatusSink | None = None,
+        older_sink: ChunkSink | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> None:
+        """``older_sink``, when given, makes the first backfill show the newest page first and
+        hand older pages to it (oldest first within a page) in the background."""
         self.backend = backend
         self.job_id = job_id
         self._sink = sink
+        self._older_sink = older_sink
         self._on_link = on_link or (lambda _reason: None)
         self.merger = ChunkMerger()
         self.live = False
         self.backfilled = asyncio.Event()  # set after the first complete backfill
+        self.history_loaded = asyncio.Event()  # set once every older page has been loaded
+        self._history_task: asyncio.Task[None] | None = None
+        self.page_size = page_size
 
-    def _emit(self, chunks: Iterable[LogChunk]) -> None:
+    def _emit(self, chunks: Iterable[LogChunk], sink: ChunkSink | None = None) -> None:
         fresh = self.merger.admit(chunks)
         if fresh:
-            self._sink([replace(c, text=sanitize(c.text)) for c in fresh])
+            (sink or self._sink)([replace(c, text=sanitize(c.text)) for c in fresh])
+
+    async def _load_tail(self) -> None:
+        """The newest page first, so a long job shows its end at once."""
+        page = await self.backend.fetch_latest_logs(self.job_id, limit=self.page_size)
+        self._emit(sorted(page, key=lambda c: c.order_key))
+        if len(page) < self.page_size:
+            self.history_loaded.set()
+
+    async def _load_history(self) -> None:
+        """Older pages, newest page first, each handed to the older sink."""
+        assert self._older_sink is not None
+        delay = 1.0
+        while True:
+            try:
+                page = await self.backend.fetch_latest_logs(
+                    self.job_id, before=self.merger.first, limit=self.page_size
+                )
+            except JoblensError:
+                await asyncio.sleep(delay)  # the live view goes on; history resumes later
+                delay = min(delay * 2, 30.0)
+                continue
+            self._emit(sorted(page, key=lambda c: c.order_key), self._older_sink)
+            if len(page) < self.page_size:
+                break
+            await asyncio.sleep(0)  # keys and live lines go first
+        self.history_loaded.set()
 
     async def backfill(self) -> None:
         """Fetch every chunk after the newest one seen, page by page, until a short page."""
+        if self._older_sink is not None and not self.history_loaded.is_set():
+            if self.merger.last is None:
+                await self._load_tail()
+            task = self._history_task
+            if not self.history_loaded.is_set() and (task is None or task.done()):
+                self._history_task = asyncio.create_task(self._load_history())
         while True:
             page = await self.backend.fetch_logs(
-                self.job_id, after=self.merger.last, limit=PAGE_SIZE
+                self.job_id, after=self.merger.last, limit=self.page_size
             )
             self._emit(sorted(page, key=lambda c: c.order_key))
-            if len(page) < PAGE_SIZE:
+            if len(page) < self.page_size:
                 break
         self.backfilled.set()
 
     async def run(self) -> None:
         """Follow until cancelled. Live chunks queued during a backfill are merged after it."""
+        try:
+            await self._follow()
+            if self._history_task is not None:
+                await self._history_task  # the stream ended: finish loading history first
+        finally:
+            if self._history_task is not None:
+                self._history_task.cancel()
+
+    async def _follow(self) -> None:
         async for event in self.backend.follow_logs(self.job_id):
             if isinstance(event, ChunksArrived):
                 self._emit(event.chunks)
