@@ -56,8 +56,12 @@ def visible(pane: LogPane) -> list[str]:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let the buffered flush (at most a frame away) and its repaint happen."""
-    await pilot.pause(0.05)
+    """Let the buffered flush (at most FLUSH_SECONDS away) and its repaint happen."""
+    pane = pilot.app.query_one(LogPane)
+    for _ in range(200):
+        if not pane._flush_queued:
+            break
+        await pilot.pause(0.01)
     await pilot.pause()
 
 

@@ -36,12 +36,16 @@ from joblens.widgets.log_store import LineStore, stream_code
 from joblens.widgets.log_wrap import WrapIndex
 
 _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
-#: Shortest gap between two flushes of buffered writes: one frame at 60 Hz.
-FRAME_SECONDS = 1 / 60
+#: Shortest gap between two flushes of buffered writes. The first chunk after a pause is
+#: flushed at once; a sustained stream is shown 25 times a second. Each flush repaints every
+#: visible row (they all move up), and Textual spends ~6 ms a frame on a 200x50 pane: at 60 Hz
+#: streaming 1,000 lines/s cost 36% of a core, at 25 Hz 21% (benchmarks/log_pane.py).
+FLUSH_SECONDS = 1 / 25
 #: Columns moved by one press of left/right (or h/l).
 _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
 _CACHE_LINES = 2048
+_CACHE_ROWS = 512
 
 
 class LogPane(ScrollView, can_focus=True):
@@ -103,6 +107,9 @@ class LogPane(ScrollView, can_focus=True):
         self._store = LineStore()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache: LRUCache[int, Strip] = LRUCache(_CACHE_LINES)
+        # Rows as painted (cropped to the view): while following, every row moves up each
+        # frame, and reusing them saves two strips per row per frame.
+        self._rows: LRUCache[tuple[int, int, int], Strip] = LRUCache(_CACHE_ROWS)
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
@@ -155,8 +162,9 @@ class LogPane(ScrollView, can_focus=True):
         self._store = LineStore()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache.clear()
+        self._rows.clear()
         self._pending_append = self._pending_prepend = 0
-        self.virtual_size = Size(0, 0)
+        self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
         self.following = True
         self.unseen = 0
@@ -168,7 +176,7 @@ class LogPane(ScrollView, can_focus=True):
         if not self._ready or self._flush_queued:
             return
         self._flush_queued = True
-        wait = self._last_flush + FRAME_SECONDS - monotonic()
+        wait = self._last_flush + FLUSH_SECONDS - monotonic()
         if wait <= 0:
             self.call_later(self._flush)
         else:
@@ -208,13 +216,30 @@ class LogPane(ScrollView, can_focus=True):
         if self.wrap:
             width = self.scrollable_content_region.width
             if width <= 0:  # not laid out yet: sized on the first Resize
-                self.virtual_size = Size(0, len(self._store))
+                self._set_virtual_size(Size(0, len(self._store)))
                 return
             rows = self._wrap_index.update(width)
-            self.virtual_size = Size(width, rows)
+            self._set_virtual_size(Size(width, rows))
         else:
             width = min(self._store.max_width, RENDERED_CELL_CAP)
-            self.virtual_size = Size(width, len(self._store))
+            self._set_virtual_size(Size(width, len(self._store)))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Grow the scrollable area without a screen layout when no scrollbar appears.
+
+        Assigning ``virtual_size`` re-lays out and repaints the whole screen; at 60 flushes a
+        second that was most of the CPU while streaming. The vertical scrollbar is always
+        shown (``overflow-y: scroll``), so only the horizontal one can come or go.
+        """
+        old = self.virtual_size
+        if size == old:
+            return
+        view_width = self.scrollable_content_region.width
+        if not self.is_mounted or (old.width > view_width) != (size.width > view_width):
+            self.virtual_size = size
+            return
+        self.set_reactive(LogPane.virtual_size, size)
+        self._scroll_update(size)
 
     def _wrapping(self) -> bool:
         return self.wrap and self._wrap_index.width == self.scrollable_content_region.width
@@ -287,6 +312,7 @@ class LogPane(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles = None
         self._cache.clear()
+        self._rows.clear()
 
     # ------------------------------------------------------------------ actions
 
@@ -346,17 +372,27 @@ class LogPane(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self._stream_styles()[0]
-        if self._wrapping():
+        if self.wrap and self._wrap_index.width == width:
             if row >= self._wrap_index.total:
-                return Strip.blank(width, base)
+                return Strip.blank(width, self._stream_styles()[0])
             line, sub = self._wrap_index.locate(row)
-            step = self._wrap_index.width
-            strip = self._line_strip(line).crop(sub * step, sub * step + step)
-            return strip.extend_cell_length(width, base)
-        if row >= len(self._store):
-            return Strip.blank(width, base)
-        return self._line_strip(row).crop_extend(scroll_x, scroll_x + width, base)
+            key = (line - self._store.origin, -1 - sub, width)
+        else:
+            if row >= len(self._store):
+                return Strip.blank(width, self._stream_styles()[0])
+            line, sub = row, 0
+            key = (line - self._store.origin, scroll_x, width)
+        strip = self._rows.get(key)
+        if strip is None:
+            base = self._stream_styles()[0]
+            full = self._line_strip(line)
+            if key[1] < 0:
+                step = self._wrap_index.width
+                strip = full.crop(sub * step, sub * step + step).extend_cell_length(width, base)
+            else:
+                strip = full.crop_extend(scroll_x, scroll_x + width, base)
+            self._rows[key] = strip
+        return strip
 
 
 class LogFollowIndicator(Static):
