@@ -48,7 +48,7 @@ SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky
 _PREFIX = re.compile(r"[0-9a-f-]+")
 #: Real seconds between heartbeats: not scaled, so a slow demo's Tendrils stay live.
 HEARTBEAT_SECONDS = 5.0
-#: How long "Subscribed to PostgreSQL" takes, in simulated seconds.
+#: How long "Subscribed to PostgreSQL" takes, in seconds (less when the demo runs faster).
 SUBSCRIBE_DELAY = 0.3
 #: How long a simulated realtime drop lasts, in simulated seconds.
 OUTAGE_SECONDS = 3.0
@@ -287,7 +287,8 @@ class DemoBackend(Backend):
         while True:
             queue = self.store.subscribe(job_id)
             try:
-                await self.clock.sleep(SUBSCRIBE_DELAY)
+                # Never slower than a real subscription, even in a slowed-down demo.
+                await asyncio.sleep(min(SUBSCRIBE_DELAY, SUBSCRIBE_DELAY / self.clock.speed))
                 yield LiveStarted()
                 drop_at = None
                 if self._drop_every is not None:
