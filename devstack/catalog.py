@@ -14,6 +14,7 @@ class Column:
     name: str
     sql_type: str
     type_name: str
+    default: str | None = None  # the DEFAULT expression, for `Prefer: missing=default`
 
 
 @dataclass
@@ -77,11 +78,15 @@ def ident(name: str) -> str:
 TABLES_SQL = """
 select n.nspname as schema, c.relname as name, c.relrowsecurity as rls,
        a.attname as col, format_type(a.atttypid, a.atttypmod) as sql_type,
-       t.typname as type_name
+       t.typname as type_name,
+       case when a.attidentity = 'd' then format('nextval(%L)',
+              pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+            else pg_get_expr(d.adbin, d.adrelid) end as default_sql
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
 join pg_type t on t.oid = a.atttypid
+left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
 where c.relkind in ('r', 'v', 'm', 'p', 'f') and n.nspname = any($1::text[])
 order by n.nspname, c.relname, a.attnum
 """
@@ -137,7 +142,9 @@ async def load(conn: asyncpg.Connection, schema: str = "public") -> Catalog:
         if table is None:
             table = Table(row["schema"], row["name"], {}, [], bool(row["rls"]))
             cat.tables[key] = table
-        table.columns[row["col"]] = Column(row["col"], row["sql_type"], row["type_name"])
+        table.columns[row["col"]] = Column(
+            row["col"], row["sql_type"], row["type_name"], row["default_sql"]
+        )
     for row in await conn.fetch(PKEYS_SQL, schemas):
         if (t := cat.tables.get((row["schema"], row["name"]))) is not None:
             t.primary_key = list(row["cols"])

@@ -151,10 +151,10 @@ class ChangeFeed:
         for channel, per_change in deliveries.items():
             bindings = {b.id: b for b in channel.bindings}
             for change in changes:
-                ids = per_change.get(change.seq)
-                if ids:
-                    columns = bindings[ids[0]].columns
-                    await channel.deliver(ids, self._payload(change, columns))
+                matched = per_change.get(change.seq)
+                if matched:
+                    columns = bindings[matched[0]].columns
+                    await channel.deliver(matched, self._payload(change, columns))
 
     async def _visible(
         self, channel: Channel, binding: Binding, changes: list[Change]

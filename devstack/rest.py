@@ -339,10 +339,11 @@ class RestApi:
             raise PgrstError(400, "PGRST102", "Empty or invalid json")
         cols = self._body_columns(table, rows, request)
         names = ", ".join(ident(c) for c in cols)
-        picks = ", ".join(f"_j.{ident(c)}" for c in cols)
+        picks = ", ".join(self._pick(table, c, prefer, params) for c in cols)
         source = (
-            f"SELECT {picks} FROM json_populate_recordset(NULL::{table.qualified}, "
-            f"{params.add(json.dumps(rows))}::json) AS _j"
+            f"SELECT {picks} FROM jsonb_array_elements({params.add(json.dumps(rows))}::jsonb)"
+            f" AS _e(rec) CROSS JOIN LATERAL jsonb_populate_record(NULL::{table.qualified},"
+            " _e.rec) AS _j"
         )
         if not cols:
             insert = f"INSERT INTO {table.qualified} AS t0 DEFAULT VALUES"
@@ -362,6 +363,15 @@ class RestApi:
                 sets = ", ".join(f"{ident(c)} = EXCLUDED.{ident(c)}" for c in cols)
                 insert += f" ON CONFLICT ({target_sql}) DO UPDATE SET {sets}"
         return insert + " RETURNING t0.*"
+
+    @staticmethod
+    def _pick(table: Table, column: str, prefer: dict[str, str], params: Params) -> str:
+        """A row's value for a column; with missing=default an absent key takes the default."""
+        value = f"_j.{ident(column)}"
+        default = table.columns[column].default
+        if prefer.get("missing") != "default" or default is None:
+            return value
+        return f"CASE WHEN _e.rec ? {params.add(column)}::text THEN {value} ELSE {default} END"
 
     @staticmethod
     def _body_columns(table: Table, rows: list[dict[str, Any]], request: web.Request) -> list[str]:

@@ -99,17 +99,30 @@ def _free_socket(port: int) -> socket.socket:
     return sock
 
 
+async def _keys(conn: asyncpg.Connection, jwt_secret: str | None) -> tuple[str, int]:
+    """The JWT secret and key issue time: given, else the database's own (made once)."""
+    await conn.execute(
+        "insert into devstack.settings values ('jwt_secret', $1), ('keys_issued_at', $2)"
+        " on conflict do nothing",
+        secrets.token_urlsafe(32),
+        str(int(time.time())),
+    )
+    rows = dict(await conn.fetch("select key, value from devstack.settings"))
+    return jwt_secret or rows["jwt_secret"], int(rows["keys_issued_at"])
+
+
 async def serve(database_url: str, port: int, jwt_secret: str | None, schemas: list[str]) -> int:
     """Run the stack until SIGTERM or SIGINT."""
-    secret = jwt_secret or secrets.token_urlsafe(32)
     await database.create_database_if_missing(database_url)
     conn = await asyncpg.connect(database_url)
     try:
         await database.install(conn, schemas)
+        secret, issued_at = await _keys(conn, jwt_secret)
     finally:
         await conn.close()
     pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10, init=_init_connection)
-    anon, service = project_key(secret, "anon"), project_key(secret, "service_role")
+    anon = project_key(secret, "anon", issued_at)
+    service = project_key(secret, "service_role", issued_at)
     stack = Stack(
         pool, Verifier(secret, frozenset({anon, service})), secret, anon, service, database_url
     )

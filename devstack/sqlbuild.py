@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, ForeignKey, Table, ident
@@ -66,6 +67,26 @@ def _column(table: Table, name: str) -> str:
     return name
 
 
+JSON_ARROW = re.compile(r"(->>|->)")
+
+
+def column_ref(table: Table, alias: str, name: str) -> tuple[str, str, str]:
+    """SQL, type and output name of `column` or a JSON path `column->a->>b`."""
+    parts = JSON_ARROW.split(name)
+    base = _column(table, parts[0])
+    sql = f"{alias}.{ident(base)}"
+    sql_type = table.columns[base].sql_type
+    key = base
+    for arrow, step in zip(parts[1::2], parts[2::2], strict=True):
+        if not step:
+            raise parse_error("json path", name)
+        literal = step if step.lstrip("-").isdigit() else "'" + step.replace("'", "''") + "'"
+        sql = f"{sql}{arrow}{literal}"
+        sql_type = "text" if arrow == "->>" else "jsonb"
+        key = step
+    return sql, sql_type, key
+
+
 SIMPLE_OPS = {
     "eq": "=",
     "neq": "<>",
@@ -88,20 +109,17 @@ SIMPLE_OPS = {
 
 def condition_sql(cond: Condition, table: Table, alias: str, params: Params) -> str:
     """SQL for one filter condition on `alias` (a table of type `table`)."""
-    col = table.columns.get(cond.column)
-    if col is None:
-        raise missing_column(table, cond.column)
-    ref = f"{alias}.{ident(col.name)}"
+    ref, sql_type, _ = column_ref(table, alias, cond.column)
     value = unquote(cond.value)
     op = cond.op
     if op in ("eq", "neq", "gt", "gte", "lt", "lte", "cs", "cd", "sl", "sr", "nxl", "nxr", "adj"):
-        if op in ("cs", "cd") and value.startswith("(") and col.sql_type.endswith("]"):
+        if op in ("cs", "cd") and value.startswith("(") and sql_type.endswith("]"):
             value = "{" + value[1:-1] + "}"
-        sql = f"{ref} {SIMPLE_OPS[op]} ({params.add(value)}::text)::{col.sql_type}"
+        sql = f"{ref} {SIMPLE_OPS[op]} ({params.add(value)}::text)::{sql_type}"
     elif op == "ov":
         if value.startswith("("):
             value = "{" + value[1:-1] + "}"
-        sql = f"{ref} && ({params.add(value)}::text)::{col.sql_type}"
+        sql = f"{ref} && ({params.add(value)}::text)::{sql_type}"
     elif op in ("match", "imatch"):
         sql = f"{ref}::text {SIMPLE_OPS[op]} {params.add(value)}::text"
     elif op in ("like", "ilike"):
@@ -118,10 +136,10 @@ def condition_sql(cond: Condition, table: Table, alias: str, params: Params) -> 
         else:
             raise parse_error("filter", f"is.{value}")
     elif op == "isdistinct":
-        sql = f"{ref} IS DISTINCT FROM ({params.add(value)}::text)::{col.sql_type}"
+        sql = f"{ref} IS DISTINCT FROM ({params.add(value)}::text)::{sql_type}"
     elif op == "in":
         items = parse_list(cond.value)
-        sql = f"{ref} = ANY(({params.add(items)}::text[])::{col.sql_type}[])"
+        sql = f"{ref} = ANY(({params.add(items)}::text[])::{sql_type}[])"
     else:  # pragma: no cover - parse_operation rejects others
         raise parse_error("filter", op)
     return f"NOT ({sql})" if cond.negate else sql
@@ -233,12 +251,12 @@ class SelectBuilder:
             if item == "*":
                 out.extend(f"{alias}.{ident(c)}" for c in table.columns)
             elif isinstance(item, ColumnItem):
-                expr = f"{alias}.{ident(_column(table, item.name))}"
+                expr, _, key = column_ref(table, alias, item.name)
                 if item.cast:
                     if item.cast.lower() not in CAST_TYPES:
                         raise parse_error("select", item.cast)
-                    expr = f"{expr}::{item.cast}"
-                out.append(f"{expr} AS {ident(item.alias or item.name)}")
+                    expr = f"({expr})::{item.cast}"
+                out.append(f"{expr} AS {ident(item.alias or key)}")
             elif isinstance(item, EmbedItem):
                 out.append(f"{self.embed(table, alias, item, path)} AS {ident(item.key)}")
         return ", ".join(out)
@@ -269,7 +287,7 @@ def order_sql(terms: list[OrderTerm], table: Table, alias: str) -> str:
     """ORDER BY clause body."""
     out = []
     for term in terms:
-        ref = f"{alias}.{ident(_column(table, term.column))}"
+        ref = column_ref(table, alias, term.column)[0]
         sql = f"{ref} {'DESC' if term.descending else 'ASC'}"
         if term.nulls:
             sql += f" NULLS {term.nulls.upper()}"

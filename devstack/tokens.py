@@ -36,9 +36,9 @@ def make_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def project_key(secret: str, role: str) -> str:
+def project_key(secret: str, role: str, issued_at: int | None = None) -> str:
     """A long-lived anon or service_role key, as a project's API settings show them."""
-    now = int(time.time())
+    now = int(time.time()) if issued_at is None else issued_at
     claims = {"iss": "supabase-devstack", "role": role, "iat": now, "exp": now + PROJECT_KEY_TTL}
     return jwt.encode(claims, secret, algorithm="HS256")
 
@@ -68,8 +68,10 @@ class Verifier:
                 algorithms=["HS256"],
                 options={"verify_aud": False, "verify_exp": False},
             )
+        except jwt.InvalidSignatureError as exc:
+            raise TokenError("JWSError JWSInvalidSignature") from exc
         except jwt.InvalidTokenError as exc:
-            raise TokenError(f"JWSError {type(exc).__name__}: {exc}") from exc
+            raise TokenError(f"JWSError (CompactDecodeError {exc})") from exc
         now = time.time()
         exp = claims.get("exp")
         if isinstance(exp, (int, float)) and exp <= now:

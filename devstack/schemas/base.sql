@@ -197,6 +197,12 @@ $$;
 create schema if not exists devstack;
 revoke all on schema devstack from public;
 
+-- The generated JWT secret and key issue time, so a restarted stack keeps its keys.
+create table if not exists devstack.settings (
+  key text primary key,
+  value text not null
+);
+
 create table if not exists devstack.changes (
   seq bigserial primary key,
   schema_name text not null,

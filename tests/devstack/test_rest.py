@@ -264,3 +264,31 @@ async def test_bulk_insert_and_rpc(stack_deployed: StackInfo) -> None:
             .execute()
         )
     assert err.value.code == "23502"
+    defaults = (
+        await service.table("job_logs")
+        .insert(
+            [
+                {"job_id": job, "log_chunk": "c"},
+                {"job_id": job, "log_chunk": "d", "stream_type": "STDERR"},
+            ],
+            default_to_null=False,
+        )
+        .execute()
+    )
+    assert [r["stream_type"] for r in defaults.data] == ["STDOUT", "STDERR"]
+    meta = (
+        await service.table("provision_jobs")
+        .update(
+            {"execution_metadata": {"phase": "apply", "plan_result": {"resource_changes": [1]}}}
+        )
+        .eq("id", job)
+        .execute()
+    )
+    assert meta.data[0]["execution_metadata"]["phase"] == "apply"
+    picked = await (
+        service.table("provision_jobs")
+        .select("execution_metadata->>phase,changes:execution_metadata->plan_result")
+        .eq("execution_metadata->>phase", "apply")
+        .execute()
+    )
+    assert picked.data == [{"phase": "apply", "changes": {"resource_changes": [1]}}]
