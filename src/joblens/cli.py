@@ -14,7 +14,7 @@ import click
 from joblens import __version__
 from joblens.errors import ExitCode, JoblensError
 
-SCENARIOS = ("plan", "deploy-fail", "long")
+SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky-realtime")
 
 
 class _JobIdGroup(click.Group):
@@ -133,7 +133,9 @@ def logs(ctx: click.Context, job_id: str, follow: bool, color: str) -> None:
     default="plan",
     show_default=True,
     help="plan: a PLAN that succeeds (try Apply); deploy-fail: a DEPLOY that fails; "
-    "long: a long job you can cancel.",
+    "long: a long job you can cancel; cancel-ignored: a Tendril that runs on after a cancel; "
+    "requeued: a Tendril dies and the job is claimed again; flaky-realtime: the live "
+    "stream drops now and then (nothing is lost).",
 )
 @click.option(
     "--speed",

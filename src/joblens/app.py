@@ -1,0 +1,80 @@
+"""The Textual application: opens a job and hosts its screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import LoadingIndicator, Static
+
+from joblens.backends.base import Backend
+from joblens.errors import JoblensError
+from joblens.models import Job
+from joblens.screens.job_screen import JobScreen
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class ConnectingScreen(Screen[None]):
+    """Shown while the backend connects and the job is looked up."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self._message), id="connecting-message")
+        yield LoadingIndicator()
+
+
+class JoblensApp(App[None]):
+    """``joblens <job-id>``: one job, live; Apply and Re-run open the new job on top."""
+
+    TITLE = "joblens"
+    CSS_PATH = sorted(STYLES.glob("*.tcss"))
+    BINDINGS = [Binding("q", "quit", "Quit")]
+
+    def __init__(self, backend: Backend, job_ref: str) -> None:
+        super().__init__()
+        self.backend = backend
+        self.job_ref = job_ref
+        #: The error that ended the app, re-raised by the launcher as a one-line message.
+        self.fatal_error: JoblensError | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(ConnectingScreen(f"Opening job {self.job_ref} ({self.backend.name})…"))
+        self._open_first_job()
+
+    @work(exclusive=True, group="open")
+    async def _open_first_job(self) -> None:
+        try:
+            await self.backend.connect()
+            job_id = await self.backend.resolve_job_id(self.job_ref)
+            job = await self.backend.get_job(job_id)
+        except JoblensError as error:
+            await self._fail(error)
+            return
+        await self.switch_screen(JobScreen(self.backend, job))
+
+    async def _fail(self, error: JoblensError) -> None:
+        self.fatal_error = error
+        await self.backend.close()
+        self.exit(return_code=int(error.exit_code))
+
+    def open_job(self, job: Job) -> None:
+        """Show another job (a new DEPLOY or re-run) on top; Esc goes back."""
+        self.push_screen(JobScreen(self.backend, job))
+
+    async def action_quit(self) -> None:
+        await self.backend.close()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if isinstance(screen, JobScreen):
+            yield from screen.palette_commands()
+        yield from super().get_system_commands(screen)

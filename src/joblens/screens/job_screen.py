@@ -1,0 +1,378 @@
+"""The job view: header, live log pane, status banner, detail panels and the actions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer
+
+from joblens.backends.base import Backend
+from joblens.clipboard import copy_text
+from joblens.errors import AuthError, JoblensError
+from joblens.feed import LogFeed
+from joblens.job_actions import JobAction, available_actions
+from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
+from joblens.screens.confirm import ConfirmScreen
+from joblens.screens.tendril_picker import TendrilPicker
+from joblens.widgets.banner import StatusBanner
+from joblens.widgets.details import DetailsPanels
+from joblens.widgets.header import JobHeader
+from joblens.widgets.log_pane import LogFollowIndicator, LogPane
+
+if TYPE_CHECKING:
+    from joblens.app import JoblensApp
+
+#: The status poll's period (the web page's figure).
+POLL_SECONDS = 3.0
+#: While a job runs, the full row (metadata, Tendril) is re-read every this many polls.
+FULL_REFRESH_EVERY = 5
+#: The log stream's retry back-off after an error, in seconds (doubling, capped).
+FEED_RETRY = (1.0, 30.0)
+
+
+class JobScreen(Screen[None]):
+    """One job, live. Widgets receive state from here; only this screen talks to the backend."""
+
+    BINDINGS = [
+        Binding("c", "cancel_job", "Cancel"),
+        Binding("a", "apply_plan", "Apply"),
+        Binding("r", "rerun_job", "Re-run"),
+        Binding("y", "copy_id", "Copy id"),
+        Binding("o", "open_plan", "Open plan", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, backend: Backend, job: Job) -> None:
+        super().__init__()
+        self.backend = backend
+        self.job = job
+        self._busy: set[JobAction] = set()
+        self._polls = 0
+        self._poll_timer: Timer | None = None
+        self._polling = False
+        self._cancelled_here = False
+        self._banner_note: str | None = None
+        self._feed_problem: str | None = "connecting"
+        self._poll_problem: str | None = None
+        self.feed = LogFeed(
+            backend,
+            job.id,
+            self._write_chunks,
+            on_link=self._link_changed,
+            older_sink=self._prepend_chunks,
+        )
+
+    @property
+    def joblens_app(self) -> JoblensApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield JobHeader(self.job, id="header")
+        with Vertical(id="log-area"):
+            yield LogPane(id="log")
+            yield LogFollowIndicator(id="follow-indicator")
+        yield StatusBanner(id="banner")
+        yield DetailsPanels(self.job, id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.job.job_type} #{self.job.short_id}"
+        self._show_job(self.job)
+        self.query_one(LogPane).focus()
+        self.run_worker(self._follow_logs(), group="feed", exclusive=True)
+        self._poll_timer = self.set_interval(POLL_SECONDS, self._poll)
+
+    # -- data in -------------------------------------------------------------------------
+
+    def _write_chunks(self, chunks: list[LogChunk]) -> None:
+        self.query_one(LogPane).write_chunks(chunks)
+
+    def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
+        self.query_one(LogPane).prepend_chunks(chunks)
+
+    def _link_changed(self, problem: str | None) -> None:
+        self._set_problem(feed=problem)
+
+    _UNSET: Any = object()
+
+    def _set_problem(self, *, feed: Any = _UNSET, poll: Any = _UNSET) -> None:
+        """The header's link indicator: live unless the log stream or the poll has a problem."""
+        if feed is not self._UNSET:
+            self._feed_problem = feed
+        if poll is not self._UNSET:
+            self._poll_problem = poll
+        self.query_one(JobHeader).link_problem = self._poll_problem or self._feed_problem
+
+    async def _follow_logs(self) -> None:
+        """Run the log feed for the life of the screen, retrying with back-off on errors."""
+        delay = FEED_RETRY[0]
+        while True:
+            try:
+                await self.feed.run()
+                return
+            except AuthError as error:
+                self._link_changed(error.message)
+                self.notify(
+                    error.message,
+                    title="Log stream stopped",
+                    severity="error",
+                    markup=False,
+                    timeout=30,
+                )
+                return
+            except JoblensError as error:
+                self._link_changed(error.message)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, FEED_RETRY[1])
+
+    async def _poll(self) -> None:
+        """The 3 s status poll: status and error only, the full row when something changed."""
+        if self._polling:
+            return
+        self._polling = True
+        try:
+            self._polls += 1
+            state = await self.backend.get_job_state(self.job.id)
+            if state != self.job.state or (
+                self.job.status in ACTIVE_STATUSES and self._polls % FULL_REFRESH_EVERY == 0
+            ):
+                self._show_job(await self.backend.get_job(self.job.id))
+            self._set_problem(poll=None)
+        except AuthError as error:
+            self._set_problem(poll=error.message)
+            self.notify(
+                error.message,
+                title="Status poll stopped",
+                severity="error",
+                markup=False,
+                timeout=30,
+            )
+            self._stop_polling()
+        except JoblensError as error:
+            self._set_problem(poll=error.message)
+        finally:
+            self._polling = False
+
+    def _stop_polling(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+
+    def _show_job(self, job: Job) -> None:
+        previous = self.job
+        self.job = job
+        if previous.status == JobStatus.CANCELLED and job.status in ACTIVE_STATUSES:
+            # Running Tendrils do not watch for cancellation (PLATFORM.md).
+            self._banner_note = None
+            self.notify(
+                f"The Tendril kept running after the cancel: the job is {job.status} again.",
+                title="Still running",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
+        elif (
+            previous.status == JobStatus.CANCELLED
+            and job.is_terminal
+            and job.status != JobStatus.CANCELLED
+        ):
+            self._banner_note = "finished after it was cancelled"
+        self.query_one(JobHeader).update_job(job)
+        self.query_one(StatusBanner).show_job(job, self._banner_note)
+        self.query_one(DetailsPanels).update_job(job)
+        self.refresh_bindings()
+        # A cancelled job may come back to life; any other terminal status is final.
+        if job.is_terminal and job.status != JobStatus.CANCELLED:
+            self._stop_polling()
+
+    async def _refresh_job(self) -> None:
+        self._show_job(await self.backend.get_job(self.job.id))
+
+    # -- the follow indicator --------------------------------------------------------------
+
+    @on(LogPane.FollowingChanged)
+    def _following_changed(self, event: LogPane.FollowingChanged) -> None:
+        self.query_one(LogFollowIndicator).show_state(event.following, event.unseen)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        wanted = {
+            "cancel_job": JobAction.CANCEL,
+            "apply_plan": JobAction.APPLY,
+            "rerun_job": JobAction.RERUN,
+        }.get(action)
+        if wanted is not None:
+            return wanted in available_actions(self.job)
+        if action == "back":
+            return self._previous_job_screen() is not None
+        if action == "open_plan":
+            return self.job.plan_job_id is not None
+        return True
+
+    def _previous_job_screen(self) -> JobScreen | None:
+        stack = self.app.screen_stack
+        if len(stack) >= 2 and stack[-1] is self and isinstance(stack[-2], JobScreen):
+            return stack[-2]
+        return None
+
+    def _start(self, action: JobAction, flow: Callable[[], Awaitable[None]]) -> None:
+        """Run an action's flow once: a key pressed again while it runs sends nothing."""
+        if action not in available_actions(self.job):
+            self.notify(
+                f"{action.title()} is not available while the job is {self.job.status}.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if action in self._busy:
+            self.notify(f"{action.title()} is already in progress.", markup=False)
+            return
+        self._busy.add(action)
+        self.query_one(JobHeader).set_busy(action, True)
+
+        async def guarded() -> None:
+            try:
+                await flow()
+            except JoblensError as error:
+                self.notify(
+                    error.message,
+                    title=f"{action.title()} failed",
+                    severity="error",
+                    markup=False,
+                    timeout=10,
+                )
+            finally:
+                self._busy.discard(action)
+                if self.is_attached:
+                    self.query_one(JobHeader).set_busy(action, False)
+
+        self.run_worker(guarded(), group=f"action-{action}")
+
+    def action_cancel_job(self) -> None:
+        self._start(JobAction.CANCEL, self._cancel_flow)
+
+    async def _cancel_flow(self) -> None:
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Cancel this job?",
+                f"{self.job.job_type} #{self.job.short_id} is {self.job.status}. "
+                "The Tendril is told to stop; work already done stays done.",
+                confirm_label="Cancel job (Enter)",
+            )
+        )
+        if not confirmed:
+            return
+        if await self.backend.cancel_job(self.job.id):
+            self._cancelled_here = True
+            self.notify(
+                "Job cancelled. joblens keeps watching in case the Tendril carries on.",
+                title="Cancelled",
+                markup=False,
+            )
+        else:
+            self.notify(
+                "The job had already finished; nothing was cancelled.",
+                severity="warning",
+                markup=False,
+            )
+        await self._refresh_job()
+
+    def action_apply_plan(self) -> None:
+        self._start(JobAction.APPLY, self._apply_flow)
+
+    async def _apply_flow(self) -> None:
+        tendrils = await self.backend.list_tendrils()
+        choice = await self.app.push_screen_wait(
+            TendrilPicker(tendrils, f"Apply plan #{self.job.short_id} on which Tendril?")
+        )
+        if choice is None:
+            return
+        deploy = await self.backend.apply_plan(self.job, choice.tendril_id)
+        self.notify(
+            f"Deploy #{deploy.short_id} queued on {choice.label}.", title="Applying", markup=False
+        )
+        self.joblens_app.open_job(deploy)
+
+    def action_rerun_job(self) -> None:
+        self._start(JobAction.RERUN, self._rerun_flow)
+
+    async def _rerun_flow(self) -> None:
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Re-run this job?",
+                f"A new {self.job.job_type} job is queued with the same configuration "
+                f"as #{self.job.short_id}.",
+                confirm_label="Re-run (Enter)",
+            )
+        )
+        if not confirmed:
+            return
+        new_job = await self.backend.rerun_job(self.job)
+        self.notify(f"{new_job.job_type} #{new_job.short_id} queued.", title="Re-run", markup=False)
+        self.joblens_app.open_job(new_job)
+
+    def action_copy_id(self) -> None:
+        where = copy_text(self.app, self.job.id)
+        self.notify(f"Copied job id {self.job.id} to the {where}.", title="Copied", markup=False)
+
+    def action_open_plan(self) -> None:
+        if self.job.plan_job_id is None:
+            return
+
+        async def open_plan() -> None:
+            try:
+                plan = await self.backend.get_job(self.job.plan_job_id or "")
+            except JoblensError as error:
+                self.notify(error.message, severity="error", markup=False)
+                return
+            self.joblens_app.open_job(plan)
+
+        self.run_worker(open_plan(), group="open-plan", exclusive=True)
+
+    def action_back(self) -> None:
+        if self._previous_job_screen() is not None:
+            self.app.pop_screen()
+
+    @on(Button.Pressed, "#header-actions Button")
+    def _button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        handlers: dict[str, Callable[[], Any]] = {
+            "action-cancel": self.action_cancel_job,
+            "action-apply": self.action_apply_plan,
+            "action-rerun": self.action_rerun_job,
+            "action-copy": self.action_copy_id,
+        }
+        handler = handlers.get(event.button.id or "")
+        if handler is not None:
+            handler()
+        self.query_one(LogPane).focus()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The actions available now, for the command palette."""
+        available = available_actions(self.job)
+        if JobAction.CANCEL in available:
+            yield SystemCommand(
+                "Cancel job", "Cancel this job (asks first)", self.action_cancel_job
+            )
+        if JobAction.APPLY in available:
+            yield SystemCommand(
+                "Apply plan", "Deploy this plan on a Tendril", self.action_apply_plan
+            )
+        if JobAction.RERUN in available:
+            yield SystemCommand(
+                "Re-run job", "Queue a new job with the same configuration", self.action_rerun_job
+            )
+        yield SystemCommand("Copy job id", "Copy the full job id", self.action_copy_id)
+        if self.job.plan_job_id:
+            yield SystemCommand(
+                "Open source plan", "Open the PLAN this job applies", self.action_open_plan
+            )

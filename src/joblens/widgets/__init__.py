@@ -1,0 +1,1 @@
+"""The job view's widgets, by their place on the screen."""

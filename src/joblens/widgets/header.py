@@ -1,0 +1,170 @@
+"""The job header: type, animated status, duration, short id, Tendril, created time, actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from joblens.display import (
+    SPINNER,
+    duration_phase,
+    format_duration,
+    format_time,
+    is_active,
+    status_class,
+    status_icon,
+    type_icon,
+    type_label,
+)
+from joblens.job_actions import JobAction, available_actions
+from joblens.models import Job, JobStatus
+
+# Button id -> (label, key), in the order shown.
+ACTION_BUTTONS: tuple[tuple[JobAction, str, str], ...] = (
+    (JobAction.CANCEL, "Cancel", "c"),
+    (JobAction.APPLY, "Apply", "a"),
+    (JobAction.RERUN, "Re-run", "r"),
+)
+
+
+class StatusBadge(Static):
+    """The status, with a spinner while the job is claimed or processing."""
+
+    frame: reactive[int] = reactive(0)
+
+    def __init__(self, status: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.status = status
+        self._timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        self.set_status(self.status)
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        for name in list(self.classes):
+            if name.startswith("-"):
+                self.remove_class(name)
+        self.add_class(status_class(status))
+        animated = status in (JobStatus.CLAIMED, JobStatus.PROCESSING)
+        if animated and self._timer is None:
+            self._timer = self.set_interval(1 / 8, self._advance)
+        elif not animated and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._paint()
+
+    def _advance(self) -> None:
+        self.frame = (self.frame + 1) % len(SPINNER)
+
+    def watch_frame(self) -> None:
+        self._paint()
+
+    def _paint(self) -> None:
+        animated = self._timer is not None
+        icon = SPINNER[self.frame] if animated else status_icon(self.status)
+        self.update(Text(f" {icon} {self.status} "))
+
+
+class JobHeader(Widget):
+    """Everything the seed page's header shows, for the job on screen."""
+
+    link_problem: reactive[str | None] = reactive(None)
+
+    def __init__(self, job: Job, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.job = job
+        self._busy: set[JobAction] = set()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="header-top"):
+            yield Static(id="job-type")
+            yield StatusBadge(self.job.status, id="status-badge")
+            yield Static(id="duration")
+            yield Static(id="job-id")
+            yield Static(id="link-state")
+        with Horizontal(id="header-meta"):
+            yield Static(id="tendril")
+            yield Static(id="created")
+        with Horizontal(id="header-actions"):
+            for action, label, key in ACTION_BUTTONS:
+                yield Button(f"{label} ({key})", id=f"action-{action}", compact=True)
+            yield Button("Copy id (y)", id="action-copy", compact=True)
+
+    def on_mount(self) -> None:
+        self.update_job(self.job)
+        self.set_interval(1.0, self._tick)
+        self.watch_link_problem(self.link_problem)
+
+    def update_job(self, job: Job) -> None:
+        """Show a newer version of the job."""
+        self.job = job
+        title = Text()
+        title.append(f"{type_icon(job.job_type)} ", style="bold")
+        title.append(type_label(job.job_type), style="bold")
+        self.query_one("#job-type", Static).update(title)
+        self.query_one(StatusBadge).set_status(job.status)
+        self.query_one("#job-id", Static).update(Text(f"#{job.short_id}"))
+        self.query_one("#tendril", Static).update(self._tendril_text(job))
+        self.query_one("#created", Static).update(Text(f"created {format_time(job.created_at)}"))
+        self.set_class(is_active(job.status), "-active")
+        self._tick()
+        self.refresh_actions()
+
+    def set_busy(self, action: JobAction, busy: bool) -> None:
+        """Disable an action's button while its request is in flight."""
+        (self._busy.add if busy else self._busy.discard)(action)
+        self.refresh_actions()
+
+    def refresh_actions(self) -> None:
+        available = available_actions(self.job)
+        for action, _label, _key in ACTION_BUTTONS:
+            button = self.query_one(f"#action-{action}", Button)
+            button.display = action in available
+            button.disabled = action in self._busy
+
+    @staticmethod
+    def _tendril_text(job: Job) -> Text:
+        text = Text("Tendril ", style="dim")
+        requested = job.assigned_worker_name or (
+            f"#{job.assigned_worker_id[:8]}" if job.assigned_worker_id else "any available"
+        )
+        if job.worker_id:
+            running = job.worker_name or f"#{job.worker_id[:8]}"
+            text.append(running, style="bold")
+            if job.assigned_worker_id and job.assigned_worker_id != job.worker_id:
+                text.append(f" (requested {requested})", style="dim")
+        else:
+            text.append(requested)
+            text.append(" (requested)", style="dim")
+        return text
+
+    def _tick(self, now: datetime | None = None) -> None:
+        phase = duration_phase(self.job, now or datetime.now(UTC))
+        widget = self.query_one("#duration", Static)
+        if phase is None:
+            widget.update("")
+            return
+        label, seconds = phase
+        widget.update(Text.assemble((f"{label} ", "dim"), format_duration(seconds)))
+
+    def watch_link_problem(self, problem: str | None) -> None:
+        if not self.is_mounted:
+            return
+        state = self.query_one("#link-state", Static)
+        state.set_class(problem is not None, "-down")
+        if problem is None:
+            label = "● live"
+        elif problem == "connecting":
+            label = "○ connecting"
+        else:
+            label = "○ reconnecting"
+        state.update(Text(label))
+        state.tooltip = problem
