@@ -36,7 +36,6 @@ from joblens.models import JobStatus, JobType, StreamType
 
 #: How a job's run goes: "cancel-ignored" and "requeued" succeed, after a twist the Tendril adds.
 Fate = Literal["success", "fail", "long", "cancel-ignored", "requeued"]
-Stream = StreamType
 
 ACCOUNT_ID = "492837465012"
 
@@ -92,13 +91,13 @@ class _Writer:
         self.flushes.append(Flush(wait, tuple(chunks), metadata))
 
     def out(self, text: str, **kw: Any) -> None:
-        self.write((text, Stream.STDOUT), **kw)
+        self.write((text, StreamType.STDOUT), **kw)
 
     def err(self, text: str, **kw: Any) -> None:
-        self.write((text, Stream.STDERR), **kw)
+        self.write((text, StreamType.STDERR), **kw)
 
     def system(self, text: str, **kw: Any) -> None:
-        self.write((text, Stream.SYSTEM), **kw)
+        self.write((text, StreamType.SYSTEM), **kw)
 
 
 def _section(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
