@@ -117,6 +117,8 @@ async def test_responses_stop_at_1000_rows_and_count_is_exact(stack: StackInfo) 
     assert first.count == 1500
     rest = await table.select("id").eq("job_id", job).range(1000, 2999).execute()
     assert len(rest.data) == 500
+    head = await table.select("id", count="exact", head=True).eq("job_id", job).execute()
+    assert head.count == 1500
 
 
 async def test_single_without_a_row_is_pgrst116(stack_documented: StackInfo) -> None:
@@ -202,6 +204,14 @@ async def test_postgrest_errors_and_statuses(stack_documented: StackInfo) -> Non
         assert column.status_code == 400 and column.json()["code"] == "42703"
         key = await http.get("/provision_jobs", headers={"apikey": "wrong"})
         assert key.status_code == 401
+        late = await http.get("/provision_jobs", headers={
+            "Authorization": f"Bearer {stack.token(user.id, ttl=-5)}"})
+        assert late.status_code == 401
+        assert late.json() == {"code": "PGRST303", "details": None, "hint": None,
+                               "message": "JWT expired"}
+        forged = await http.get("/provision_jobs", headers={
+            "Authorization": f"Bearer {stack.token(user.id)[:-4]}AAAA"})
+        assert forged.status_code == 401 and forged.json()["code"] == "PGRST301"
         one = await http.get(
             "/provision_jobs",
             params={"select": "id", "limit": "0"},
