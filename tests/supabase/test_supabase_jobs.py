@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from devstack.testing import StackInfo
 from stackhelp import User, backend_for, create_job, new_user
 
-from devstack.testing import StackInfo
 from joblens.backends.supabase import SupabaseBackend
 from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
 from joblens.models import JobStatus, JobType
@@ -124,9 +124,9 @@ async def test_cancel_is_one_conditional_update_and_says_when_the_job_had_finish
     assert await backend.cancel_job(job_id) is False  # already finished
     done = await create_job(stack, user.id, status="SUCCESS")
     assert await backend.cancel_job(done) is False
-    assert (await stack.asql("select status::text from provision_jobs where id = $1", done))[
-        0
-    ]["status"] == "SUCCESS"
+    assert (await stack.asql("select status::text from provision_jobs where id = $1", done))[0][
+        "status"
+    ] == "SUCCESS"
 
 
 async def test_rerun_inserts_a_queued_copy_of_the_configuration(

@@ -130,7 +130,7 @@ class SupabaseBackend(Backend):
             raise translate(error, url=settings.url, table=JOBS) from None
         self._client = client
         probe = await self._rest(
-            lambda c: c.table(settings.logs_table).select("id").limit(1).execute(),
+            lambda c: c.table(settings.logs_table).select("id").limit(1).retry(False).execute(),
             table=settings.logs_table,
         )
         rows = _rows(probe.data)

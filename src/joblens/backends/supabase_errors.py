@@ -27,6 +27,11 @@ AUTH_CODES = frozenset({"PGRST300", "PGRST301", "PGRST302", "PGRST303", "401"})
 #: Codes that mean an embedded table or relationship does not exist in this deployment.
 MISSING_RELATION_CODES = frozenset({"PGRST200", "PGRST201", "PGRST205", "42P01", "42703"})
 
+#: The server (or PostgREST's database connection) is down or overloaded: try again later.
+UNAVAILABLE_CODES = frozenset(
+    {"500", "502", "503", "504", "520", "PGRST000", "PGRST001", "PGRST002", "PGRST003"}
+)
+
 TOKEN_MESSAGE = "access token expired or invalid: set a fresh JOBLENS_ACCESS_TOKEN"
 
 
@@ -53,7 +58,7 @@ def from_api_error(error: APIError, *, table: str, action: str = "") -> JoblensE
     if code == "42501":
         what = action or "the request"
         return ActionRejected(f"the server refused {what}: permission denied")
-    if code in ("503", "520", "502", "504", "500"):
+    if code in UNAVAILABLE_CODES:
         return BackendUnavailable(
             f"the server failed ({code} {message or 'error'}): try again in a moment"
         )
