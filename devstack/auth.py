@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+import uuid
 from typing import Any
 
 import asyncpg
@@ -105,27 +106,43 @@ class AuthApi:
                     str(body.get("refresh_token") or ""),
                 )
                 if row is None:
-                    return auth_error(
-                        400,
-                        "refresh_token_not_found",
-                        "Invalid Refresh Token: Refresh Token Not Found",
-                    )
+                    return await self._reuse(conn, str(body.get("refresh_token") or ""))
                 return await self._session(conn, row["user_id"], row["session_id"], row["token"])
         return auth_error(400, "validation_failed", "unsupported_grant_type")
 
-    async def _session(
-        self, conn: asyncpg.Connection, user_id: Any, session_id: Any, parent: str | None
-    ) -> web.Response:
-        user = json.loads(await conn.fetchval(USER_JSON, user_id))
-        refresh = secrets.token_urlsafe(9)
-        await conn.execute(
-            "insert into auth.refresh_tokens (token, user_id, session_id, parent)"
-            " values ($1, $2, $3, $4)",
-            refresh,
-            str(user_id),
-            session_id,
-            parent,
+    async def _reuse(self, conn: asyncpg.Connection, token: str) -> web.Response:
+        """GoTrue's reuse interval: a token rotated in the last 10 s gives the active one."""
+        row = await conn.fetchrow(
+            "select c.user_id, c.session_id, c.token from auth.refresh_tokens p"
+            " join auth.refresh_tokens c on c.parent = p.token and not c.revoked"
+            " where p.token = $1 and p.revoked and p.updated_at > now() - interval '10 seconds'",
+            token,
         )
+        if row is None:
+            return auth_error(
+                400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"
+            )
+        return await self._session(conn, row["user_id"], row["session_id"], None, row["token"])
+
+    async def _session(
+        self,
+        conn: asyncpg.Connection,
+        user_id: Any,
+        session_id: Any,
+        parent: str | None,
+        active: str | None = None,
+    ) -> web.Response:
+        user = json.loads(await conn.fetchval(USER_JSON, _uuid(user_id)))
+        refresh = active or secrets.token_urlsafe(9)
+        if active is None:
+            await conn.execute(
+                "insert into auth.refresh_tokens (token, user_id, session_id, parent)"
+                " values ($1, $2, $3, $4)",
+                refresh,
+                str(user_id),
+                session_id,
+                parent,
+            )
         access = make_token(
             self.stack.jwt_secret,
             str(user_id),
@@ -191,26 +208,23 @@ class AuthApi:
         if isinstance(claims, web.Response):
             return claims
         scope = request.query.get("scope", "global")
+        # Signing out ends sessions (and with them their refresh tokens), as GoTrue does.
         async with self.stack.pool.acquire() as conn:
             if scope == "global":
                 await conn.execute(
-                    "update auth.refresh_tokens set revoked = true where user_id = $1",
-                    str(claims["sub"]),
+                    "delete from auth.sessions where user_id = $1", _uuid(claims["sub"])
                 )
             elif claims.get("session_id"):
                 op = "=" if scope == "local" else "<>"
                 await conn.execute(
-                    f"update auth.refresh_tokens set revoked = true"
-                    f" where user_id = $1 and session_id::text {op} $2",
-                    str(claims["sub"]),
+                    f"delete from auth.sessions where user_id = $1 and id::text {op} $2",
+                    _uuid(claims["sub"]),
                     str(claims["session_id"]),
                 )
         return web.Response(status=204)
 
 
-def _uuid(value: Any) -> Any:
-    import uuid
-
+def _uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:

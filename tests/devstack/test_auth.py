@@ -27,6 +27,10 @@ async def test_password_sign_in_refresh_and_logout(stack_documented: StackInfo) 
     refreshed = await user.client.auth.refresh_session()
     assert refreshed.session is not None
     assert refreshed.session.refresh_token != user.refresh_token
+    again = await acreate_client(stack.url, stack.anon_key)
+    reused = await again.auth.refresh_session(user.refresh_token)  # within the reuse interval
+    assert reused.session is not None
+    assert reused.session.refresh_token == refreshed.session.refresh_token
     rows = await user.client.table("provision_jobs").select("id").execute()
     assert rows.data == []
     await user.client.auth.sign_out()

@@ -204,13 +204,19 @@ async def test_postgrest_errors_and_statuses(stack_documented: StackInfo) -> Non
         assert column.status_code == 400 and column.json()["code"] == "42703"
         key = await http.get("/provision_jobs", headers={"apikey": "wrong"})
         assert key.status_code == 401
-        late = await http.get("/provision_jobs", headers={
-            "Authorization": f"Bearer {stack.token(user.id, ttl=-5)}"})
+        late = await http.get(
+            "/provision_jobs", headers={"Authorization": f"Bearer {stack.token(user.id, ttl=-5)}"}
+        )
         assert late.status_code == 401
-        assert late.json() == {"code": "PGRST303", "details": None, "hint": None,
-                               "message": "JWT expired"}
-        forged = await http.get("/provision_jobs", headers={
-            "Authorization": f"Bearer {stack.token(user.id)[:-4]}AAAA"})
+        assert late.json() == {
+            "code": "PGRST303",
+            "details": None,
+            "hint": None,
+            "message": "JWT expired",
+        }
+        forged = await http.get(
+            "/provision_jobs", headers={"Authorization": f"Bearer {stack.token(user.id)[:-4]}AAAA"}
+        )
         assert forged.status_code == 401 and forged.json()["code"] == "PGRST301"
         one = await http.get(
             "/provision_jobs",
