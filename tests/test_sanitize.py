@@ -1,0 +1,140 @@
+"""Untrusted log text: only SGR colour survives ``sanitize``; chunks split into lines exactly."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from joblens.sanitize import sanitize, split_chunk, strip_sgr
+
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+# Text that looks like a terminal's input: printable runs, escapes and controls of every kind.
+_pieces = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "\x1b",
+            "\x1b[",
+            "\x1b]",
+            "\x1bP",
+            "\x1b\\",
+            "\x07",
+            "\x9b",
+            "\x9c",
+            "\x9d",
+            "\x90",
+            "\r",
+            "\r\n",
+            "\n",
+            "\t",
+            "\x00",
+            "\x08",
+            "\x7f",
+            "m",
+            ";",
+            "31",
+            "\x1b[31m",
+            "\x1b[0m",
+            "\x1b[2J",
+            "\x1b]52;c;SGVsbG8=\x07",
+            "\x1b]8;;https://example.com\x1b\\",
+            "\ud800",
+        ]
+    ),
+)
+_terminal_text = st.lists(_pieces, max_size=30).map("".join)
+_printable = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=200)
+_sgr = st.builds(
+    lambda params: f"\x1b[{params}m",
+    st.text(alphabet="0123456789;:", max_size=12),
+)
+
+
+@given(_terminal_text)
+@example("\x1b\x00[31m")
+@example("\x1b[\x0031m")
+@example("a\r\r\nb")
+def test_only_sgr_escapes_and_no_other_controls_survive(text: str) -> None:
+    clean = sanitize(text)
+    assert _FORBIDDEN.search(_SGR.sub("", clean)) is None
+    assert "\r" not in clean
+
+
+@given(_terminal_text)
+def test_sanitize_is_idempotent(text: str) -> None:
+    once = sanitize(text)
+    assert sanitize(once) == once
+
+
+@given(_printable)
+def test_printable_text_is_unchanged(text: str) -> None:
+    assert sanitize(text) == text
+
+
+@given(st.lists(st.one_of(_printable, _sgr), max_size=20).map("".join))
+def test_sgr_sequences_survive(text: str) -> None:
+    assert sanitize(text) == text
+    assert _SGR.findall(sanitize(text)) == _SGR.findall(text)
+
+
+@given(_terminal_text)
+def test_split_chunk_round_trips_modulo_a_final_newline(text: str) -> None:
+    clean = sanitize(text)
+    lines = split_chunk(clean)
+    assert "\n".join(lines) == clean.removesuffix("\n")
+    assert all("\n" not in line for line in lines)
+    assert len(lines) == clean.count("\n") + (0 if clean.endswith("\n") or not clean else 1)
+
+
+@given(st.lists(st.one_of(_printable, _sgr), max_size=20).map("".join))
+def test_strip_sgr_leaves_the_printable_text(text: str) -> None:
+    assert _SGR.search(strip_sgr(text)) is None
+    assert strip_sgr(text) == _SGR.sub("", text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        # OSC 52: a clipboard write, BEL- or ST-terminated, payload and all.
+        ("copy\x1b]52;c;cm0gLXJmIH4=\x07me", "copyme"),
+        ("copy\x1b]52;c;cm0gLXJmIH4=\x1b\\me", "copyme"),
+        # OSC 0 and 2: window titles.
+        ("\x1b]0;pwned title\x07ok", "ok"),
+        ("\x1b]2;pwned title\x1b\\ok", "ok"),
+        # OSC 8: a hyperlink keeps its text, loses the link.
+        ("\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\", "click"),
+        # CSI: screen clear, cursor home and moves.
+        ("\x1b[2J\x1b[Hclean\x1b[10;20H", "clean"),
+        ("a\x1b[1Ab\x1b[?25lc", "abc"),
+        # DCS with a payload.
+        ("\x1bP1$r0m\x1b\\after", "after"),
+        # 8-bit C1 CSI and its parameters.
+        ("x\x9b2Jy\x9b31mz", "xyz"),
+        # NUL, BEL, BS and DEL.
+        ("a\x00b\x07c\x08d\x7fe", "abcde"),
+        # A lone CR keeps what a terminal would show.
+        ("progress 10%\rprogress 100%", "progress 100%"),
+        ("done\r", "done"),
+        ("crlf\r\nline", "crlf\nline"),
+        # Colour survives, other escapes around it do not.
+        ("\x1b[1m\x1b[31mError:\x1b[0m boom\x1b[K", "\x1b[1m\x1b[31mError:\x1b[0m boom"),
+        # An unterminated OSC eats the rest of its line only.
+        ("\x1b]0;title without end\nnext", "\nnext"),
+        # Lone surrogates become U+FFFD.
+        ("bad\ud800surrogate", "bad\ufffdsurrogate"),
+    ],
+)
+def test_examples(raw: str, shown: str) -> None:
+    assert sanitize(raw) == shown
+
+
+def test_split_chunk_examples() -> None:
+    assert split_chunk("") == []
+    assert split_chunk("\n") == [""]
+    assert split_chunk("a\n\nb\n") == ["a", "", "b"]
+    assert split_chunk("no newline") == ["no newline"]
