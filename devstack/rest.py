@@ -20,6 +20,7 @@ from .grammar import (
     parse_order,
     parse_select,
 )
+from .rpc import call_rpc
 from .sqlbuild import (
     Params,
     SelectBuilder,
@@ -206,7 +207,7 @@ class RestApi:
                 raise PgrstError(406, "PGRST106", "The schema must be one of the following: public")
             name = request.match_info["name"]
             if request.match_info.get("rpc"):
-                return await self.rpc(request, claims, name)
+                return await call_rpc(self.stack, request, claims, name)
             table = await self.stack.table(name)
             if table is None:
                 raise PgrstError(
@@ -390,58 +391,3 @@ class RestApi:
                     f"Could not find the '{c}' column of '{table.name}' in the schema cache",
                 )
         return cols
-
-    async def rpc(self, request: web.Request, claims: dict[str, Any], name: str) -> web.Response:
-        """POST (or GET) /rpc/<function>."""
-        fn = self.stack.cat.functions.get(("public", name))
-        if fn is None:
-            await self.stack.reload()
-            fn = self.stack.cat.functions.get(("public", name))
-        if request.method == "POST":
-            args = await _body(request)
-            if args is None:
-                args = {}
-        else:
-            args = {k: v for k, v in request.query.items() if k not in RESERVED}
-        if fn is None or not isinstance(args, dict) or not set(args) <= set(fn.arg_names):
-            raise PgrstError(
-                404,
-                "PGRST202",
-                f"Could not find the function public.{name}"
-                f"({', '.join(sorted(args) if isinstance(args, dict) else [])})"
-                " in the schema cache",
-            )
-        params = Params()
-        payload = params.add(json.dumps(args))
-        call_args = []
-        for arg, typ in zip(fn.arg_names, fn.arg_types, strict=False):
-            if arg not in args:
-                continue
-            if typ in ("json", "jsonb"):
-                value = f"({payload}::json -> {params.add(arg)}::text)::{typ}"
-            elif typ.endswith("[]"):
-                value = (
-                    f"array(SELECT json_array_elements_text({payload}::json -> "
-                    f"{params.add(arg)}::text))::{typ}"
-                )
-            else:
-                value = f"({payload}::json ->> {params.add(arg)}::text)::{typ}"
-            call_args.append(f"{ident(arg)} => {value}")
-        call = f"{ident(fn.schema)}.{ident(fn.name)}({', '.join(call_args)})"
-        if fn.returns_set or fn.returns_composite:
-            agg = "coalesce(json_agg(_r), '[]')" if fn.returns_set else "row_to_json(_r)"
-            if fn.returns_set and not fn.returns_composite:
-                agg = "coalesce(json_agg(_r.v), '[]')"
-                sql = f"SELECT {agg}::text FROM {call} AS _r(v)"
-            else:
-                sql = f"SELECT {agg}::text FROM {call} AS _r"
-        else:
-            sql = f"SELECT to_json({call})::text"
-        async with self.stack.pool.acquire() as conn, conn.transaction():
-            await run_as(conn, claims, request.method, request.path)
-            body = await conn.fetchval(sql, *params.values)
-        if fn.returns_void:
-            return web.Response(status=204)
-        return web.Response(
-            status=200, body=(body or "null").encode(), headers={"Content-Type": JSON_TYPE}
-        )
