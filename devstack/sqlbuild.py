@@ -121,10 +121,11 @@ def condition_sql(cond: Condition, table: Table, alias: str, params: Params) -> 
             value = "{" + value[1:-1] + "}"
         sql = f"{ref} && ({params.add(value)}::text)::{sql_type}"
     elif op in ("match", "imatch"):
-        sql = f"{ref}::text {SIMPLE_OPS[op]} {params.add(value)}::text"
+        # No cast of the column: like PostgREST, `~` on a uuid or enum column is an error.
+        sql = f"{ref} {SIMPLE_OPS[op]} {params.add(value)}::text"
     elif op in ("like", "ilike"):
         pattern = value.replace("*", "%")
-        sql = f"{ref}::text {op.upper()} {params.add(pattern)}::text"
+        sql = f"{ref} {op.upper()} {params.add(pattern)}::text"
     elif op == "is":
         word = value.lower()
         if word == "null":

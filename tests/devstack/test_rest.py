@@ -200,6 +200,9 @@ async def test_postgrest_errors_and_statuses(stack_documented: StackInfo) -> Non
         missing = await http.get("/nope")
         assert missing.status_code == 404 and missing.json()["code"] == "PGRST205"
         assert set(missing.json()) == {"code", "message", "details", "hint"}
+        # uuid has no LIKE on real PostgreSQL/PostgREST either: no quiet cast to text here
+        prefix = await http.get("/provision_jobs", params={"id": "like.abcd1234*"})
+        assert prefix.status_code == 404 and prefix.json()["code"] == "42883"
         column = await http.get("/provision_jobs", params={"select": "nope"})
         assert column.status_code == 400 and column.json()["code"] == "42703"
         key = await http.get("/provision_jobs", headers={"apikey": "wrong"})
