@@ -174,6 +174,7 @@ async def test_scrollbar_drag_to_bottom_repins() -> None:
         await pilot.mouse_down(bar, offset=(0, bottom))
         assert pane.is_vertical_scrollbar_grabbed
         await pilot.hover(bar, offset=(0, 0))
+        await pilot.wait_for_animation()
         await settle(pilot)
         assert not pane.following
         # While held, arriving lines neither move the view nor re-pin it.
@@ -182,6 +183,7 @@ async def test_scrollbar_drag_to_bottom_repins() -> None:
         assert pane.scroll_y == y and pane.unseen == 10
         # Drag back down past the end and let go: following again.
         await pilot.hover(bar, offset=(0, bottom + 1))
+        await pilot.wait_for_animation()
         await settle(pilot)
         assert pane.following
         await pilot.mouse_up(bar, offset=(0, bottom + 1))
@@ -299,6 +301,19 @@ async def test_wrap_toggle() -> None:
         assert visible(pane)[1].endswith("x")
         await pilot.press("h")
         assert pane.scroll_x == 8
+
+
+async def test_shift_wheel_scrolls_sideways_when_unwrapped() -> None:
+    app = LogHost()
+    async with app.run_test(size=(42, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        await write(pilot, pane, chunk("0123456789" * 20 + "\n"))
+        arguments = {**_get_mouse_message_arguments(pane, (5, 5)), "shift": True}
+        for _ in range(3):
+            app.screen._forward_event(events.MouseScrollDown(**arguments))
+            await pilot.pause()
+        assert pane.scroll_x > 0
+        assert pane.scroll_y == 0 and pane.following
 
 
 async def test_wrap_keeps_the_top_line_and_follows_on_resize() -> None:

@@ -175,11 +175,11 @@ class LogPane(ScrollView, can_focus=True):
     def _schedule_flush(self) -> None:
         if not self._ready or self._flush_queued:
             return
-        self._flush_queued = True
         wait = self._last_flush + FLUSH_SECONDS - monotonic()
         if wait <= 0:
-            self.call_later(self._flush)
+            self._flush()  # the first chunk after a pause: no reason to wait
         else:
+            self._flush_queued = True
             self._flush_timer = self.set_timer(wait, self._flush)
 
     def _flush(self) -> None:
