@@ -305,6 +305,12 @@ class RealtimeHub:
             except PgrstError as exc:
                 return f"{problem}: {exc.message}"
             b.columns = await self._selectable(channel, table.qualified, list(table.columns))
+            wanted = b.raw.get("select")
+            if isinstance(wanted, list):  # the binding's own column list narrows the record
+                unknown = [c for c in wanted if c not in table.columns]
+                if unknown:
+                    return f"{problem}: unknown columns {unknown}"
+                b.columns &= set(wanted)
         return None
 
     async def _selectable(self, channel: Channel, table: str, columns: list[str]) -> set[str]:

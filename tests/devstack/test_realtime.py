@@ -91,6 +91,21 @@ async def test_updates_carry_old_record_and_a_huge_row_is_413(stack_documented: 
     data = logs.payloads[0]["data"]
     assert data["errors"] == ["Error 413: Payload Too Large"]
     assert "log_chunk" not in data["record"] and data["record"]["job_id"] == job
+    narrow = user.client.channel("narrow")
+    seen: list[dict[str, Any]] = []
+    narrow.on_postgres_changes(
+        "INSERT",
+        seen.append,
+        table=stack.logs_table,
+        filter=f"job_id=eq.{job}",
+        select=["id", "stream_type"],
+    )
+    narrow.on_system(system.append)
+    await narrow.subscribe()
+    await until(lambda: len(system) == 2)
+    await add_logs(stack, job, 1)
+    await until(lambda: len(seen) == 1)
+    assert set(seen[0]["data"]["record"]) == {"id", "stream_type"}
 
 
 async def _join_error(client: Any, table: str, flt: str | None) -> dict[str, Any]:
