@@ -11,10 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from postgrest.exceptions import APIError
@@ -26,52 +23,37 @@ from joblens.backends.supabase_errors import (
     is_auth_error,
     translate,
 )
+from joblens.backends.supabase_jobs import (
+    CANCELLABLE,
+    JOB_SELECTS,
+    JOBS,
+    WORKERS,
+    cancel_changes,
+    deploy_row,
+    full_id,
+    prefix_range,
+    rerun_row,
+)
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
+from joblens.backends.supabase_logs import log_page, log_row, rows_of
 from joblens.errors import (
     ActionRejected,
     BackendUnavailable,
-    InvalidJobId,
     JoblensError,
     JobNotFound,
 )
-from joblens.models import ACTIVE_STATUSES, Job, JobState, JobStatus, JobType, LogChunk, Tendril
+from joblens.models import Job, JobState, LogChunk, Tendril
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JOBS = "provision_jobs"
-WORKERS = "workers"
-LOG_COLUMNS = "id,job_id,log_chunk,stream_type,created_at"
-#: The job with its display names, most embeds first; a deployment missing a table or
-#: relationship falls back to the next (PGRST200/PGRST205), never selecting ``credentials``.
-JOB_SELECTS = (
-    "*, worker:workers!provision_jobs_worker_id_fkey(name), "
-    "assigned_worker:workers!provision_jobs_assigned_worker_id_fkey(name), "
-    "vine:vines(project_name,environment_stage,region,terraform_version,status), "
-    "vineyard:vineyards(name), cloud_identity:cloud_identities(provider,name)",
-    "*, worker:workers!provision_jobs_worker_id_fkey(name), "
-    "assigned_worker:workers!provision_jobs_assigned_worker_id_fkey(name)",
-    "*",
-)
 REST_TIMEOUT = 8.0
-_HEX = re.compile(r"[0-9a-f]+")
-_ACTIVE = sorted(str(s) for s in ACTIVE_STATUSES)
-
-
-def _rows(data: object) -> list[dict[str, Any]]:
-    """The row objects of a PostgREST answer (anything else is ignored, never a crash)."""
-    return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
 
 
 def _row(data: object) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
-
-
-def _utc_text(moment: datetime) -> str:
-    """A timestamp as PostgREST filter text: UTC, microseconds, ``Z`` (no ``+`` to encode)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SupabaseBackend(Backend):
@@ -133,7 +115,7 @@ class SupabaseBackend(Backend):
             lambda c: c.table(settings.logs_table).select("id").limit(1).retry(False).execute(),
             table=settings.logs_table,
         )
-        rows = _rows(probe.data)
+        rows = rows_of(probe.data)
         if rows:
             self._numeric_ids = isinstance(rows[0].get("id"), int)
 
@@ -223,23 +205,15 @@ class SupabaseBackend(Backend):
 
     async def resolve_job_id(self, ref: str) -> str:
         """A full uuid as is (lower-cased), or the one job whose id starts with the prefix."""
-        text = ref.strip().lower()
-        compact = text.replace("-", "")
-        if len(compact) == 32 and _HEX.fullmatch(compact):
-            return str(uuid.UUID(compact))
-        if len(compact) < 8 or len(compact) > 32 or not _HEX.fullmatch(compact):
-            raise InvalidJobId(
-                f"{ref.strip()!r} is not a job id: give the full id or at least its first "
-                "8 hex digits"
-            )
-        # PostgREST cannot LIKE a uuid: the ids starting with the prefix are one uuid range.
-        low = str(uuid.UUID(compact.ljust(32, "0")))
-        high = str(uuid.UUID(compact.ljust(32, "f")))
+        whole = full_id(ref)
+        if whole is not None:
+            return whole
+        compact, low, high = prefix_range(ref)
         response = await self._rest(
             lambda c: c.table(JOBS).select("id").gte("id", low).lte("id", high).limit(2).execute(),
             table=JOBS,
         )
-        rows = _rows(response.data)
+        rows = rows_of(response.data)
         if not rows:
             raise JobNotFound(f"no job with an id starting {compact} (or not visible to you)")
         if len(rows) > 1:
@@ -295,80 +269,51 @@ class SupabaseBackend(Backend):
         self, job_id: str, *, after: LogChunk | None = None, limit: int = PAGE_SIZE
     ) -> list[LogChunk]:
         """Up to ``limit`` chunks after ``after``, oldest first (one request, ≤ 1000 rows)."""
-        limit = max(1, min(limit, PAGE_SIZE))
-        numeric = self._numeric_ids if after is None else isinstance(after.id, int)
-        rows = await self._log_rows(job_id, after=after, numeric=numeric, newest=False, limit=limit)
-        if after is None and numeric is not False and rows and not self._ids_numeric(rows):
-            # The first page was ordered by id, but ids are uuids: order by (created_at, id).
-            rows = await self._log_rows(
-                job_id, after=None, numeric=False, newest=False, limit=limit
-            )
+        rows = await self._log_page(job_id, after, newest=False, limit=limit)
         return [LogChunk.from_row(row) for row in rows]
 
     async def fetch_latest_logs(
         self, job_id: str, *, before: LogChunk | None = None, limit: int = PAGE_SIZE
     ) -> list[LogChunk]:
         """The newest ``limit`` chunks before ``before``, oldest first."""
-        limit = max(1, min(limit, PAGE_SIZE))
-        numeric = self._numeric_ids if before is None else isinstance(before.id, int)
-        rows = await self._log_rows(job_id, after=before, numeric=numeric, newest=True, limit=limit)
-        if before is None and numeric is not False and rows and not self._ids_numeric(rows):
-            rows = await self._log_rows(job_id, after=None, numeric=False, newest=True, limit=limit)
+        rows = await self._log_page(job_id, before, newest=True, limit=limit)
         return [LogChunk.from_row(row) for row in reversed(rows)]
 
-    def _ids_numeric(self, rows: list[dict[str, Any]]) -> bool:
-        numeric = isinstance(rows[0].get("id"), int)
-        self._numeric_ids = numeric
-        return numeric
-
-    async def _log_rows(
-        self,
-        job_id: str,
-        *,
-        after: LogChunk | None,
-        numeric: bool | None,
-        newest: bool,
-        limit: int,
+    async def _log_page(
+        self, job_id: str, mark: LogChunk | None, *, newest: bool, limit: int
     ) -> list[dict[str, Any]]:
-        """One page of rows, ascending (``newest``: descending, before ``after``)."""
+        """One page in the table's order; the id type is learnt from the first rows seen."""
         table = self.settings.logs_table
-        job_id = job_id.lower()
+        limit = max(1, min(limit, PAGE_SIZE))  # hosted projects cap responses at 1000 rows
+        if mark is not None:
+            by_created_at = not isinstance(mark.id, int)
+        else:
+            by_created_at = self._numeric_ids is False
 
-        async def run(c: AsyncClient) -> Any:
-            query = c.table(table).select(LOG_COLUMNS).eq("job_id", job_id)
-            if after is not None:
-                query = self._after_filter(query, after, newest=newest)
-            if numeric is False or (after is not None and not isinstance(after.id, int)):
-                query = query.order("created_at", desc=newest).order("id", desc=newest)
-            else:
-                query = query.order("id", desc=newest)
-            return await query.limit(limit).execute()
+        def run(c: AsyncClient, by_created_at: bool) -> Awaitable[list[dict[str, Any]]]:
+            return log_page(
+                c,
+                table,
+                job_id,
+                after=mark,
+                by_created_at=by_created_at,
+                newest=newest,
+                limit=limit,
+            )
 
-        response = await self._rest(run, table=table)
-        return _rows(response.data)
-
-    @staticmethod
-    def _after_filter(query: Any, mark: LogChunk, *, newest: bool) -> Any:
-        """Rows strictly after ``mark`` (before it when ``newest``), in the table's order."""
-        op = "lt" if newest else "gt"
-        if isinstance(mark.id, int):
-            return query.filter("id", op, str(mark.id))
-        if mark.created_at is None:
-            return query.filter("id", op, str(mark.id))
-        stamp = _utc_text(mark.created_at)
-        return query.or_(
-            f'created_at.{op}."{stamp}",and(created_at.eq."{stamp}",id.{op}.{mark.id})'
-        )
+        rows = await self._rest(lambda c: run(c, by_created_at), table=table)
+        if rows and self._numeric_ids is None:
+            self._numeric_ids = isinstance(rows[0].get("id"), int)
+            if not self._numeric_ids and not by_created_at:
+                # Ordered by id, but the ids are uuids: ask again by (created_at, id).
+                rows = await self._rest(lambda c: run(c, True), table=table)
+        return rows
 
     async def fetch_chunk(self, chunk_id: int | str) -> LogChunk | None:
         """One log row by id (a live record that arrived truncated)."""
         table = self.settings.logs_table
-        response = await self._rest(
-            lambda c: c.table(table).select(LOG_COLUMNS).eq("id", str(chunk_id)).limit(1).execute(),
-            table=table,
-        )
-        rows = _rows(response.data)
-        return LogChunk.from_row(rows[0]) if rows else None
+        row = await self._rest(lambda c: log_row(c, table, chunk_id), table=table)
+        return LogChunk.from_row(row) if row is not None else None
 
     def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
         return self._follow(job_id)
@@ -395,14 +340,10 @@ class SupabaseBackend(Backend):
 
     async def cancel_job(self, job_id: str) -> bool:
         job_id = job_id.lower()
-        changes = {
-            "status": str(JobStatus.CANCELLED),
-            "error_message": "Cancelled by user",
-            "completed_at": datetime.now(UTC).isoformat(),
-        }
+        changes = cancel_changes()
         response = await self._rest(
             lambda c: (
-                c.table(JOBS).update(changes).eq("id", job_id).in_("status", _ACTIVE).execute()
+                c.table(JOBS).update(changes).eq("id", job_id).in_("status", CANCELLABLE).execute()
             ),
             table=JOBS,
             action="the cancel",
@@ -413,42 +354,17 @@ class SupabaseBackend(Backend):
         return False
 
     async def rerun_job(self, job: Job) -> Job:
-        if not job.is_terminal:
-            raise ActionRejected("only a finished job can be re-run")
-        row: dict[str, Any] = {
-            "job_type": str(job.job_type),
-            "status": str(JobStatus.QUEUED),
-            "config_snapshot": job.config_snapshot if job.config_snapshot is not None else {},
-            "cloud_identity_id": job.cloud_identity_id,
-            "vineyard_id": job.vineyard_id,
-            "vine_id": job.vine_id,
-        }
-        if job.job_type == JobType.DEPLOY:
-            row["plan_job_id"] = job.plan_job_id
-        return await self._insert_job(row, action="the re-run")
+        return await self._insert_job(rerun_row(job), action="the re-run")
 
     async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
-        if plan.job_type != JobType.PLAN or plan.status != JobStatus.SUCCESS:
-            raise ActionRejected("only a PLAN that succeeded can be applied")
-        row: dict[str, Any] = {
-            "job_type": str(JobType.DEPLOY),
-            "status": str(JobStatus.QUEUED),
-            "plan_job_id": plan.id,
-            "assigned_worker_id": tendril_id,
-            "vine_id": plan.vine_id,
-            "vineyard_id": plan.vineyard_id,
-            "cloud_identity_id": plan.cloud_identity_id,
-            "config_snapshot": plan.config_snapshot if plan.config_snapshot is not None else {},
-            "configuration_hash": plan.configuration_hash,
-        }
-        return await self._insert_job(row, action="the apply")
+        return await self._insert_job(deploy_row(plan, tendril_id), action="the apply")
 
     async def _insert_job(self, row: dict[str, Any], *, action: str) -> Job:
         """Insert a job (``user_id`` left to its default, ``auth.uid()``) and read it back."""
         response = await self._rest(
             lambda c: c.table(JOBS).insert(row).execute(), table=JOBS, action=action
         )
-        rows = _rows(response.data)
+        rows = rows_of(response.data)
         created = rows[0] if rows else None
         if created is None or not created.get("id"):
             raise ActionRejected(f"the server did not confirm {action}: try again")
@@ -461,7 +377,7 @@ class SupabaseBackend(Backend):
         response = await self._rest(
             lambda c: c.table(WORKERS).select("*").order("name").execute(), table=WORKERS
         )
-        return [Tendril.from_row(row) for row in _rows(response.data)]
+        return [Tendril.from_row(row) for row in rows_of(response.data)]
 
 
 class _EmbedMissing(JoblensError):

@@ -1,0 +1,99 @@
+"""What the Supabase backend reads and writes in ``provision_jobs``: selects, id prefixes, and
+the rows the actions write (PLATFORM.md's "What the web page does")."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from joblens.errors import ActionRejected, InvalidJobId
+from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType
+
+JOBS = "provision_jobs"
+WORKERS = "workers"
+#: The job with its display names, most embeds first; a deployment missing a table or
+#: relationship falls back to the next (PGRST200/PGRST205). ``credentials`` is never selected.
+JOB_SELECTS = (
+    "*, worker:workers!provision_jobs_worker_id_fkey(name), "
+    "assigned_worker:workers!provision_jobs_assigned_worker_id_fkey(name), "
+    "vine:vines(project_name,environment_stage,region,terraform_version,status), "
+    "vineyard:vineyards(name), cloud_identity:cloud_identities(provider,name)",
+    "*, worker:workers!provision_jobs_worker_id_fkey(name), "
+    "assigned_worker:workers!provision_jobs_assigned_worker_id_fkey(name)",
+    "*",
+)
+#: Cancel applies only while the job is in one of these.
+CANCELLABLE = sorted(str(s) for s in ACTIVE_STATUSES)
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def full_id(ref: str) -> str | None:
+    """The canonical lower-case uuid when ``ref`` is a whole id, else None."""
+    compact = ref.strip().lower().replace("-", "")
+    if len(compact) == 32 and _HEX.fullmatch(compact):
+        return str(uuid.UUID(compact))
+    return None
+
+
+def prefix_range(ref: str) -> tuple[str, str, str]:
+    """(prefix, lowest id, highest id) of the ids starting with a prefix of ≥ 8 hex digits.
+
+    PostgREST cannot LIKE a uuid column, but the ids sharing a prefix are one range.
+    Raises InvalidJobId for anything else.
+    """
+    compact = ref.strip().lower().replace("-", "")
+    if not 8 <= len(compact) <= 32 or not _HEX.fullmatch(compact):
+        raise InvalidJobId(
+            f"{ref.strip()!r} is not a job id: give the full id or at least its first 8 hex digits"
+        )
+    low = str(uuid.UUID(compact.ljust(32, "0")))
+    high = str(uuid.UUID(compact.ljust(32, "f")))
+    return compact, low, high
+
+
+def cancel_changes() -> dict[str, Any]:
+    """What Cancel writes (the web page's values), with completed_at = now in UTC."""
+    return {
+        "status": str(JobStatus.CANCELLED),
+        "error_message": "Cancelled by user",
+        "completed_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def rerun_row(job: Job) -> dict[str, Any]:
+    """A new QUEUED job with ``job``'s type and configuration (user_id left to auth.uid())."""
+    if not job.is_terminal:
+        raise ActionRejected("only a finished job can be re-run")
+    row: dict[str, Any] = {
+        "job_type": str(job.job_type),
+        "status": str(JobStatus.QUEUED),
+        "config_snapshot": job.config_snapshot if job.config_snapshot is not None else {},
+        "cloud_identity_id": job.cloud_identity_id,
+        "vineyard_id": job.vineyard_id,
+        "vine_id": job.vine_id,
+    }
+    if job.job_type == JobType.DEPLOY:
+        row["plan_job_id"] = job.plan_job_id
+    return row
+
+
+def deploy_row(plan: Job, tendril_id: str | None) -> dict[str, Any]:
+    """A QUEUED DEPLOY of exactly what ``plan`` planned, on ``tendril_id`` (None: any)."""
+    if plan.job_type != JobType.PLAN or plan.status != JobStatus.SUCCESS:
+        raise ActionRejected(
+            f"only a PLAN that succeeded can be applied; this job is a {plan.job_type} "
+            f"with status {plan.status}"
+        )
+    return {
+        "job_type": str(JobType.DEPLOY),
+        "status": str(JobStatus.QUEUED),
+        "plan_job_id": plan.id,
+        "assigned_worker_id": tendril_id,
+        "vine_id": plan.vine_id,
+        "vineyard_id": plan.vineyard_id,
+        "cloud_identity_id": plan.cloud_identity_id,
+        "config_snapshot": plan.config_snapshot if plan.config_snapshot is not None else {},
+        "configuration_hash": plan.configuration_hash,
+    }
