@@ -18,7 +18,6 @@ from time import monotonic
 from typing import ClassVar
 
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.events import Resize
@@ -28,12 +27,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Static
 
 from joblens.models import LogChunk
+from joblens.widgets.log_follow import LogFollowIndicator
 from joblens.widgets.log_render import RENDERED_CELL_CAP, line_strip
 from joblens.widgets.log_store import LineStore, stream_code
 from joblens.widgets.log_wrap import WrapIndex
+
+__all__ = ["LogFollowIndicator", "LogPane"]
 
 _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
 #: Shortest gap between two flushes of buffered writes. The first chunk after a pause is
@@ -247,13 +248,6 @@ class LogPane(ScrollView, can_focus=True):
     def _row_of_line(self, line: int) -> int:
         return self._wrap_index.row_of(line) if self._wrapping() else line
 
-    def _line_at_row(self, row: int) -> int:
-        if self._wrapping():
-            if row >= self._wrap_index.total:
-                return max(0, len(self._store) - 1)
-            return self._wrap_index.locate(row)[0]
-        return row
-
     def _relayout(self, top_line: int) -> None:
         """Recount rows (wrap toggled or width changed), keeping ``top_line`` at the top."""
         following = self.following
@@ -393,22 +387,3 @@ class LogPane(ScrollView, can_focus=True):
                 strip = full.crop_extend(scroll_x, scroll_x + width, base)
             self._rows[key] = strip
         return strip
-
-
-class LogFollowIndicator(Static):
-    """One line under a LogPane: "⏸ Paused · 42 new lines · End to follow", or "Following".
-
-    Feed it from the screen: ``on_log_pane_following_changed`` -> ``show_state(...)``.
-    """
-
-    def on_mount(self) -> None:
-        self.show_state(True, 0)
-
-    def show_state(self, following: bool, unseen: int) -> None:
-        """Show whether the pane follows and how many lines arrived while paused."""
-        self.set_class(not following, "-paused")
-        if following:
-            self.update(Text("↓ Following new lines"))
-        else:
-            noun = "line" if unseen == 1 else "lines"
-            self.update(Text(f"⏸ Paused · {unseen:,} new {noun} · End to follow"))
