@@ -58,7 +58,7 @@ class JobScreen(Screen[None]):
         self._polls = 0
         self._poll_timer: Timer | None = None
         self._polling = False
-        self._cancelled_here = False
+        self._seen_cancelled = False
         self._banner_note: str | None = None
         self._feed_problem: str | None = "connecting"
         self._poll_problem: str | None = None
@@ -169,9 +169,10 @@ class JobScreen(Screen[None]):
     def _show_job(self, job: Job) -> None:
         previous = self.job
         self.job = job
-        if previous.status == JobStatus.CANCELLED and job.status in ACTIVE_STATUSES:
+        if job.status == JobStatus.CANCELLED:
+            self._seen_cancelled = True
+        elif previous.status == JobStatus.CANCELLED and job.status in ACTIVE_STATUSES:
             # Running Tendrils do not watch for cancellation (PLATFORM.md).
-            self._banner_note = None
             self.notify(
                 f"The Tendril kept running after the cancel: the job is {job.status} again.",
                 title="Still running",
@@ -179,12 +180,11 @@ class JobScreen(Screen[None]):
                 markup=False,
                 timeout=15,
             )
-        elif (
-            previous.status == JobStatus.CANCELLED
-            and job.is_terminal
-            and job.status != JobStatus.CANCELLED
-        ):
-            self._banner_note = "finished after it was cancelled"
+        self._banner_note = (
+            "finished after it was cancelled"
+            if self._seen_cancelled and job.is_terminal and job.status != JobStatus.CANCELLED
+            else None
+        )
         self.query_one(JobHeader).update_job(job)
         self.query_one(StatusBanner).show_job(job, self._banner_note)
         self.query_one(DetailsPanels).update_job(job)
@@ -272,7 +272,6 @@ class JobScreen(Screen[None]):
         if not confirmed:
             return
         if await self.backend.cancel_job(self.job.id):
-            self._cancelled_here = True
             self.notify(
                 "Job cancelled. joblens keeps watching in case the Tendril carries on.",
                 title="Cancelled",

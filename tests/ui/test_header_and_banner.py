@@ -1,0 +1,153 @@
+"""What the header and the status banner show, as a user reads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import Button, Static
+
+from joblens.app import JoblensApp
+from joblens.backends.demo import DemoBackend
+from joblens.errors import ExitCode, JobNotFound
+from joblens.widgets.banner import StatusBanner
+from joblens.widgets.header import JobHeader, StatusBadge
+
+from .conftest import StaticWorld, opened, wait_for
+
+
+def text_of(screen: object, selector: str) -> str:
+    widget = screen.query_one(selector, Static)  # type: ignore[attr-defined]
+    return str(widget.render())
+
+
+async def test_header_shows_type_status_duration_id_tendril_and_created(
+    static_world: StaticWorld,
+) -> None:
+    job_id = static_world.job(status="SUCCESS")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        assert "Plan" in text_of(screen, "#job-type")
+        assert "SUCCESS" in text_of(screen, "#status-badge")
+        assert text_of(screen, "#duration") == "took 4m 10s"
+        assert text_of(screen, "#job-id") == f"#{job_id[:8]}"
+        assert "tendril-eu-west-1" in text_of(screen, "#tendril")
+        assert text_of(screen, "#created") == "created 2026-11-28 09:30:00"
+
+
+async def test_queued_job_shows_queue_time_and_the_requested_tendril(
+    static_world: StaticWorld,
+) -> None:
+    job_id = static_world.job(assigned_worker_id=static_world.world.default_tendril_id)
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        assert text_of(screen, "#duration").startswith("queued ")
+        assert "tendril-eu-west-1 (requested)" in text_of(screen, "#tendril")
+        anywhere = static_world.job()
+        pilot.app.open_job(await static_world.backend.get_job(anywhere))
+        await wait_for(pilot, lambda: pilot.app.screen is not screen)
+        await pilot.pause()
+        assert "any available (requested)" in text_of(pilot.app.screen, "#tendril")
+
+
+async def test_status_badge_animates_while_processing_and_stops_when_done(
+    static_world: StaticWorld,
+) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        badge = screen.query_one(StatusBadge)
+        assert badge.has_class("-processing")
+        first = str(badge.render())
+        await wait_for(pilot, lambda: str(badge.render()) != first, timeout=2)
+        static_world.set(job_id, status="SUCCESS", completed_at=None)
+        await wait_for(pilot, lambda: badge.has_class("-success"))
+        assert "✔ SUCCESS" in str(badge.render())
+
+
+async def test_duration_updates_every_second_while_running(static_world: StaticWorld) -> None:
+    job_id = static_world.job(
+        status="PROCESSING", started_at=datetime.now(UTC) - timedelta(seconds=5)
+    )
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        before = text_of(screen, "#duration")
+        assert before.startswith("running ")
+        await wait_for(pilot, lambda: text_of(screen, "#duration") != before, timeout=3)
+
+
+async def test_only_the_actions_available_now_are_shown(static_world: StaticWorld) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+
+        def shown() -> set[str]:
+            return {b.id or "" for b in screen.query(Button) if b.display}
+
+        assert shown() == {"action-cancel", "action-copy"}
+        static_world.set(job_id, status="SUCCESS")
+        await wait_for(pilot, lambda: shown() == {"action-apply", "action-rerun", "action-copy"})
+
+
+async def test_success_banner_is_green_with_a_check_mark(static_world: StaticWorld) -> None:
+    job_id = static_world.job(status="SUCCESS")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        assert banner.display and banner.has_class("-success")
+        assert str(banner.render()) == "✔ Succeeded in 4m 10s"
+
+
+async def test_failed_banner_is_red_with_the_error_message_shown_literally(
+    static_world: StaticWorld,
+) -> None:
+    hostile = "Error: [bold red]quota[/] exceeded\x1b]52;c;ZXZpbA==\x07\x1b[2J"
+    job_id = static_world.job(job_type="DEPLOY", status="FAILED", error_message=hostile)
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        assert banner.has_class("-failed")
+        assert str(banner.render()) == "✖ Failed: Error: [bold red]quota[/] exceeded"
+
+
+async def test_cancelled_banner_is_gray_and_says_cancelled_by_user(
+    static_world: StaticWorld,
+) -> None:
+    job_id = static_world.job(status="CANCELLED", error_message=None)
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        assert banner.has_class("-cancelled")
+        assert str(banner.render()) == "⊘ Cancelled by user"
+
+
+async def test_no_banner_while_the_job_runs_and_the_poll_brings_it(
+    static_world: StaticWorld,
+) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        assert not banner.display
+        static_world.set(job_id, status="FAILED", error_message="terraform exited 1")
+        await wait_for(pilot, lambda: banner.display)
+        assert "terraform exited 1" in str(banner.render())
+        assert screen.query_one(JobHeader).job.status == "FAILED"
+
+
+async def test_unknown_status_and_type_are_shown_as_they_are(static_world: StaticWorld) -> None:
+    job_id = static_world.job(job_type="TELEPORT", status="PAUSED")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        assert "TELEPORT" in text_of(screen, "#job-type")
+        assert "PAUSED" in text_of(screen, "#status-badge")
+        assert screen.query_one(StatusBadge).has_class("-unknown")
+
+
+async def test_an_unknown_job_id_ends_with_a_one_line_error_and_exit_code() -> None:
+    backend = DemoBackend(speed=100.0, seed=3, simulate=False)
+    app = JoblensApp(backend, "deadbeefdeadbeef")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.fatal_error is not None)
+    assert isinstance(app.fatal_error, JobNotFound)
+    assert app.return_code == ExitCode.NOT_FOUND
+    assert "\n" not in app.fatal_error.message
