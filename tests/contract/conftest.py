@@ -24,6 +24,8 @@ from joblens.backends.demo import DemoBackend
 from joblens.backends.demo_store import now
 from joblens.models import TERMINAL_STATUSES
 
+from .supabase_env import supabase_env
+
 
 @dataclass(frozen=True, slots=True)
 class VineRefs:
@@ -153,13 +155,18 @@ async def demo_env() -> AsyncIterator[ContractEnv]:
         await backend.close()
 
 
-#: Backend name -> a factory for its environment. Add new backends here.
-ENVIRONMENTS: dict[str, Callable[[], AbstractAsyncContextManager[ContractEnv]]] = {
-    "demo": demo_env,
+#: Backend name -> a factory for its environment (given the test's request, for fixtures such
+#: as the local Supabase stacks). Add new backends here.
+ENVIRONMENTS: dict[
+    str, Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[ContractEnv]]
+] = {
+    "demo": lambda _request: demo_env(),
+    "supabase-documented": supabase_env("documented"),
+    "supabase-deployed": supabase_env("deployed"),
 }
 
 
 @pytest.fixture(params=sorted(ENVIRONMENTS))
 async def contract_env(request: pytest.FixtureRequest) -> AsyncIterator[ContractEnv]:
-    async with ENVIRONMENTS[request.param]() as env:
+    async with ENVIRONMENTS[request.param](request) as env:
         yield env

@@ -204,18 +204,20 @@ class SupabaseBackend(Backend):
     # -- jobs ----------------------------------------------------------------------------------
 
     async def resolve_job_id(self, ref: str) -> str:
-        """A full uuid as is (lower-cased), or the one job whose id starts with the prefix."""
+        """The full, lower-case id of the one visible job matching a full id or a prefix."""
         whole = full_id(ref)
         if whole is not None:
-            return whole
-        compact, low, high = prefix_range(ref)
+            compact, low, high = whole, whole, whole  # still check it exists and is visible
+        else:
+            compact, low, high = prefix_range(ref)
         response = await self._rest(
             lambda c: c.table(JOBS).select("id").gte("id", low).lte("id", high).limit(2).execute(),
             table=JOBS,
         )
         rows = rows_of(response.data)
         if not rows:
-            raise JobNotFound(f"no job with an id starting {compact} (or not visible to you)")
+            what = f"job {compact}" if whole else f"job with an id starting {compact}"
+            raise JobNotFound(f"no {what} (or it is not visible to you)")
         if len(rows) > 1:
             raise JobNotFound(
                 f"more than one job has an id starting {compact}: give more of the id"
@@ -357,7 +359,25 @@ class SupabaseBackend(Backend):
         return await self._insert_job(rerun_row(job), action="the re-run")
 
     async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
-        return await self._insert_job(deploy_row(plan, tendril_id), action="the apply")
+        row = deploy_row(plan, tendril_id)
+        if tendril_id is not None:
+            await self._check_live(tendril_id)
+        return await self._insert_job(row, action="the apply")
+
+    async def _check_live(self, tendril_id: str) -> None:
+        """ActionRejected unless the chosen Tendril is visible and live (the picker's rule)."""
+        response = await self._rest(
+            lambda c: c.table(WORKERS).select("*").eq("id", tendril_id).limit(1).execute(),
+            table=WORKERS,
+        )
+        rows = rows_of(response.data)
+        if not rows:
+            raise ActionRejected("that Tendril is not visible to you: choose another")
+        tendril = Tendril.from_row(rows[0])
+        if not tendril.is_live():
+            raise ActionRejected(
+                f"Tendril {tendril.name} is not live: choose a live one or Any available"
+            )
 
     async def _insert_job(self, row: dict[str, Any], *, action: str) -> Job:
         """Insert a job (``user_id`` left to its default, ``auth.uid()``) and read it back."""
