@@ -107,3 +107,22 @@ def test_the_command_line_reports_missing_configuration_in_one_line(
     assert result.exit_code == ExitCode.CONFIG
     assert result.output.strip().count("\n") == 0
     assert "SUPABASE_URL" in result.output
+
+
+def test_the_frame_clock_sees_frames_without_changing_what_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from joblens.backends.supabase_keepalive import FrameClock
+
+    clock = FrameClock.installed()
+    assert FrameClock.installed() is clock
+    logger = logging.getLogger(FrameClock.LOGGER)
+    before = clock.last
+    with caplog.at_level(logging.WARNING):
+        logger.debug('receive: \'{"topic":"phoenix","event":"phx_reply"}\'')
+        logger.info("channel realtime:x closed")
+        logger.warning("something worth seeing")
+    assert clock.last > before
+    assert [r.getMessage() for r in caplog.records] == ["something worth seeing"]

@@ -29,8 +29,9 @@ class FrameClock(logging.Filter):
 
     realtime-py routes heartbeat replies nowhere, so no callback sees them; its listen loop
     does log every frame it receives (``receive: ...`` at DEBUG, formatted whether or not the
-    level is enabled). This filter on that logger notes the time and drops those records, so
-    enabling the level to see them costs nothing visible.
+    level is enabled). This filter on that logger notes the time, then lets through exactly
+    the records the logger's earlier level would have let through, so lowering the level to
+    see the frames changes nothing anyone else sees.
     """
 
     LOGGER = "realtime._async.client"
@@ -38,14 +39,12 @@ class FrameClock(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.last = 0.0
-        self._show_debug = False
+        self._threshold = logging.WARNING  # the logger's effective level before ours
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno > logging.DEBUG:
-            return True
         if isinstance(record.msg, str) and record.msg.startswith("receive: "):
             self.last = time.monotonic()
-        return self._show_debug
+        return record.levelno >= self._threshold
 
     @classmethod
     def installed(cls) -> FrameClock:
@@ -55,8 +54,7 @@ class FrameClock(logging.Filter):
             if isinstance(existing, FrameClock):
                 return existing
         clock = cls()
-        clock._show_debug = logger.isEnabledFor(logging.DEBUG)  # someone asked to see them
+        clock._threshold = logger.getEffectiveLevel()
         logger.addFilter(clock)
-        if not clock._show_debug:
-            logger.setLevel(logging.DEBUG)
+        logger.setLevel(logging.DEBUG)
         return clock
