@@ -257,6 +257,10 @@ class RestApi:
             offset = 0
             mutation = await self._mutation(request, table, prefer, params, where_sql, method)
             cols = builder.columns(table, "t0", items)
+            if returning != "representation" and not singular:
+                # Returning no columns, so the SELECT policies are not applied (as PostgREST).
+                mutation = mutation.removesuffix(" RETURNING t0.*") + " RETURNING 1"
+                cols = "1 AS one"
             # A data-modifying WITH must be at the top level, as PostgREST writes it.
             prefix = f"WITH pgrst_source AS ({mutation}) "
             sql = f"SELECT {cols} FROM pgrst_source AS t0"

@@ -311,3 +311,16 @@ async def test_bulk_insert_and_rpc(stack_deployed: StackInfo) -> None:
         .execute()
     )
     assert picked.data == [{"phase": "apply", "changes": {"resource_changes": [1]}}]
+    await stack.asql("create table public.feedback (note text)")
+    await stack.asql("alter table public.feedback enable row level security")
+    await stack.asql(
+        "create policy anyone_writes on public.feedback for insert to authenticated"
+        " with check (true)"
+    )
+    quiet = (
+        await user.client.table("feedback").insert({"note": "hi"}, returning="minimal").execute()
+    )
+    assert quiet.data == []  # nothing to read back, so no SELECT policy applies
+    with pytest.raises(APIError) as err:
+        await user.client.table("feedback").insert({"note": "hi"}).execute()
+    assert err.value.code == "42501"
