@@ -71,7 +71,7 @@ async def add_logs(stack: StackInfo, job_id: str, n: int, prefix: str = "line") 
     )
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     """Wait until predicate() holds (polling briefly), or fail."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -36,9 +36,9 @@ async def test_silence_loses_what_happens_meanwhile(stack_deployed: StackInfo) -
     user = await signed_in(stack)
     job = await new_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
-    await stack.afault("silence", seconds=1)
+    await stack.afault("silence", seconds=2)
     await add_logs(stack, job, 1, prefix="lost")
-    await asyncio.sleep(1.1)
+    await asyncio.sleep(2.1)
     await add_logs(stack, job, 1, prefix="heard")
     await until(lambda: len(sub.records) == 1)
     assert sub.records[0]["log_chunk"] == "heard 1"

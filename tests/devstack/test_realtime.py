@@ -222,9 +222,9 @@ async def test_the_frames_on_the_wire(stack_deployed: StackInfo) -> None:
 async def test_an_expiring_token_closes_the_channel(stack_documented: StackInfo) -> None:
     stack = stack_documented
     uid = await stack.acreate_user()
-    client = await token_client(stack, stack.token(uid, ttl=2))
+    client = await token_client(stack, stack.token(uid, ttl=3))
     sub = await subscribe(client, stack.logs_table, str(uuid.uuid4()))
-    await until(lambda: any(s == RealtimeSubscribeStates.CLOSED for s, _ in sub.states), 6)
+    await until(lambda: any(s == RealtimeSubscribeStates.CLOSED for s, _ in sub.states), 10)
     errors = [
         json.loads(str(e)) for s, e in sub.states if s == RealtimeSubscribeStates.CHANNEL_ERROR
     ]
