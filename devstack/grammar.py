@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class PgrstError(Exception):
@@ -13,7 +14,7 @@ class PgrstError(Exception):
         status: int,
         code: str,
         message: str,
-        details: str | None = None,
+        details: Any = None,
         hint: str | None = None,
     ) -> None:
         super().__init__(message)
@@ -23,7 +24,7 @@ class PgrstError(Exception):
         self.details = details
         self.hint = hint
 
-    def body(self) -> dict[str, str | None]:
+    def body(self) -> dict[str, Any]:
         """The JSON error body."""
         return {
             "code": self.code,

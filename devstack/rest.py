@@ -60,7 +60,9 @@ STATUS_BY_SQLSTATE = {
 
 def error_response(err: PgrstError) -> web.Response:
     """A PostgREST JSON error."""
-    return web.json_response(err.body(), status=err.status)
+    # PostgREST names the error in Proxy-Status too (the client reads it for bodiless HEAD).
+    headers = {"Proxy-Status": f"PostgREST; error={err.code}"}
+    return web.json_response(err.body(), status=err.status, headers=headers)
 
 
 def pg_error(exc: asyncpg.PostgresError, role: str) -> PgrstError:

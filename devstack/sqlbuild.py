@@ -217,18 +217,16 @@ def resolve_relation(cat: Catalog, table: Table, embed: EmbedItem) -> Relation:
             "PGRST201",
             f"Could not embed because more than one relationship was found for "
             f"'{table.name}' and '{rel}'",
-            str(
-                [
-                    {
-                        "cardinality": "many-to-one" if c.to_one else "one-to-many",
-                        "embedding": f"{table.name} with {c.target.name}",
-                        "relationship": f"{c.fk.name} using "
-                        f"{c.fk.table}({', '.join(c.fk.columns)}) and "
-                        f"{c.fk.ref_table}({', '.join(c.fk.ref_columns)})",
-                    }
-                    for c in candidates
-                ]
-            ),
+            [
+                {
+                    "cardinality": "many-to-one" if c.to_one else "one-to-many",
+                    "embedding": f"{table.name} with {c.target.name}",
+                    "relationship": f"{c.fk.name} using "
+                    f"{c.fk.table}({', '.join(c.fk.columns)}) and "
+                    f"{c.fk.ref_table}({', '.join(c.fk.ref_columns)})",
+                }
+                for c in candidates
+            ],
             f"Try changing '{rel}' to one of the following: "
             + ", ".join(f"'{rel}!{c.fk.name}'" for c in candidates)
             + ". Find the desired relationship in the 'details' key.",

@@ -52,6 +52,7 @@ async def test_select_embeds_the_named_worker_and_orders(stack: StackInfo) -> No
     with pytest.raises(APIError) as err:
         await user.client.table("provision_jobs").select("id,workers(name)").execute()
     assert err.value.code == "PGRST201"
+    assert len(err.value.details) == 2 and "provision_jobs_worker_id_fkey" in err.value.hint
 
 
 async def test_filters_and_a_nested_logic_tree(stack_deployed: StackInfo) -> None:
@@ -200,6 +201,8 @@ async def test_postgrest_errors_and_statuses(stack_documented: StackInfo) -> Non
         missing = await http.get("/nope")
         assert missing.status_code == 404 and missing.json()["code"] == "PGRST205"
         assert set(missing.json()) == {"code", "message", "details", "hint"}
+        bodiless = await http.head("/nope")
+        assert bodiless.headers["Proxy-Status"] == "PostgREST; error=PGRST205"
         # uuid has no LIKE on real PostgreSQL/PostgREST either: no quiet cast to text here
         prefix = await http.get("/provision_jobs", params={"id": "like.abcd1234*"})
         assert prefix.status_code == 404 and prefix.json()["code"] == "42883"
