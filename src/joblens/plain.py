@@ -128,8 +128,8 @@ async def print_logs(
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     writer = LineWriter(out, use_colour(color, out))
-    await backend.connect()
     try:
+        await backend.connect()
         job_id = await backend.resolve_job_id(job_ref)
         state = await backend.get_job_state(job_id)  # JobNotFound before printing anything
         feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err))
