@@ -24,7 +24,7 @@ _chunks = st.lists(st.tuples(_text, st.integers(0, 2)), max_size=12)
 @pytest.fixture(autouse=True)
 def small_segments(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tiny segments and merge limits, so a few lines cross every boundary."""
-    monkeypatch.setattr(log_store, "_SEGMENT_LINES", 4)
+    monkeypatch.setattr(log_store, "_SEGMENT_BYTES", 16)
     monkeypatch.setattr(log_store, "_MERGE_LINES", 3)
     yield
 

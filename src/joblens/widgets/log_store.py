@@ -36,9 +36,10 @@ _STREAM_CODES: dict[str, int] = {
 MAX_STORED_WIDTH = 0xFFFF
 #: Lines longer than this (in bytes) are not measured: they are wider than anything displayed.
 _MEASURE_LIMIT = 64 * 1024
-#: A segment stops taking appends past either size; its buffer is then frozen to ``bytes``.
-_SEGMENT_LINES = 1 << 16
-_SEGMENT_BYTES = 8 << 20
+#: Capacity of a segment's buffer. Buffers are allocated once, at this fixed size, and filled
+#: in place: no growth slack, no copy when a segment fills up, and freed buffers (``clear``)
+#: fit the next ones exactly, so the process does not fragment.
+_SEGMENT_BYTES = 1 << 20
 #: Prepended pages merge into a small first segment instead of adding segments.
 _MERGE_LINES = 4096
 _MERGE_BYTES = 1 << 20
@@ -69,21 +70,23 @@ def _plain_width(raw: bytes) -> int:
 
 
 class Segment:
-    """A run of consecutive lines packed into one buffer."""
+    """A run of consecutive lines packed into one fixed-size buffer."""
 
     __slots__ = (
         "data",
         "max_width",
         "starts",
         "streams",
+        "used",
         "widths",
         "wrap_counted",
         "wrap_prefix",
         "wrap_width",
     )
 
-    def __init__(self) -> None:
-        self.data: bytearray | bytes = bytearray()
+    def __init__(self, capacity: int = 0) -> None:
+        self.data = bytearray(capacity)
+        self.used = 0  # bytes of ``data`` holding lines
         self.starts = array("I")
         self.widths = array("H")
         self.streams = bytearray()
@@ -96,21 +99,21 @@ class Segment:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def add(self, text: str, code: int) -> int:
-        """Append one chunk's lines (``split_chunk`` semantics); returns how many."""
-        if not text:
-            return 0
-        data = text.encode("utf-8", "replace")
-        if not data.endswith(b"\n"):
-            data += b"\n"
+    def room(self) -> int:
+        return len(self.data) - self.used
+
+    def add(self, data: bytes, simple: bool, code: int) -> int:
+        """Append whole ``\n``-terminated lines that fit in the room left; returns how many.
+
+        ``simple`` says the text is ASCII without escapes or tabs: widths are byte lengths.
+        """
         parts = data.split(b"\n")
         parts.pop()  # the empty piece after the final newline
         lengths = list(map(len, parts))
-        base = len(self.data)
-        starts = accumulate(map(add, lengths, repeat(1)), initial=base)
+        starts = accumulate(map(add, lengths, repeat(1)), initial=self.used)
         self.starts.extend(starts)
         self.starts.pop()  # the start of the line after the last one
-        if text.isascii() and "\x1b" not in text and "\t" not in text:
+        if simple:
             widths: Iterable[int] = lengths
             widest = max(lengths)
         else:
@@ -121,24 +124,16 @@ class Segment:
             widest = MAX_STORED_WIDTH
         self.widths.extend(widths)
         self.streams.extend(bytes((code,)) * len(lengths))
-        assert isinstance(self.data, bytearray)
-        self.data += data
+        self.data[self.used : self.used + len(data)] = data
+        self.used += len(data)
         self.max_width = max(self.max_width, widest)
         return len(lengths)
-
-    def freeze(self) -> None:
-        """Drop the growth slack of the buffer once no more lines will be appended."""
-        if isinstance(self.data, bytearray):
-            self.data = bytes(self.data)
 
     def line(self, i: int) -> bytes:
         """The UTF-8 text of line ``i`` of this segment, without its newline."""
         start = self.starts[i]
-        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.data) - 1
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else self.used - 1
         return bytes(self.data[start:end])
-
-    def full(self) -> bool:
-        return len(self.starts) >= _SEGMENT_LINES or len(self.data) >= _SEGMENT_BYTES
 
     def nbytes(self) -> int:
         """Bytes held, buffers and arrays included (for measurements)."""
@@ -150,13 +145,21 @@ class Segment:
         )
 
 
+def _encode(text: str) -> tuple[bytes, bool]:
+    """A chunk's UTF-8 bytes, ending in a newline, and whether it is simple (see ``add``)."""
+    data = text.encode("utf-8", "replace")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    simple = text.isascii() and "\x1b" not in text and "\t" not in text
+    return data, simple
+
+
 def _merged(front: Segment, back: Segment) -> Segment:
-    merged = Segment()
-    shift = len(front.data)
-    # The open (last) segment keeps a growable buffer.
-    joined = bytes(front.data) + bytes(back.data)
-    merged.data = bytearray(joined) if isinstance(back.data, bytearray) else joined
-    merged.starts = front.starts + array("I", map(add, back.starts, repeat(shift)))
+    merged = Segment(front.used + back.used)
+    merged.data[: front.used] = front.data[: front.used]
+    merged.data[front.used :] = back.data[: back.used]
+    merged.used = front.used + back.used
+    merged.starts = front.starts + array("I", map(add, back.starts, repeat(front.used)))
     merged.widths = front.widths + back.widths
     merged.streams = front.streams + back.streams
     merged.max_width = max(front.max_width, back.max_width)
@@ -167,7 +170,7 @@ class LineStore:
     """All lines of one log, in order, with their streams and display widths."""
 
     def __init__(self) -> None:
-        self.segments: list[Segment] = [Segment()]
+        self.segments: list[Segment] = [Segment(_SEGMENT_BYTES)]
         self.firsts: list[int] = [0]  # index of each segment's first line
         self._count = 0
         #: Lines prepended so far: ``index - origin`` names a line stably across prepends.
@@ -179,34 +182,47 @@ class LineStore:
 
     def append(self, text: str, code: int = STDOUT) -> int:
         """Append a chunk's lines at the end; returns how many."""
-        segment = self.segments[-1]
-        if segment.full():
-            segment.freeze()
-            segment = Segment()
-            self.segments.append(segment)
-            self.firsts.append(self._count)
-        added = segment.add(text, code)
+        if not text:
+            return 0
+        data, simple = _encode(text)
+        added = 0
+        while data:
+            segment = self.segments[-1]
+            room = segment.room()
+            if len(data) <= room:
+                piece, data = data, b""
+            else:
+                # Fill this segment with the whole lines that fit; the rest go to a new one.
+                cut = data.rfind(b"\n", 0, room) + 1
+                piece, data = data[:cut], data[cut:]
+            if piece:
+                added += segment.add(piece, simple, code)
+                self.max_width = max(self.max_width, segment.max_width)
+            if data:
+                first_line = data.find(b"\n") + 1
+                capacity = max(_SEGMENT_BYTES, first_line)
+                if len(segment):
+                    self.segments.append(Segment(capacity))
+                    self.firsts.append(self._count + added)
+                else:
+                    self.segments[-1] = Segment(capacity)
         self._count += added
-        self.max_width = max(self.max_width, segment.max_width)
         return added
 
     def prepend(self, chunks: Iterable[tuple[str, int]]) -> int:
         """Insert older chunks (in their order) before every line; returns how many lines."""
-        segment = Segment()
-        for text, code in chunks:
-            segment.add(text, code)
+        encoded = [(*_encode(text), code) for text, code in chunks if text]
+        segment = Segment(sum(len(data) for data, _, _ in encoded))
+        for data, simple, code in encoded:
+            segment.add(data, simple, code)
         added = len(segment)
         if not added:
             return 0
-        segment.freeze()
         first = self.segments[0]
-        if not len(first):
-            self.segments[0] = segment
-            segment.data = bytearray(segment.data)  # still the open segment
-        elif len(first) < _MERGE_LINES and len(first.data) < _MERGE_BYTES:
+        if len(self.segments) > 1 and len(first) < _MERGE_LINES and first.used < _MERGE_BYTES:
             self.segments[0] = _merged(segment, first)
         else:
-            self.segments.insert(0, segment)
+            self.segments.insert(0, segment)  # the open (last) segment stays last
         self._count += added
         self.origin += added
         self.max_width = max(self.max_width, segment.max_width)
@@ -233,7 +249,7 @@ class LineStore:
 
     def text_bytes(self) -> int:
         """Bytes of text stored, newlines included."""
-        return sum(len(s.data) for s in self.segments)
+        return sum(s.used for s in self.segments)
 
     def nbytes(self) -> int:
         """Bytes held by the buffers and arrays."""
