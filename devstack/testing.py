@@ -29,7 +29,7 @@ LOGS_TABLES = {"documented": "provision_job_logs", "deployed": "job_logs"}
 T = TypeVar("T")
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from sync code, even inside a running event loop."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
@@ -59,7 +59,7 @@ class StackInfo:
 
     def sql(self, query: str, *args: Any) -> list[dict[str, Any]]:
         """Sync `asql` (safe to call from async tests too; it blocks briefly)."""
-        return _run(self.asql(query, *args))
+        return run_sync(self.asql(query, *args))
 
     async def acreate_user(self, email: str | None = None, password: str = "password-1") -> str:
         """Create a confirmed email/password user; return its id."""
@@ -74,7 +74,7 @@ class StackInfo:
 
     def create_user(self, email: str | None = None, password: str = "password-1") -> str:
         """Sync `acreate_user`."""
-        return _run(self.acreate_user(email, password))
+        return run_sync(self.acreate_user(email, password))
 
     def token(self, sub: str, ttl: int = 3600, role: str = "authenticated") -> str:
         """A user JWT signed with the stack's secret."""
@@ -144,7 +144,50 @@ class StackInfo:
         if drop:
             from .database import drop_database
 
-            _run(drop_database(self.database_url))
+            run_sync(drop_database(self.database_url))
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, so no server is orphaned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+async def drop_stale_databases(server_url: str = SERVER_URL) -> list[str]:
+    """Drop test databases left by test processes that no longer run (killed sessions)."""
+    from .database import drop_database
+
+    conn = await asyncpg.connect(f"{server_url.rstrip('/')}/postgres")
+    try:
+        names = [
+            r["datname"]
+            for r in await conn.fetch(
+                "select datname from pg_database where datname like 'joblens\\_t\\_%'"
+            )
+        ]
+    finally:
+        await conn.close()
+    dropped = []
+    for name in names:
+        pid = name.split("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            await drop_database(f"{server_url.rstrip('/')}/{name}")
+            dropped.append(name)
+    return dropped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def start_stack(schema: str, server_url: str = SERVER_URL, timeout: float = 60.0) -> StackInfo:
@@ -168,6 +211,7 @@ def start_stack(schema: str, server_url: str = SERVER_URL, timeout: float = 60.0
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=stderr,
+        preexec_fn=_die_with_parent,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout

@@ -11,7 +11,7 @@ import pytest
 # devstack/ is a tool at the repository root, not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devstack.testing import StackInfo, start_stack
+from devstack.testing import StackInfo, drop_stale_databases, run_sync, start_stack
 
 __all__ = ["StackInfo"]
 
@@ -22,6 +22,8 @@ def stack_factory() -> Iterator[Callable[[str], StackInfo]]:
     stacks: dict[str, StackInfo] = {}
 
     def get(schema: str) -> StackInfo:
+        if not stacks:
+            run_sync(drop_stale_databases())  # left by killed sessions
         if schema not in stacks:
             stacks[schema] = start_stack(schema)
         return stacks[schema]
