@@ -168,3 +168,19 @@ async def test_metadata_panel_follows_the_job_as_it_changes(static_world: Static
             pilot,
             lambda: '"done"' in _render_text(pilot.app, panel.query_one(".json-body", Static)),
         )
+
+
+async def test_panels_toggle_by_key(static_world: StaticWorld) -> None:
+    job_id = static_world.job(status="SUCCESS", execution_metadata={"phase": "done"})
+    async with static_world.app(job_id).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        for key, panel_id in (
+            ("d", "job-details"),
+            ("s", "config-snapshot"),
+            ("m", "execution-metadata"),
+        ):
+            panel = screen.query_one(f"#{panel_id}", Collapsible)
+            await pilot.press(key)
+            await wait_for(pilot, lambda p=panel: not p.collapsed)
+            await pilot.press(key)
+            await wait_for(pilot, lambda p=panel: p.collapsed)

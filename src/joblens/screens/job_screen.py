@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer
+from textual.widgets import Button, Collapsible, Footer
 
 from joblens.backends.base import Backend
 from joblens.clipboard import copy_text
@@ -47,6 +47,9 @@ class JobScreen(Screen[None]):
         Binding("r", "rerun_job", "Re-run"),
         Binding("y", "copy_id", "Copy id"),
         Binding("o", "open_plan", "Open plan", show=False),
+        Binding("d", "toggle_panel('job-details')", "Details"),
+        Binding("s", "toggle_panel('config-snapshot')", "Config snapshot", show=False),
+        Binding("m", "toggle_panel('execution-metadata')", "Metadata", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -86,6 +89,7 @@ class JobScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.job.job_type} #{self.job.short_id}"
         self._show_job(self.job)
+        self._set_problem()
         self.query_one(LogPane).focus()
         self.run_worker(self._follow_logs(), group="feed", exclusive=True)
         self._poll_timer = self.set_interval(POLL_SECONDS, self._poll)
@@ -336,6 +340,13 @@ class JobScreen(Screen[None]):
             self.joblens_app.open_job(plan)
 
         self.run_worker(open_plan(), group="open-plan", exclusive=True)
+
+    def action_toggle_panel(self, panel_id: str) -> None:
+        """Expand or collapse one of the panels under the logs."""
+        panel = self.query_one(f"#{panel_id}", Collapsible)
+        panel.collapsed = not panel.collapsed
+        if not panel.collapsed:
+            self.query_one("#details-scroll").scroll_to_widget(panel, animate=False)
 
     def action_back(self) -> None:
         if self._previous_job_screen() is not None:

@@ -27,6 +27,16 @@ class TendrilChoice:
     label: str
 
 
+def _why_not_live(tendril: Tendril, now: datetime) -> str:
+    """Why a Tendril cannot be chosen, in a few words."""
+    if tendril.last_heartbeat is None:
+        return "never seen"
+    seen = format_relative(tendril.last_heartbeat, now)
+    if tendril.status == TendrilStatus.ONLINE:
+        return f"silent, last heartbeat {seen}"
+    return f"{str(tendril.status or 'offline').lower()}, last seen {seen}"
+
+
 def tendril_option(tendril: Tendril, now: datetime) -> Option:
     """One row: status dot, name, mode and version; dimmed and disabled unless live."""
     live = tendril.is_live(now)
@@ -41,8 +51,7 @@ def tendril_option(tendril: Tendril, now: datetime) -> Option:
     if tendril.is_default:
         details.insert(0, "default")
     if not live:
-        state = str(tendril.status or "OFFLINE").lower()
-        details.append(f"{state}, seen {format_relative(tendril.last_heartbeat, now)}")
+        details.append(_why_not_live(tendril, now))
     if details:
         text.append("  " + " · ".join(details), style="dim")
     return Option(text, id=tendril.id, disabled=not live)

@@ -76,7 +76,7 @@ class StatusBadge(Static):
 class JobHeader(Widget):
     """Everything the seed page's header shows, for the job on screen."""
 
-    link_problem: reactive[str | None] = reactive(None)
+    link_problem: reactive[str | None] = reactive(None, init=False)
 
     def __init__(self, job: Job, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -156,8 +156,6 @@ class JobHeader(Widget):
         widget.update(Text.assemble((f"{label} ", "dim"), format_duration(seconds)))
 
     def watch_link_problem(self, problem: str | None) -> None:
-        if not self.is_mounted:
-            return
         state = self.query_one("#link-state", Static)
         state.set_class(problem is not None, "-down")
         if problem is None:
