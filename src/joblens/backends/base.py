@@ -46,10 +46,10 @@ class Backend(ABC):
     #: Shown in the header and the plain-mode messages ("demo", "supabase").
     name: str = "backend"
 
-    async def connect(self) -> None:
+    async def connect(self) -> None:  # noqa: B027 (optional hook)
         """Open connections and check configuration; raise ConfigError/AuthError early."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections and background tasks."""
 
     @abstractmethod
