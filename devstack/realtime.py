@@ -160,7 +160,7 @@ class Connection:
             return
         old = self.channels.get(topic)
         if old is not None:
-            self.remove(old)  # a rejoin replaces the earlier channel process
+            self.remove(old)  # Phoenix shuts the earlier channel process down for the new join
         channel = Channel(self, topic, join_ref, token, claims)
         config = payload.get("config") or {}
         raw_bindings = config.get("postgres_changes") or []
@@ -181,6 +181,10 @@ class Connection:
         self.channels[topic] = channel
         response: dict[str, Any] = {"postgres_changes": replies} if raw_bindings else {}
         await self.send(topic, "phx_reply", {"status": "ok", "response": response}, ref)
+        if old is not None:
+            # ... and its exit is reported afterwards: a phx_close carrying the OLD join ref,
+            # which the client (it does not check refs) takes for its new channel.
+            await self.send(topic, "phx_close", {}, old.join_ref)
         self.hub.watch_expiry(channel)
         if not raw_bindings:
             return

@@ -244,3 +244,19 @@ async def test_an_expired_access_token_push_closes_the_channel(stack_deployed: S
     await until(lambda: any(s == RealtimeSubscribeStates.CLOSED for s, _ in sub.states))
     error = next(e for s, e in sub.states if s == RealtimeSubscribeStates.CHANNEL_ERROR)
     assert json.loads(str(error))["message"] == "Token has expired 30 seconds ago"
+
+
+async def test_a_rejoin_of_a_live_topic_gets_a_stale_phx_close(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    uid = await stack.acreate_user()
+    url = (
+        f"{stack.url.replace('http', 'ws')}/realtime/v1/websocket?apikey={stack.anon_key}&vsn=1.0.0"
+    )
+    join = {"config": {"postgres_changes": []}, "access_token": stack.token(uid)}
+    async with websockets.connect(url) as ws:
+        await ws.send(_frame("realtime:again", "phx_join", join, "1"))
+        assert json.loads(await ws.recv())["ref"] == "1"
+        await ws.send(_frame("realtime:again", "phx_join", join, "2"))
+        reply, close = json.loads(await ws.recv()), json.loads(await ws.recv())
+        assert reply["event"] == "phx_reply" and reply["ref"] == "2"
+        assert close == {"topic": "realtime:again", "event": "phx_close", "payload": {}, "ref": "1"}
