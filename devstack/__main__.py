@@ -56,8 +56,18 @@ async def _create_user(url: str, email: str, password: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command."""
+    """Run one command; failures are one line on stderr and exit status 1."""
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a dev tool: say what failed, in one line
+        print(f"devstack {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from .server import serve
 

@@ -113,6 +113,8 @@ async def _keys(conn: asyncpg.Connection, jwt_secret: str | None) -> tuple[str, 
 
 async def serve(database_url: str, port: int, jwt_secret: str | None, schemas: list[str]) -> int:
     """Run the stack until SIGTERM or SIGINT."""
+    for spec in schemas:
+        database.schema_files(spec)  # a wrong --schema fails before anything is created
     await database.create_database_if_missing(database_url)
     conn = await asyncpg.connect(database_url)
     try:
