@@ -1,3 +1,3 @@
-from joblens.cli import main
+from joblens.cli import run
 
-main()
+run()

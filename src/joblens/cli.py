@@ -13,6 +13,7 @@ import click
 
 from joblens import __version__
 from joblens.errors import ExitCode, JoblensError
+from joblens.models import JobRef
 
 SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky-realtime")
 
@@ -88,6 +89,7 @@ def open_job(ctx: click.Context, job_id: str) -> None:
     debug = ctx.obj["debug"]
 
     def go() -> int:
+        JobRef.parse(job_id)  # a typo is reported before any configuration is looked at
         backend = SupabaseBackend.from_env()
         if not sys.stdout.isatty():
             return run_plain(backend, job_id, follow=True, color="auto")
@@ -116,13 +118,11 @@ def logs(ctx: click.Context, job_id: str, follow: bool, color: str) -> None:
     from joblens.backends.supabase import SupabaseBackend
     from joblens.launch import run_plain
 
-    debug = ctx.obj["debug"]
-    sys.exit(
-        _run_guarded(
-            debug,
-            lambda: run_plain(SupabaseBackend.from_env(), job_id, follow=follow, color=color),
-        )
-    )
+    def go() -> int:
+        JobRef.parse(job_id)
+        return run_plain(SupabaseBackend.from_env(), job_id, follow=follow, color=color)
+
+    sys.exit(_run_guarded(ctx.obj["debug"], go))
 
 
 @main.command()
@@ -166,5 +166,25 @@ def demo(ctx: click.Context, scenario: str, speed: float) -> None:
     sys.exit(_run_guarded(debug, go))
 
 
+def run() -> None:
+    """The console script: click's usage errors become one line and exit code 2."""
+    try:
+        code = main.main(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.format_message(), err=True)  # bare `joblens`: the help itself
+        sys.exit(int(ExitCode.USAGE))
+    except click.UsageError as error:
+        hint = f"{error.ctx.command_path} --help" if error.ctx else "joblens --help"
+        click.echo(f"joblens: {error.format_message()} (see '{hint}')", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    except click.Abort:
+        click.echo("joblens: interrupted", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except click.ClickException as error:
+        click.echo(f"joblens: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -95,6 +95,31 @@ def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """A job id as a user typed it: the full uuid, or a prefix of at least 8 hex digits."""
+
+    digits: str  # lower-case hex digits, hyphens removed
+    full_id: str | None  # the canonical uuid when all 32 digits were given
+
+    @classmethod
+    def parse(cls, ref: str) -> JobRef:
+        """Raise InvalidJobId (one line, saying what to give) for anything else."""
+        from joblens.errors import InvalidJobId
+
+        digits = ref.strip().lower().replace("-", "")
+        if not 8 <= len(digits) <= 32 or not set(digits) <= _HEX_DIGITS:
+            shown = ref.strip()[:40] or "(empty)"
+            raise InvalidJobId(
+                f"{shown!r} is not a job id: give the full id or at least its first 8 hex digits"
+            )
+        full = str(uuid.UUID(digits)) if len(digits) == 32 else None
+        return cls(digits, full)
+
+
 def is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
