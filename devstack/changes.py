@@ -86,11 +86,13 @@ class ChangeFeed:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._reloads: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the LISTEN connection and the dispatch task."""
         self._conn = await asyncpg.connect(self.stack.database_url)
         await self._conn.add_listener("devstack_changes", self._notified)
+        await self._conn.add_listener("pgrst", self._reload_requested)
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -99,6 +101,12 @@ class ChangeFeed:
             self._task.cancel()
         if self._conn:
             await self._conn.close()
+
+    def _reload_requested(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload in ("", "reload schema"):
+            task = asyncio.create_task(self.stack.reload())
+            self._reloads.add(task)
+            task.add_done_callback(self._reloads.discard)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         self._queue.put_nowait(int(payload))

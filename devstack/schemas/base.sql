@@ -182,6 +182,23 @@ alter default privileges in schema public grant all on tables to anon, authentic
 alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
 alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
 
+-- Like Supabase's pgrst_ddl_watch: any DDL tells the API to reload its schema cache.
+create or replace function extensions.pgrst_ddl_watch() returns event_trigger
+language plpgsql as $$
+begin
+  notify pgrst, 'reload schema';
+end
+$$;
+
+do $$
+begin
+  if not exists (select 1 from pg_event_trigger where evtname = 'pgrst_ddl_watch') then
+    create event trigger pgrst_ddl_watch on ddl_command_end
+      execute procedure extensions.pgrst_ddl_watch();
+  end if;
+end
+$$;
+
 -- realtime -----------------------------------------------------------------------------
 do $$
 begin

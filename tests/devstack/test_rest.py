@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -9,6 +10,8 @@ import pytest
 from devstack.testing import StackInfo
 from devstack_helpers import add_logs, new_job, signed_in
 from postgrest.exceptions import APIError
+
+from supabase import acreate_client
 
 
 async def test_select_embeds_the_named_worker_and_orders(stack: StackInfo) -> None:
@@ -256,7 +259,7 @@ async def test_bulk_insert_and_rpc(stack_deployed: StackInfo) -> None:
         " language sql stable as $$ select count(*)::int from provision_jobs"
         " where job_type::text = kind $$"
     )
-    service = await __import__("supabase").acreate_client(stack.url, stack.service_role_key)
+    service = await acreate_client(stack.url, stack.service_role_key)
     job = await new_job(stack, user.id)
     rows = (
         await service.table("job_logs")
@@ -327,3 +330,20 @@ async def test_bulk_insert_and_rpc(stack_deployed: StackInfo) -> None:
     with pytest.raises(APIError) as err:
         await user.client.table("feedback").insert({"note": "hi"}).execute()
     assert err.value.code == "42501"
+
+
+async def test_ddl_reloads_the_schema_cache(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    service = await acreate_client(stack.url, stack.service_role_key)
+    await stack.asql("alter table public.vines add column if not exists region_code text")
+    for _ in range(100):  # the reload is asynchronous, as on a hosted project
+        try:
+            res = await service.table("vines").select("region_code").execute()
+        except APIError as err:
+            assert err.code == "42703"
+            await asyncio.sleep(0.02)
+        else:
+            assert res.data == []
+            break
+    else:
+        raise AssertionError("the new column never became selectable")
