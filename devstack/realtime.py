@@ -218,8 +218,11 @@ class Connection:
             )
             await self.close_channel(channel, reason)
             return
+        role_changed = claims.get("role") != channel.claims.get("role")
         channel.token, channel.claims = token, claims
         self.hub.watch_expiry(channel)
+        if role_changed and channel in self.hub.feed.channels:
+            await self.hub.validate(channel)  # the columns a role may select differ
 
 
 class RealtimeHub:

@@ -124,13 +124,13 @@ def _filters(
         if key in RESERVED or key.endswith((".order", ".limit", ".offset")):
             continue
         path, _, last = key.rpartition(".")
-        if last in ("or", "and") and (path == "" or path == "not" or path.endswith(".not")):
-            logic_key = ("not." if path.endswith("not") else "") + last
-            path = path[:-3].rstrip(".") if path.endswith("not") else path
-            node: Condition | Logic = parse_logic(logic_key, value)
+        if last in ("or", "and"):  # `[path.][not.]or=(...)`
+            negate = path == "not" or path.endswith(".not")
+            if negate:
+                path = path.removesuffix("not").rstrip(".")
+            node: Condition | Logic = parse_logic(("not." if negate else "") + last, value)
         else:
-            path, _, column = key.rpartition(".")
-            node = parse_operation(column, value)
+            node = parse_operation(last, value)
         (embedded.setdefault(path, []) if path else root).append(node)
     return root, embedded
 

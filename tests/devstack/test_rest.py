@@ -347,3 +347,25 @@ async def test_ddl_reloads_the_schema_cache(stack_documented: StackInfo) -> None
             break
     else:
         raise AssertionError("the new column never became selectable")
+
+
+async def test_filters_and_logic_inside_embeds(stack_deployed: StackInfo) -> None:
+    stack = stack_deployed
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    await add_logs(stack, job, 4)
+    res = await (
+        user.client.table("provision_jobs")
+        .select("id,job_logs(log_chunk)")
+        .eq("id", job)
+        .or_("log_chunk.eq.line 1,log_chunk.eq.line 3", reference_table="job_logs")
+        .execute()
+    )
+    assert sorted(r["log_chunk"] for r in res.data[0]["job_logs"]) == ["line 1", "line 3"]
+    inner = await (
+        user.client.table("provision_jobs")
+        .select("id,job_logs!inner(id)")
+        .eq("job_logs.log_chunk", "nothing like this")
+        .execute()
+    )
+    assert inner.data == []
