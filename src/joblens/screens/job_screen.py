@@ -268,8 +268,9 @@ class JobScreen(Screen[None]):
         confirmed = await self.app.push_screen_wait(
             ConfirmScreen(
                 "Cancel this job?",
-                f"{self.job.job_type} #{self.job.short_id} is {self.job.status}. "
-                "The Tendril is told to stop; work already done stays done.",
+                f"{self.job.job_type} #{self.job.short_id} is {self.job.status}. It will be "
+                "marked CANCELLED; a Tendril already running it may carry on, and joblens "
+                "keeps watching.",
                 confirm_label="Cancel job (Enter)",
             )
         )
