@@ -189,7 +189,11 @@ class Connection:
         if not raw_bindings:
             return
         await asyncio.sleep(SUBSCRIBED_DELAY)
-        error = await self.hub.validate(channel)
+        try:
+            error = await self.hub.validate(channel)
+        except Exception as exc:  # a database error must not kill the join silently
+            log.exception("validating a join failed")
+            error = f"Unable to subscribe to changes: {exc}"
         if self.channels.get(topic) is not channel:
             return
         if error is None:
@@ -255,7 +259,10 @@ class RealtimeHub:
                     except ValueError:
                         continue
                     if isinstance(frame, dict):
-                        await conn.handle(frame)
+                        try:
+                            await conn.handle(frame)
+                        except Exception:  # one bad frame must not end the socket
+                            log.exception("handling a realtime frame failed")
         finally:
             self.connections.discard(conn)
             for channel in list(conn.channels.values()):
