@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--sub", required=True)
     t.add_argument("--role", default="authenticated")
     t.add_argument("--ttl", type=int, default=3600)
+    j = sub.add_parser(
+        "job", help="queue a job for a user (as the web page would) and print its id"
+    )
+    j.add_argument("--url", required=True)
+    j.add_argument("--service-key", required=True)
+    j.add_argument("--user-id", required=True)
+    j.add_argument("--type", default="PLAN")
     w = sub.add_parser("tendril", help="play a Tendril working on one job")
     w.add_argument("--url", required=True)
     w.add_argument("--service-key", required=True)
@@ -77,6 +84,11 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "token":
         print(make_token(args.jwt_secret, args.sub, args.role, args.ttl))
+        return 0
+    if args.command == "job":
+        from .tendril import queue_job
+
+        print(asyncio.run(queue_job(args.url, args.service_key, args.user_id, args.type)))
         return 0
     if args.command == "tendril":
         from .tendril import play

@@ -132,6 +132,24 @@ class Tendril:
         )
 
 
+async def queue_job(url: str, service_key: str, user_id: str, job_type: str) -> str:
+    """Insert a QUEUED job owned by a user; return its id."""
+    t = Tendril(url, service_key)
+    try:
+        rows = await t.call(
+            "POST",
+            "/provision_jobs",
+            json={
+                "user_id": user_id,
+                "job_type": job_type,
+                "config_snapshot": {"project_name": "devstack-demo", "region": "eu-west-1"},
+            },
+        )
+        return str(rows[0]["id"])
+    finally:
+        await t.http.aclose()
+
+
 async def play(url: str, service_key: str, job: str, lines: int, rate: float, final: str) -> int:
     """Claim the job, stream `lines` log lines at `rate` per second, then finish it."""
     t = Tendril(url, service_key)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
-from devstack.testing import StackInfo
+from devstack.testing import REPO_ROOT, StackInfo
 from devstack_helpers import new_job, signed_in, subscribe, until
 
 
@@ -31,3 +33,29 @@ async def test_a_tendril_claims_streams_and_fails_the_job(stack: StackInfo) -> N
     )
     assert worker.data["status"] == "ONLINE"
     assert await stack.run_tendril(job) == 1  # a finished job cannot be claimed again
+
+
+def test_the_job_command_queues_a_job_for_a_user(stack_deployed: StackInfo) -> None:
+    uid = stack_deployed.create_user()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "job",
+            "--url",
+            stack_deployed.url,
+            "--service-key",
+            stack_deployed.service_role_key,
+            "--user-id",
+            uid,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    rows = stack_deployed.sql(
+        "select user_id::text, status::text from provision_jobs where id::text = $1", out
+    )
+    assert rows == [{"user_id": uid, "status": "QUEUED"}]
