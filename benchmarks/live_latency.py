@@ -1,0 +1,342 @@
+"""End to end through the local stack: a committed INSERT to its line painted, and first paint.
+
+    python benchmarks/live_latency.py [--inserts N] [--schema documented|deployed]
+                                      [--history-lines N] [--history-runs N]
+
+Starts a fresh database and ``python -m devstack serve`` on 127.0.0.1, creates a user, a token
+and jobs, and opens the real app headless (``JoblensApp(SupabaseBackend(...)).run_test``,
+200x50) with the unmodified supabase-py client.
+
+1. Live: once the log feed is live and backfilled, a separate process (asyncpg, its own
+   connection, as a Tendril writes) commits N single-line chunks one at a time, 5-20 ms apart.
+   For each, latency = painted - committed, where *committed* is when the INSERT's autocommit
+   returned to the writer (``time.monotonic``, the same clock in both processes) and *painted*
+   is the first call of ``LogPane.render_line`` that returns that line's row, i.e. the
+   compositor rendering it into a frame (headless: the frame is built, not written to a tty).
+2. History: a job with a 100,000-line history (1,000 chunks of 100 lines, inserted by SQL before
+   the app opens): from ``JoblensApp(...)`` construction to the first render of the job's last
+   line, and to the feed reporting every older page loaded (``LogFeed.history_loaded``).
+
+The database and the server are removed at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import asyncpg  # noqa: E402
+from devstack.testing import StackInfo, start_stack  # noqa: E402
+
+from workload import batches  # noqa: E402
+
+SIZE = (200, 50)
+LIVE_PREFIX = "live-insert "
+HISTORY_END = "HISTORY-END"
+_SEQ = re.compile(r"live-insert (\d+) ")
+_FILLER = "Still creating... [aws_eks_node_group.default, 10s elapsed] " + "x" * 30
+
+
+# -- the probe: when is a line's row rendered? ------------------------------------------------
+
+
+class PaintProbe:
+    """Wraps ``LogPane.render_line`` to note the first time each line's row is rendered."""
+
+    def __init__(self) -> None:
+        self.seen_lines: set[int] = set()
+        self.live: dict[int, float] = {}  # insert seq -> painted (monotonic)
+        self.token: str | None = None
+        self.token_seen: float | None = None
+        self._original: Callable[..., Any] | None = None
+
+    def install(self) -> None:
+        from joblens.widgets.log_pane import LogPane
+
+        original = LogPane.render_line
+        self._original = original
+        probe = self
+
+        def render_line(pane: LogPane, y: int) -> Any:
+            strip = original(pane, y)
+            if not pane.wrap:
+                line = pane.scroll_offset.y + y
+                if line < pane.line_count and line not in probe.seen_lines:
+                    probe.seen_lines.add(line)
+                    probe._note(pane.line_text(line))
+            return strip
+
+        LogPane.render_line = render_line  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        from joblens.widgets.log_pane import LogPane
+
+        if self._original is not None:
+            LogPane.render_line = self._original  # type: ignore[method-assign]
+
+    def reset(self, token: str | None = None) -> None:
+        self.seen_lines.clear()
+        self.live.clear()
+        self.token, self.token_seen = token, None
+
+    def _note(self, text: str) -> None:
+        now = time.monotonic()
+        match = _SEQ.match(text)
+        if match:
+            self.live.setdefault(int(match.group(1)), now)
+        elif self.token is not None and self.token_seen is None and self.token in text:
+            self.token_seen = now
+
+
+# -- seeding -------------------------------------------------------------------------------
+
+
+async def create_job(stack: StackInfo, user_id: str, status: str = "PROCESSING") -> str:
+    """A PLAN job owned by ``user_id``, as the web page would create it."""
+    rows = await stack.asql(
+        "insert into provision_jobs (user_id, job_type, status, started_at) "
+        "values ($1, 'PLAN', $2, now()) returning id",
+        user_id,
+        status,
+    )
+    return str(rows[0]["id"])
+
+
+async def insert_history(stack: StackInfo, job_id: str, lines: int) -> int:
+    """``lines`` Terraform-like lines in chunks of 100, one row each; the last line is marked."""
+    texts = list(batches(lines))
+    last = texts[-1].rstrip("\n").rsplit("\n", 1)
+    texts[-1] = (last[0] + "\n" if len(last) == 2 else "") + f"{HISTORY_END} of {lines} lines\n"
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        await conn.executemany(
+            f"insert into {stack.logs_table} (job_id, log_chunk, stream_type) "
+            "values ($1, $2, 'STDOUT')",
+            [(job_id, text) for text in texts],
+        )
+    finally:
+        await conn.close()
+    return len(texts)
+
+
+def backend_for(stack: StackInfo, token: str) -> Any:
+    """The real Supabase backend (supabase-py) pointed at the local stack."""
+    from joblens.backends.supabase import SupabaseBackend
+    from joblens.backends.supabase_config import SupabaseSettings
+
+    settings = SupabaseSettings(
+        url=stack.url, anon_key=stack.anon_key, access_token=token, logs_table=stack.logs_table
+    )
+    return SupabaseBackend(settings)
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.005)
+
+
+def job_screen(app: Any) -> Any:
+    from joblens.screens.job_screen import JobScreen
+
+    screen = app.screen
+    return screen if isinstance(screen, JobScreen) else None
+
+
+# -- the writer (a separate process, as a Tendril) ------------------------------------------
+
+
+async def _writer(dsn: str, table: str, job_id: str, count: int, seed: int) -> None:
+    """Commit ``count`` one-line chunks, 5-20 ms apart; print [[seq, sent, committed], ...]."""
+    rng = random.Random(seed)
+    conn = await asyncpg.connect(dsn)
+    query = f"insert into {table} (job_id, log_chunk, stream_type) values ($1, $2, 'STDOUT')"
+    await conn.execute("select 1")
+    out: list[tuple[int, float, float]] = []
+    try:
+        for seq in range(count):
+            text = f"{LIVE_PREFIX}{seq:06d} {_FILLER}\n"
+            sent = time.monotonic()
+            await conn.execute(query, job_id, text)
+            out.append((seq, sent, time.monotonic()))
+            await asyncio.sleep(rng.uniform(0.005, 0.020))
+    finally:
+        await conn.close()
+    print(json.dumps(out))
+
+
+# -- the measurements ---------------------------------------------------------------------
+
+
+async def measure_live(stack: StackInfo, token: str, job_id: str, count: int) -> dict[str, Any]:
+    """Open the job, wait for the live feed, run the writer; latencies in seconds."""
+    from joblens.app import JoblensApp
+
+    probe = PaintProbe()
+    probe.install()
+    try:
+        app = JoblensApp(backend_for(stack, token), job_id)
+        async with app.run_test(size=SIZE):
+            await wait_until(
+                lambda: (s := job_screen(app)) is not None and s.feed.backfilled.is_set(),
+                30,
+                "the live feed",
+            )
+            await asyncio.sleep(0.5)  # let the first status poll and frames settle
+            probe.reset()
+            writer = await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--writer",
+                stack.database_url,
+                stack.logs_table,
+                job_id,
+                str(count),
+                stdout=subprocess.PIPE,
+            )
+            out, _ = await asyncio.wait_for(writer.communicate(), timeout=60 + count * 0.05)
+            commits = json.loads(out)
+            await wait_until(lambda: len(probe.live) >= count, 30, "every line painted")
+            pane_lines = job_screen(app).query_one("LogPane").line_count
+    finally:
+        probe.uninstall()
+    latencies = [probe.live[seq] - committed for seq, _sent, committed in commits]
+    round_trips = [committed - sent for _seq, sent, committed in commits]
+    return {"latency": latencies, "commit_rtt": round_trips, "pane_lines": pane_lines}
+
+
+async def measure_history(stack: StackInfo, token: str, job_id: str, lines: int) -> dict[str, Any]:
+    """App construction to the last line's first render, and to all history loaded."""
+    from joblens.app import JoblensApp
+
+    probe = PaintProbe()
+    probe.install()
+    probe.reset(HISTORY_END)
+    marks: dict[str, float] = {}
+    try:
+        start = time.monotonic()
+        app = JoblensApp(backend_for(stack, token), job_id)
+        async with app.run_test(size=SIZE):
+            await wait_until(lambda: job_screen(app) is not None, 30, "the job screen")
+            marks["job_screen"] = time.monotonic() - start
+            await wait_until(lambda: probe.token_seen is not None, 60, "the last line painted")
+            assert probe.token_seen is not None
+            marks["first_paint"] = probe.token_seen - start
+            screen = job_screen(app)
+            await wait_until(screen.feed.history_loaded.is_set, 120, "all history")
+            pane = screen.query_one("LogPane")
+            await wait_until(lambda: pane.line_count >= lines, 60, "all history in the pane")
+            marks["history_loaded"] = time.monotonic() - start
+            marks["pane_lines"] = pane.line_count
+    finally:
+        probe.uninstall()
+    return marks
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def run(args: argparse.Namespace) -> None:
+    from joblens.app import JoblensApp  # noqa: F401 - import cost outside the timings
+
+    print(f"starting a {args.schema} stack ...", flush=True)
+    stack = start_stack(args.schema)
+    try:
+        asyncio.run(_run(stack, args))
+    finally:
+        stack.stop()
+
+
+async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
+    user_id = await stack.acreate_user()
+    token = stack.token(user_id)
+    figures: list[tuple[str, float, str]] = []
+
+    if args.inserts:
+        job_id = await create_job(stack, user_id)
+        print(f"live: {args.inserts} single-line INSERTs, 5-20 ms apart ...", flush=True)
+        live = await measure_live(stack, token, job_id, args.inserts)
+        ms = [x * 1000 for x in live["latency"]]
+        rtt = [x * 1000 for x in live["commit_rtt"]]
+        print(f"\nINSERT committed -> row rendered, {len(ms)} inserts ({args.schema} schema)")
+        print(f"{'':24}{'p50':>9}{'p90':>9}{'p99':>9}{'max':>9}{'min':>9}")
+        for label, values in (("insert_to_paint_ms", ms), ("insert_commit_rtt_ms", rtt)):
+            cells = [percentile(values, q) for q in (50, 90, 99)] + [max(values), min(values)]
+            print(f"{label:24}" + "".join(f"{c:9.1f}" for c in cells))
+        print(f"pane lines at the end: {live['pane_lines']}")
+        figures += [
+            ("insert_to_paint_p50_ms", percentile(ms, 50), "target<50"),
+            ("insert_to_paint_p90_ms", percentile(ms, 90), ""),
+            ("insert_to_paint_p99_ms", percentile(ms, 99), "target<150"),
+            ("insert_to_paint_max_ms", max(ms), ""),
+        ]
+
+    if args.history_lines:
+        job_id = await create_job(stack, user_id, status="SUCCESS")
+        t0 = time.monotonic()
+        chunks = await insert_history(stack, job_id, args.history_lines)
+        print(
+            f"\nhistory: {args.history_lines:,} lines in {chunks:,} chunks inserted in "
+            f"{time.monotonic() - t0:.1f} s; opening it {args.history_runs} times ...",
+            flush=True,
+        )
+        runs = [
+            await measure_history(stack, token, job_id, args.history_lines)
+            for _ in range(args.history_runs)
+        ]
+        print(f"{'run':>4}{'job screen':>14}{'last line painted':>20}{'all history':>14}")
+        for i, marks in enumerate(runs, 1):
+            print(
+                f"{i:>4}{marks['job_screen'] * 1000:>11.0f} ms"
+                f"{marks['first_paint'] * 1000:>17.0f} ms{marks['history_loaded'] * 1000:>11.0f} ms"
+            )
+        first = statistics.median(m["first_paint"] for m in runs) * 1000
+        loaded = statistics.median(m["history_loaded"] for m in runs) * 1000
+        figures += [
+            ("history_first_paint_ms", first, "target<1500"),
+            ("history_all_loaded_ms", loaded, ""),
+        ]
+
+    print()
+    for name, value, target in figures:
+        print(f"FIGURE {name} {value:.1f} {target}".rstrip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--inserts", type=int, default=1000, help="live INSERTs (0: skip)")
+    parser.add_argument("--schema", choices=("documented", "deployed"), default="deployed")
+    parser.add_argument("--history-lines", type=int, default=100_000, help="history size (0: skip)")
+    parser.add_argument("--history-runs", type=int, default=3, help="openings of the history")
+    parser.add_argument("--writer", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.writer:
+        dsn, table, job_id, count = args.writer
+        asyncio.run(_writer(dsn, table, job_id, int(count), seed=7))
+        return
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
