@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 
 import pytest
 from devstack.testing import StackInfo
@@ -245,3 +246,33 @@ async def test_a_wrong_logs_table_is_a_config_error(stack: StackInfo, user: User
     await backend.close()
     # Sanity: the LiveInterrupted type is what the feed reports on.
     assert LiveInterrupted("x").reason == "x"
+
+
+async def test_a_system_error_frame_is_reported_as_interrupted(
+    stack_documented: StackInfo,
+) -> None:
+    from joblens.backends.supabase_live import LiveLogs
+
+    stack = stack_documented
+    uid = await stack.acreate_user()
+    backend = backend_for(stack, stack.token(uid))
+    await backend.connect()
+    assert backend._client is not None
+    # `workers` is not in the supabase_realtime publication: the server answers the join, then
+    # sends the "system" frame with status "error" instead of "Subscribed to PostgreSQL".
+    stream = LiveLogs(
+        backend._client,
+        table="workers",
+        job_id=str(uuid.uuid4()),
+        token=lambda: stack.token(uid),
+        refresh=backend._refresh_session,
+        refetch=backend.fetch_chunk,
+    )
+    events = stream.events()
+    try:
+        event = await next_event(events)
+        assert isinstance(event, LiveInterrupted)
+        assert "realtime channel error" in event.reason
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
+        await backend.close()

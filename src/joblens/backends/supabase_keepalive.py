@@ -20,7 +20,7 @@ class LiveTiming:
     check_every: float = 2.0  # seconds between watchdog checks
     probe_after: float = 10.0  # send a heartbeat of our own after this long without a frame
     dead_after: float = 25.0  # no frame at all for this long: drop the socket and reconnect
-    not_live_after: float = 30.0  # a channel joined but not live this long is replaced
+    not_live_after: float = 30.0  # a channel not live again this long is replaced
     assume_live_after: float = 10.0  # joined without the system frame this long: backfill
 
 

@@ -102,7 +102,7 @@ class LiveLogs:
         self._token_rejected = False
         self._joined_at: float | None = None  # when the current channel's join succeeded
         self._live_at: float | None = None  # when it went live
-        self._channel_since = 0.0
+        self._down_since = 0.0  # when the channel last stopped (or started) waiting to be live
         self._clock = FrameClock.installed()
         self._seen = 0.0  # the last frame our own callbacks saw
         self._probed_at = 0.0
@@ -129,6 +129,8 @@ class LiveLogs:
                     getattr(payload, "status", None) == "ok"
                     and getattr(payload, "extension", None) == "postgres_changes"
                 ):
+                    if generation == self._generation:
+                        self._live_at = time.monotonic()  # for the watchdog, at once
                     self._queue.put_nowait(_Live(generation))
             except Exception:
                 pass
@@ -146,7 +148,9 @@ class LiveLogs:
                 if any(word in detail.lower() for word in _TOKEN_WORDS):
                     self._token_rejected = True
                 self._joined_at = None
-                self._live_at = None
+                if self._live_at is not None:
+                    self._live_at = None
+                    self._down_since = time.monotonic()
                 self._queue.put_nowait(_Down(generation, _reason(name, detail)))
                 self._wake.set()
             except Exception:
@@ -173,7 +177,6 @@ class LiveLogs:
                 elif item.generation != self._generation:
                     continue
                 elif isinstance(item, _Live):
-                    self._live_at = time.monotonic()
                     down_reported = False
                     yield LiveStarted()
                 else:
@@ -305,8 +308,9 @@ class LiveLogs:
                 # (a later system frame backfills again, so nothing is lost).
                 log.info("no 'Subscribed to PostgreSQL' frame; assuming the channel is live")
                 self._joined_at = None
+                self._live_at = now
                 self._queue.put_nowait(_Live(self._generation))
-            elif now - self._channel_since > self._timing.not_live_after:
+            elif now - self._down_since > self._timing.not_live_after:
                 await self._replace_channel()
                 return
         await self._keep_alive(now)
@@ -340,7 +344,7 @@ class LiveLogs:
         generation = self._generation
         self._joined_at = None
         self._live_at = None
-        self._channel_since = time.monotonic()
+        self._down_since = time.monotonic()
         if old is not None:
             self._queue.put_nowait(_Down(None, "realtime channel closed; resubscribing"))
         name = f"joblens:{self._table}:{self._job_id[:8]}:{uuid.uuid4().hex[:12]}"
