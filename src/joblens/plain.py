@@ -167,7 +167,7 @@ async def _follow_until_terminal(
                 error = None if follower.cancelled() else follower.exception()
                 if not isinstance(error, BackendUnavailable):
                     follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
-                    raise RuntimeError("the live log stream ended unexpectedly")
+                    raise BackendUnavailable("the live log stream ended unexpectedly: try again")
                 _say(err, f"joblens: {_one_line(str(error))}; retrying")
                 await asyncio.sleep(min(poll_seconds, 2.0))
                 follower = start()
