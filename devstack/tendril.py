@@ -202,7 +202,10 @@ async def stream_logs(t: Tendril, table: str, job: str, lines: int, rate: float)
                     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
                 chunks.append({"job_id": job, "log_chunk": cut, "stream_type": stream})
                 text = text[len(cut) :].lstrip("\n")
-        await t.call("POST", f"/{table}", json=chunks)
+        for chunk in chunks:
+            # One insert per flush, as real Tendrils do: each chunk gets its own created_at
+            # (now() is per transaction), which is what orders uuid-keyed logs.
+            await t.call("POST", f"/{table}", json=chunk)
         if time.monotonic() - last_beat > 5:
             await t.heartbeat()
             last_beat = time.monotonic()
