@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from typing import Any
 
 import pytest
 
@@ -196,3 +197,38 @@ def test_line_writer_survives_an_output_that_cannot_encode_the_text() -> None:
     LineWriter(out, colour=False)([LogChunk(id=1, job_id="j", text="caf\u00e9 \u2714\n")])
     out.flush()
     assert raw.getvalue() == b"caf? ?\n"
+
+
+async def test_a_briefly_unreachable_server_does_not_end_the_follow() -> None:
+    from collections.abc import AsyncIterator
+
+    from joblens.backends.base import FollowEvent
+    from joblens.errors import BackendUnavailable
+
+    class FlakyDemo(DemoBackend):
+        """The live stream fails once, as when a backfill times out; the status poll twice."""
+
+        def __init__(self) -> None:
+            super().__init__(speed=SPEED, seed=13)
+            self.stream_failures = 1
+            self.polls = 0
+
+        async def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
+            if self.stream_failures:
+                self.stream_failures -= 1
+                raise BackendUnavailable("cannot reach SUPABASE_URL http://x: timed out")
+            async for event in super().follow_logs(job_id):
+                yield event
+
+        async def get_job_state(self, job_id: str) -> Any:
+            self.polls += 1
+            if self.polls in (2, 3):  # the first check (job exists) succeeds
+                raise BackendUnavailable("cannot reach SUPABASE_URL http://x: timed out")
+            return await super().get_job_state(job_id)
+
+    backend = FlakyDemo()
+    job_id = backend.start_scenario("plan")
+    code, out, err = await run_plain(backend, job_id, follow=True)
+    assert code == ExitCode.OK
+    assert "timed out; retrying" in err
+    assert out.splitlines() == await expected_lines(backend, job_id)
