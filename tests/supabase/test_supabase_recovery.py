@@ -276,3 +276,20 @@ async def test_a_system_error_frame_is_reported_as_interrupted(
     finally:
         await events.aclose()  # type: ignore[attr-defined]
         await backend.close()
+
+
+async def test_an_expired_access_token_with_a_refresh_token_starts_fine(stack: StackInfo) -> None:
+    user, refresh = await signed_in_user(stack)
+    job_id = await create_job(stack, user.id, status="QUEUED")
+    expired = stack.token(user.id, ttl=-60)
+    backend = backend_for(stack, expired, refresh)
+    await backend.connect()  # set_session refreshes the session first
+    try:
+        assert (await backend.get_job_state(job_id)).status == "QUEUED"
+        assert await backend.cancel_job(job_id) is True
+    finally:
+        await backend.close()
+    bad = backend_for(stack, expired, "not-a-refresh-token")
+    with pytest.raises(AuthError, match="sign in again"):
+        await bad.connect()
+    await bad.close()
