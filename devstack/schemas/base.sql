@@ -247,7 +247,9 @@ begin
 end
 $$;
 
--- Installs the capture trigger on every table of the supabase_realtime publication.
+-- Installs the capture trigger on every table of the supabase_realtime publication. It is a
+-- deferred constraint trigger, so it runs at commit: commit_timestamp is (nearly) the commit
+-- time, and a rolled-back transaction captures nothing.
 create or replace function devstack.install_capture() returns void
 language plpgsql as $$
 declare
@@ -259,10 +261,13 @@ begin
       and not exists (
         select 1 from pg_trigger g
         where g.tgrelid = format('%I.%I', p.schemaname, p.tablename)::regclass
-          and g.tgname = 'devstack_capture_change')
+          and g.tgname = 'devstack_capture_at_commit')
   loop
+    execute format('drop trigger if exists devstack_capture_change on %I.%I',
+                   t.schemaname, t.tablename);  -- the earlier, immediate trigger
     execute format(
-      'create trigger devstack_capture_change after insert or update or delete on %I.%I '
+      'create constraint trigger devstack_capture_at_commit '
+      'after insert or update or delete on %I.%I deferrable initially deferred '
       'for each row execute function devstack.capture_change()', t.schemaname, t.tablename);
   end loop;
 end
