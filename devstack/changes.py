@@ -104,9 +104,18 @@ class ChangeFeed:
 
     def _reload_requested(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload in ("", "reload schema"):
-            task = asyncio.create_task(self.stack.reload())
+            task = asyncio.create_task(self._after_ddl())
             self._reloads.add(task)
             task.add_done_callback(self._reloads.discard)
+
+    async def _after_ddl(self) -> None:
+        """A DDL statement ran: capture newly published tables, reload the schema cache."""
+        try:
+            async with self.stack.pool.acquire() as conn:
+                await conn.execute("select devstack.install_capture()")
+            await self.stack.reload()
+        except Exception:  # e.g. the database is being dropped at teardown
+            log.debug("reloading after DDL failed", exc_info=True)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         self._queue.put_nowait(int(payload))
