@@ -369,3 +369,39 @@ async def test_filters_and_logic_inside_embeds(stack_deployed: StackInfo) -> Non
         .execute()
     )
     assert inner.data == []
+
+
+async def test_range_header_and_containment(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    await stack.asql(
+        'update provision_jobs set config_snapshot = \'{"region": "eu", "size": 3}\' where id = $1',
+        uuid.UUID(job),
+    )
+    await add_logs(stack, job, 5)
+    headers = {
+        "apikey": stack.anon_key,
+        "Authorization": f"Bearer {user.access_token}",
+        "Range": "1-2",
+        "Prefer": "count=exact",
+    }
+    async with httpx.AsyncClient(base_url=f"{stack.url}/rest/v1", headers=headers) as http:
+        page = await http.get(
+            f"/{stack.logs_table}", params={"select": "log_chunk", "order": "created_at"}
+        )
+    assert page.status_code == 206 and page.headers["Content-Range"] == "1-2/5"
+    assert [r["log_chunk"] for r in page.json()] == ["line 2", "line 3"]
+    hit = (
+        await user.client.table("provision_jobs")
+        .select("id")
+        .contains("config_snapshot", {"region": "eu"})
+        .execute()
+    )
+    miss = (
+        await user.client.table("provision_jobs")
+        .select("id")
+        .contains("config_snapshot", {"region": "us"})
+        .execute()
+    )
+    assert [r["id"] for r in hit.data] == [job] and miss.data == []
