@@ -13,6 +13,22 @@ from devstack.testing import StackInfo
 
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
+#: Clients made by the helpers in the current test; the conftest closes their sockets.
+OPEN_CLIENTS: list[AsyncClient] = []
+
+
+async def _client(url: str, key: str, options: AsyncClientOptions | None = None) -> AsyncClient:
+    client = await acreate_client(url, key, options)
+    OPEN_CLIENTS.append(client)
+    return client
+
+
+async def close_clients() -> None:
+    """Close the realtime sockets of every client the helpers made."""
+    while OPEN_CLIENTS:
+        client = OPEN_CLIENTS.pop()
+        await client.realtime.close()
+
 
 @dataclass
 class User:
@@ -30,7 +46,7 @@ async def signed_in(stack: StackInfo) -> User:
     """Create a user and a client signed in with its password (realtime auth set too)."""
     email, password = f"u{secrets.token_hex(5)}@example.test", "pw-" + secrets.token_hex(4)
     uid = await stack.acreate_user(email, password)
-    client = await acreate_client(stack.url, stack.anon_key)
+    client = await _client(stack.url, stack.anon_key)
     res = await client.auth.sign_in_with_password({"email": email, "password": password})
     assert res.session is not None
     await client.realtime.set_auth(res.session.access_token)
@@ -39,7 +55,7 @@ async def signed_in(stack: StackInfo) -> User:
 
 async def token_client(stack: StackInfo, token: str) -> AsyncClient:
     """A client using a bearer token given from outside (no session)."""
-    client = await acreate_client(
+    client = await _client(
         stack.url,
         stack.anon_key,
         AsyncClientOptions(headers={"Authorization": f"Bearer {token}"}),
