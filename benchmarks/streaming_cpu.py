@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import cProfile
 import json
+import pstats
 import statistics
 import subprocess
 import sys
@@ -89,7 +91,9 @@ def _log_adapter() -> type[Any]:
     return LogAsPane
 
 
-async def _worker(kind: str, seconds: float, idle_seconds: float) -> dict[str, Any]:
+async def _worker(
+    kind: str, seconds: float, idle_seconds: float, profile: str | None = None
+) -> dict[str, Any]:
     from joblens.app import JoblensApp
     from joblens.backends.demo import DemoBackend
     from joblens.screens import job_screen
@@ -121,6 +125,9 @@ async def _worker(kind: str, seconds: float, idle_seconds: float) -> dict[str, A
         await asyncio.sleep(0.5)
 
         # Stream: one chunk every CHUNK_SECONDS on a fixed schedule (late ticks catch up).
+        profiler = cProfile.Profile() if profile == "stream" else None
+        if profiler is not None:
+            profiler.enable()
         start = time.monotonic()
         measured_from = start + 1.0  # warm-up
         cpu_from = wall_from = 0.0
@@ -138,6 +145,9 @@ async def _worker(kind: str, seconds: float, idle_seconds: float) -> dict[str, A
             tick += 1
             await asyncio.sleep(max(0.0, start + tick * CHUNK_SECONDS - time.monotonic()))
         cpu, wall = time.process_time() - cpu_from, time.monotonic() - wall_from
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
         result["stream_cpu"] = cpu / wall
         result["lines_per_s"] = written / (time.monotonic() - start)
         await asyncio.sleep(2.0)  # let the last frames out, then quiet
@@ -145,20 +155,30 @@ async def _worker(kind: str, seconds: float, idle_seconds: float) -> dict[str, A
         result["chunks"] = len(probe.marks)
         result["pane_lines"] = pane.line_count
 
+        profiler = cProfile.Profile() if profile == "idle" else None
         cpu_from, wall_from = time.process_time(), time.monotonic()
+        if profiler is not None:
+            profiler.enable()
         await asyncio.sleep(idle_seconds)
         cpu, wall = time.process_time() - cpu_from, time.monotonic() - wall_from
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
         result["idle_cpu"] = cpu / wall
         result["idle_cpu_s"] = cpu
         await backend.close()
     return result
 
 
-def _run(kind: str, seconds: float, idle_seconds: float) -> dict[str, Any]:
+def _run(kind: str, seconds: float, idle_seconds: float, profile: str | None) -> dict[str, Any]:
     print(f"  {kind}: {seconds:.0f} s streaming, {idle_seconds:.0f} s idle ...", flush=True)
     command = [sys.executable, __file__, "--worker", kind, str(seconds), str(idle_seconds)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=300).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
+    if profile:
+        command += ["--profile", profile]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+    if profile:
+        print(done.stderr)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -171,15 +191,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="streaming window")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle window")
     parser.add_argument("--no-baseline", action="store_true", help="skip Textual's Log")
+    parser.add_argument(
+        "--profile",
+        choices=("stream", "idle"),
+        help="print joblens's cProfile (by own time) of that window (CPU figures inflate)",
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, seconds, idle = args.worker[0], float(args.worker[1]), float(args.worker[2])
-        print(json.dumps(asyncio.run(_worker(kind, seconds, idle))))
+        print(json.dumps(asyncio.run(_worker(kind, seconds, idle, args.profile))))
         return
 
     kinds = ["joblens"] if args.no_baseline else ["joblens", "Log"]
-    results = {kind: _run(kind, args.seconds, args.idle_seconds) for kind in kinds}
+    results = {
+        kind: _run(
+            kind, args.seconds, args.idle_seconds, args.profile if kind == "joblens" else None
+        )
+        for kind in kinds
+    }
     print(
         f"\nThe job view streaming {CHUNK_LINES} lines every {CHUNK_SECONDS * 1000:.0f} ms "
         f"(demo backend, headless {SIZE[0]}x{SIZE[1]}), Python {sys.version.split()[0]}"
