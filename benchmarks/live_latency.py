@@ -24,13 +24,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import cProfile
+import gc
 import json
+import pstats
 import random
 import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -210,13 +216,78 @@ async def _writer(dsn: str, table: str, job_id: str, count: int, seed: int) -> N
 # -- the measurements ---------------------------------------------------------------------
 
 
-async def measure_live(stack: StackInfo, token: str, job_id: str, count: int) -> dict[str, Any]:
+async def loop_lag(
+    samples: list[float], stalls: list[tuple[float, float]], every: float = 0.005
+) -> None:
+    """Record how late each short sleep wakes up (the app's event loop being busy), and for
+    wake-ups over 50 ms late, (wall, CPU of this thread) over that sleep: CPU near the wall
+    time means the app itself was busy; far below it, the process waited for a core."""
+    while True:
+        before, cpu = time.monotonic(), time.thread_time()
+        await asyncio.sleep(every)
+        late = time.monotonic() - before - every
+        samples.append(late)
+        if late > 0.05:
+            stalls.append((late + every, time.thread_time() - cpu))
+
+
+class StallSampler:
+    """A thread that prints the event loop thread's stack whenever it is stuck > ``limit`` s."""
+
+    def __init__(self, limit: float = 0.05) -> None:
+        self.limit = limit
+        self.beat = time.monotonic()
+        self.stacks: collections.Counter[str] = collections.Counter()
+        self._thread_id = threading.get_ident()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    async def heartbeat(self) -> None:
+        while True:
+            self.beat = time.monotonic()
+            await asyncio.sleep(0.002)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        sampled_beat = 0.0
+        while not self._stop.wait(0.01):
+            beat = self.beat
+            if time.monotonic() - beat > self.limit and beat != sampled_beat:
+                sampled_beat = beat  # one sample per stall
+                frame = sys._current_frames().get(self._thread_id)
+                if frame is not None:
+                    stack = traceback.format_stack(frame)[-12:]
+                    self.stacks["".join(stack)] += 1
+
+    def report(self) -> None:
+        print(f"\nevent-loop stalls over {self.limit * 1000:.0f} ms: {sum(self.stacks.values())}")
+        for stack, n in self.stacks.most_common(5):
+            print(f"--- {n} stall(s), innermost frames last:\n{stack}")
+
+
+async def measure_live(
+    stack: StackInfo,
+    token: str,
+    job_id: str,
+    count: int,
+    profile: bool = False,
+    gc_freeze: bool = False,
+) -> dict[str, Any]:
     """Open the job, wait for the live feed, run the writer; latencies in seconds."""
     from joblens.app import JoblensApp
 
     probe = PaintProbe()
     probe.install()
     commits: list[list[float]] = []
+    lags: list[float] = []
+    stalls: list[tuple[float, float]] = []
+    gc_pauses: list[tuple[int, float]] = []
     stall: str | None = None
     pane_lines = 0
     try:
@@ -228,7 +299,26 @@ async def measure_live(stack: StackInfo, token: str, job_id: str, count: int) ->
                 "the live feed",
             )
             await asyncio.sleep(0.5)  # let the first status poll and frames settle
+            if gc_freeze:
+                gc.freeze()  # what the app could do once the screen is up (see --gc-freeze)
             probe.reset()
+            lag_task = asyncio.create_task(loop_lag(lags, stalls))
+            gc_started: list[float] = []
+
+            def gc_timer(phase: str, info: dict[str, int]) -> None:
+                if phase == "start":
+                    gc_started[:] = [time.perf_counter()]
+                elif gc_started:
+                    gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+            gc.callbacks.append(gc_timer)
+            profiler = cProfile.Profile() if profile else None
+            sampler = StallSampler() if profile else None
+            if sampler is not None:
+                beat_task = asyncio.create_task(sampler.heartbeat())
+                sampler.start()
+            if profiler is not None:
+                profiler.enable()
             writer = await asyncio.create_subprocess_exec(
                 sys.executable,
                 __file__,
@@ -241,6 +331,15 @@ async def measure_live(stack: StackInfo, token: str, job_id: str, count: int) ->
             )
             out, _ = await asyncio.wait_for(writer.communicate(), timeout=60 + count * 0.05)
             commits = json.loads(out)
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            if sampler is not None:
+                sampler.stop()
+                beat_task.cancel()
+                sampler.report()
+            lag_task.cancel()
+            gc.callbacks.remove(gc_timer)
             try:
                 await wait_until(lambda: len(probe.live) >= count, 15, "every line painted")
             except RuntimeError:
@@ -271,6 +370,9 @@ async def measure_live(stack: StackInfo, token: str, job_id: str, count: int) ->
         "pane_lines": pane_lines,
         "stall": stall,
         "count": count,
+        "loop_lag": lags,
+        "stalls": stalls,
+        "gc_pauses": gc_pauses,
     }
 
 
@@ -332,7 +434,7 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
     if args.inserts:
         job_id = await create_job(stack, user_id)
         print(f"live: {args.inserts} single-line INSERTs, 5-20 ms apart ...", flush=True)
-        live = await measure_live(stack, token, job_id, args.inserts)
+        live = await measure_live(stack, token, job_id, args.inserts, args.profile, args.gc_freeze)
         ms = [x * 1000 for x in live["latency"]]
         print(f"\nINSERT committed -> row rendered, {args.inserts} inserts ({args.schema} schema)")
         print(f"{'':26}{'p50':>9}{'p90':>9}{'p99':>9}{'max':>9}{'min':>9}")
@@ -341,6 +443,7 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
             ("  insert_to_pane_ms", "to_pane"),
             ("  pane_to_paint_ms", "pane_to_paint"),
             ("insert_commit_rtt_ms", "commit_rtt"),
+            ("app_loop_lag_ms", "loop_lag"),
         ):
             values = [x * 1000 for x in live[key]]
             if not values:
@@ -349,6 +452,21 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
             print(f"{label:26}" + "".join(f"{c:9.1f}" for c in cells))
         if live["stall"]:
             print(live["stall"])
+        if live["stalls"]:
+            wall = sum(w for w, _ in live["stalls"])
+            cpu = sum(c for _, c in live["stalls"])
+            print(
+                f"event loop late > 50 ms {len(live['stalls'])} times, {wall * 1000:.0f} ms in "
+                f"all, of which the app's thread ran {cpu * 1000:.0f} ms (the rest: waiting for "
+                "a core, taken by the server, PostgreSQL and the writer)"
+            )
+        for generation in (0, 1, 2):
+            pauses = [p for g, p in live["gc_pauses"] if g == generation]
+            if pauses:
+                print(
+                    f"gc generation {generation}: {len(pauses)} collections, "
+                    f"{sum(pauses) * 1000:.0f} ms in all, longest {max(pauses) * 1000:.1f} ms"
+                )
         print(f"pane lines at the end: {live['pane_lines']}")
         figures.append(("insert_lines_painted", len(ms), f"of {args.inserts}"))
         if ms:
@@ -399,6 +517,14 @@ def main() -> None:
     parser.add_argument("--schema", choices=("documented", "deployed"), default="deployed")
     parser.add_argument("--history-lines", type=int, default=100_000, help="history size (0: skip)")
     parser.add_argument("--history-runs", type=int, default=3, help="openings of the history")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the app's cProfile of the live window"
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once the job is live (a fix to try for full-collection pauses)",
+    )
     parser.add_argument(
         "--clamp-zero-timers",
         action="store_true",
