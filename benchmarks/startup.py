@@ -4,6 +4,8 @@
 
 - ``joblens --help`` and ``joblens --version``: wall time of the whole process (spawn to exit),
   median of N runs (target < 200 ms).
+- For scale: ``python -c pass`` and ``python -c "import joblens.app"`` (Textual, the screens),
+  which every first frame pays for.
 - ``joblens demo`` in a pseudo-terminal (200x50, TERM=xterm-256color): from just before the
   fork to the first bytes written, and to the first frame showing the job's header (the
   terminal output, escape sequences removed, contains the header's "Plan" and "#<short id>")
@@ -53,6 +55,16 @@ def time_command(args: list[str], runs: int) -> list[float]:
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             raise RuntimeError(f"joblens {' '.join(args)} exited {done.returncode}")
+    return times
+
+
+def time_python(code: str, runs: int) -> list[float]:
+    """Wall times (s) of ``python -c CODE`` with joblens's Python: the import share of start-up."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=30, cwd=ROOT)
+        times.append(time.perf_counter() - start)
     return times
 
 
@@ -106,6 +118,8 @@ def main() -> None:
         "help": time_command(["--help"], args.runs),
         "version": time_command(["--version"], args.runs),
     }
+    results["python_bare"] = time_python("pass", args.runs)
+    results["import_joblens_app"] = time_python("import joblens.app", args.runs)
     demo = [time_demo_frame() for _ in range(args.demo_runs)]
     results["demo_first_bytes"] = [d[0] for d in demo]
     results["demo_first_frame"] = [d[1] for d in demo]
