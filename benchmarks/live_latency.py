@@ -69,6 +69,7 @@ class PaintProbe:
         self.arrived: dict[int, float] = {}  # insert seq -> handed to the pane (monotonic)
         self.token: str | None = None
         self.token_seen: float | None = None
+        self.token_arrived: float | None = None
         self._originals: dict[str, Callable[..., Any]] = {}
 
     def install(self) -> None:
@@ -90,6 +91,8 @@ class PaintProbe:
 
         def write_chunks(pane: LogPane, chunks: Any) -> None:
             now = time.monotonic()
+            if probe.token is not None and chunks and probe.token in chunks[-1].text:
+                probe.token_arrived = now
             for chunk in chunks:
                 match = _SEQ.match(chunk.text)
                 if match:
@@ -109,7 +112,7 @@ class PaintProbe:
         self.seen_lines.clear()
         self.live.clear()
         self.arrived.clear()
-        self.token, self.token_seen = token, None
+        self.token, self.token_seen, self.token_arrived = token, None, None
 
     def _note(self, text: str) -> None:
         now = time.monotonic()
@@ -376,23 +379,47 @@ async def measure_live(
     }
 
 
-async def measure_history(stack: StackInfo, token: str, job_id: str, lines: int) -> dict[str, Any]:
-    """App construction to the last line's first render, and to all history loaded."""
+async def measure_history(
+    stack: StackInfo, token: str, job_id: str, lines: int, profile: bool = False
+) -> dict[str, Any]:
+    """App construction to the last line's first render, and to all history loaded; on the
+    way, when the newest page's REST request was sent and answered (rows parsed into
+    chunks) and when it reached ``LogPane.write_chunks`` (sanitised)."""
     from joblens.app import JoblensApp
+    from joblens.backends.supabase import SupabaseBackend
 
     probe = PaintProbe()
     probe.install()
     probe.reset(HISTORY_END)
     marks: dict[str, float] = {}
+    fetch_original = SupabaseBackend.fetch_latest_logs
+    fetches: list[tuple[float, float]] = []
+
+    async def fetch_latest_logs(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        sent = time.monotonic()
+        page = await fetch_original(backend, *args, **kwargs)
+        fetches.append((sent, time.monotonic()))
+        return page
+
+    SupabaseBackend.fetch_latest_logs = fetch_latest_logs  # type: ignore[method-assign]
+    profiler = cProfile.Profile() if profile else None
     try:
         start = time.monotonic()
+        if profiler is not None:
+            profiler.enable()
         app = JoblensApp(backend_for(stack, token), job_id)
         async with app.run_test(size=SIZE):
             await wait_until(lambda: job_screen(app) is not None, 30, "the job screen")
             marks["job_screen"] = time.monotonic() - start
             await wait_until(lambda: probe.token_seen is not None, 60, "the last line painted")
             assert probe.token_seen is not None
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             marks["first_paint"] = probe.token_seen - start
+            marks["tail_sent"] = fetches[0][0] - start
+            marks["tail_fetched"] = fetches[0][1] - start
+            marks["tail_to_pane"] = (probe.token_arrived or start) - start
             screen = job_screen(app)
             await wait_until(screen.feed.history_loaded.is_set, 120, "all history")
             pane = screen.query_one("LogPane")
@@ -401,6 +428,7 @@ async def measure_history(stack: StackInfo, token: str, job_id: str, lines: int)
             marks["pane_lines"] = pane.line_count
     finally:
         probe.uninstall()
+        SupabaseBackend.fetch_latest_logs = fetch_original  # type: ignore[method-assign]
     return marks
 
 
@@ -489,15 +517,21 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
             flush=True,
         )
         runs = [
-            await measure_history(stack, token, job_id, args.history_lines)
-            for _ in range(args.history_runs)
+            await measure_history(stack, token, job_id, args.history_lines, args.profile and i == 0)
+            for i in range(args.history_runs)
         ]
-        print(f"{'run':>4}{'job screen':>14}{'last line painted':>20}{'all history':>14}")
+        columns = (
+            ("job screen", "job_screen"),
+            ("tail GET sent", "tail_sent"),
+            ("tail rows in", "tail_fetched"),
+            ("in LogPane", "tail_to_pane"),
+            ("last line painted", "first_paint"),
+            ("all history", "history_loaded"),
+        )
+        print(f"{'run':>4}" + "".join(f"{title:>19}" for title, _ in columns))
         for i, marks in enumerate(runs, 1):
-            print(
-                f"{i:>4}{marks['job_screen'] * 1000:>11.0f} ms"
-                f"{marks['first_paint'] * 1000:>17.0f} ms{marks['history_loaded'] * 1000:>11.0f} ms"
-            )
+            print(f"{i:>4}" + "".join(f"{marks[key] * 1000:>16.0f} ms" for _, key in columns))
+        print("(each column: ms since JoblensApp(...) was constructed)")
         first = statistics.median(m["first_paint"] for m in runs) * 1000
         loaded = statistics.median(m["history_loaded"] for m in runs) * 1000
         figures += [
