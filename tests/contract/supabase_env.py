@@ -172,5 +172,7 @@ def supabase_env(schema: str) -> Callable[[pytest.FixtureRequest], Any]:
             yield ContractEnv(f"supabase-{schema}", backend, StackSeeder(stack, user_id))
         finally:
             await backend.close()
+            # The stacks are shared by the whole session: leave them as empty as they were.
+            await stack.asql("delete from auth.users where id = $1", user_id)
 
     return env

@@ -35,15 +35,29 @@ class User:
     password: str = ""
 
 
+#: Users made by these helpers, deleted after each test (their rows go with them, by cascade)
+#: so the session's shared stacks stay as empty as other tests expect them.
+CREATED_USERS: list[tuple[StackInfo, str]] = []
+
+
 async def new_user(stack: StackInfo, ttl: int = 3600) -> User:
     uid = await stack.acreate_user()
+    CREATED_USERS.append((stack, uid))
     return User(uid, stack.token(uid, ttl=ttl))
+
+
+async def forget_users() -> None:
+    """Delete the users made since the last call, with everything they own."""
+    while CREATED_USERS:
+        stack, uid = CREATED_USERS.pop()
+        await stack.asql("delete from auth.users where id = $1", uid)
 
 
 async def signed_in_user(stack: StackInfo) -> tuple[User, str]:
     """A user with a real session from the stack's auth (password grant): (user, refresh)."""
     email = f"user-{id(stack)}-{asyncio.get_running_loop().time():.6f}@example.test"
     uid = await stack.acreate_user(email, "password-1")
+    CREATED_USERS.append((stack, uid))
     body = json.dumps({"email": email, "password": "password-1"}).encode()
     req = urllib.request.Request(
         f"{stack.url}/auth/v1/token?grant_type=password",

@@ -240,7 +240,7 @@ async def test_the_tendril_list_is_every_worker_the_user_can_see(
     stranger = await new_user(stack)
     await stack.asql(
         "insert into workers (user_id, name, mode) values ($1, 'not-yours', 'self-hosted'), "
-        "(null, 'cloud-eu', 'cloud-hosted')",
+        "($1, 'cloud-eu', 'cloud-hosted')",
         stranger.id,
     )
     tendrils = {t.name: t for t in await backend.list_tendrils()}

@@ -14,6 +14,7 @@ from stackhelp import (
     backend_for,
     create_job,
     db_chunks,
+    new_user,
     next_event,
     signed_in_user,
     wait_for,
@@ -102,7 +103,7 @@ async def test_a_silent_half_open_socket_is_dropped_and_replaced(
     stack_documented: StackInfo,
 ) -> None:
     stack = stack_documented
-    uid = await stack.acreate_user()
+    uid = (await new_user(stack)).id
     job_id = await create_job(stack, uid, status="PROCESSING")
     backend = backend_for(stack, stack.token(uid))
     await backend.connect()
@@ -121,7 +122,7 @@ async def test_a_silent_half_open_socket_is_dropped_and_replaced(
 
 async def test_held_joins_only_delay_the_start(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
-    uid = await stack.acreate_user()
+    uid = (await new_user(stack)).id
     job_id = await create_job(stack, uid, status="PROCESSING")
     await write_logs(stack, job_id, [("old\n", "STDOUT")])
     backend = backend_for(stack, stack.token(uid))
@@ -161,7 +162,7 @@ async def test_a_token_that_expires_while_following_ends_the_stream_with_auth_er
     stack_deployed: StackInfo,
 ) -> None:
     stack = stack_deployed
-    uid = await stack.acreate_user()
+    uid = (await new_user(stack)).id
     job_id = await create_job(stack, uid, status="PROCESSING")
     backend = backend_for(stack, stack.token(uid, ttl=3))
     await backend.connect()
@@ -254,7 +255,7 @@ async def test_a_system_error_frame_is_reported_as_interrupted(
     from joblens.backends.supabase_live import LiveLogs
 
     stack = stack_documented
-    uid = await stack.acreate_user()
+    uid = (await new_user(stack)).id
     backend = backend_for(stack, stack.token(uid))
     await backend.connect()
     assert backend._client is not None
