@@ -35,6 +35,16 @@ class StackSeeder:
     def __init__(self, stack: StackInfo, user_id: str) -> None:
         self.stack = stack
         self.user_id = user_id
+        self.lifted_check = False
+
+    async def restore(self) -> None:
+        """Delete the user (its rows go by cascade) and put back a lifted CHECK."""
+        await self._execute("delete from auth.users where id = $1", self.user_id)
+        if self.lifted_check:
+            await self._execute(
+                "alter table public.workers add constraint workers_status_check "
+                "check (status in ('ONLINE', 'OFFLINE', 'DRAINING'))"
+            )
 
     async def _execute(self, query: str, *args: Any) -> list[dict[str, Any]]:
         return await self.stack.asql(query, *args)
@@ -105,6 +115,7 @@ class StackSeeder:
             await self._execute(
                 "alter table public.workers drop constraint if exists workers_status_check"
             )
+            self.lifted_check = True
         rows = await self._execute(
             "insert into public.workers (user_id, name, mode, status, last_heartbeat, "
             "is_default, version) values ($1, $2, $3, $4, "
@@ -168,11 +179,11 @@ def supabase_env(schema: str) -> Callable[[pytest.FixtureRequest], Any]:
         )
         backend = SupabaseBackend(settings)
         await backend.connect()
+        seeder = StackSeeder(stack, user_id)
         try:
-            yield ContractEnv(f"supabase-{schema}", backend, StackSeeder(stack, user_id))
+            yield ContractEnv(f"supabase-{schema}", backend, seeder)
         finally:
             await backend.close()
-            # The stacks are shared by the whole session: leave them as empty as they were.
-            await stack.asql("delete from auth.users where id = $1", user_id)
+            await seeder.restore()  # the stacks are shared by the whole session
 
     return env
