@@ -151,16 +151,22 @@ async def create_job(stack: StackInfo, user_id: str, status: str = "PROCESSING")
     return str(rows[0]["id"])
 
 
-async def insert_history(stack: StackInfo, job_id: str, lines: int) -> int:
-    """``lines`` Terraform-like lines in chunks of 100, one row each; the last line is marked."""
+async def insert_history(stack: StackInfo, job_id: str, lines: int, per_chunk: int = 100) -> int:
+    """``lines`` Terraform-like lines in chunks of ``per_chunk``, one row each; the last line
+    is marked."""
     texts = list(batches(lines))
+    if per_chunk != 100:
+        flat = "".join(texts).splitlines(keepends=True)
+        texts = ["".join(flat[i : i + per_chunk]) for i in range(0, len(flat), per_chunk)]
     last = texts[-1].rstrip("\n").rsplit("\n", 1)
     texts[-1] = (last[0] + "\n" if len(last) == 2 else "") + f"{HISTORY_END} of {lines} lines\n"
     conn = await asyncpg.connect(stack.database_url)
     try:
         await conn.executemany(
-            f"insert into {stack.logs_table} (job_id, log_chunk, stream_type) "
-            "values ($1, $2, 'STDOUT')",
+            # clock_timestamp(): one transaction, yet each row later than the one before, as
+            # when a Tendril commits chunk by chunk (the documented schema orders by it).
+            f"insert into {stack.logs_table} (job_id, log_chunk, stream_type, created_at) "
+            "values ($1, $2, 'STDOUT', clock_timestamp())",
             [(job_id, text) for text in texts],
         )
     finally:
@@ -508,7 +514,7 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
     if args.history_lines:
         job_id = await create_job(stack, user_id, status="SUCCESS")
         t0 = time.monotonic()
-        chunks = await insert_history(stack, job_id, args.history_lines)
+        chunks = await insert_history(stack, job_id, args.history_lines, args.history_chunk_lines)
         seeded = time.monotonic() - t0
         await asyncio.sleep(3.0)  # the server digests the inserts' change events first
         print(
@@ -532,11 +538,24 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
         for i, marks in enumerate(runs, 1):
             print(f"{i:>4}" + "".join(f"{marks[key] * 1000:>16.0f} ms" for _, key in columns))
         print("(each column: ms since JoblensApp(...) was constructed)")
-        first = statistics.median(m["first_paint"] for m in runs) * 1000
-        loaded = statistics.median(m["history_loaded"] for m in runs) * 1000
+        print(
+            "(run 1 is cold, as every `joblens <id>` is: the process's first client, TLS\n"
+            " context and screen; later runs reuse what Python and Textual cached)"
+        )
+        cold, warm = runs[0], runs[1:] or runs
         figures += [
-            ("history_first_paint_ms", first, "target<1500"),
-            ("history_all_loaded_ms", loaded, ""),
+            ("history_first_paint_cold_ms", cold["first_paint"] * 1000, "target<1500"),
+            ("history_all_loaded_cold_ms", cold["history_loaded"] * 1000, ""),
+            (
+                "history_first_paint_warm_ms",
+                statistics.median(m["first_paint"] for m in warm) * 1000,
+                "target<1500",
+            ),
+            (
+                "history_all_loaded_warm_ms",
+                statistics.median(m["history_loaded"] for m in warm) * 1000,
+                "",
+            ),
         ]
 
     print()
@@ -551,6 +570,12 @@ def main() -> None:
     parser.add_argument("--schema", choices=("documented", "deployed"), default="deployed")
     parser.add_argument("--history-lines", type=int, default=100_000, help="history size (0: skip)")
     parser.add_argument("--history-runs", type=int, default=3, help="openings of the history")
+    parser.add_argument(
+        "--history-chunk-lines",
+        type=int,
+        default=100,
+        help="lines per history chunk (10: 10,000 rows, so older pages load in the background)",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="print the app's cProfile of the live window"
     )
