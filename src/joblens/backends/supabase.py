@@ -35,7 +35,7 @@ from joblens.backends.supabase_jobs import (
     rerun_row,
 )
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
-from joblens.backends.supabase_logs import log_page, log_row, rows_of
+from joblens.backends.supabase_logs import log_page, log_row, row_of, rows_of
 from joblens.errors import (
     ActionRejected,
     BackendUnavailable,
@@ -50,10 +50,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REST_TIMEOUT = 8.0
-
-
-def _row(data: object) -> dict[str, Any]:
-    return data if isinstance(data, dict) else {}
 
 
 class SupabaseBackend(Backend):
@@ -247,7 +243,7 @@ class SupabaseBackend(Backend):
                 continue
             if response is None:
                 raise JobNotFound(f"job {job_id} not found, or not visible to this user")
-            return Job.from_row(_row(response.data))
+            return Job.from_row(row_of(response.data))
 
     async def get_job_state(self, job_id: str) -> JobState:
         job_id = job_id.lower()
@@ -263,7 +259,7 @@ class SupabaseBackend(Backend):
         )
         if response is None:
             raise JobNotFound(f"job {job_id} not found, or not visible to this user")
-        return JobState.from_row(_row(response.data))
+        return JobState.from_row(row_of(response.data))
 
     # -- logs ----------------------------------------------------------------------------------
 

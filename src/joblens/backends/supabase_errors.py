@@ -102,3 +102,21 @@ def translate(error: BaseException, *, url: str, table: str, action: str = "") -
         return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {error}")
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return BackendUnavailable(f"unexpected error talking to {url}: {text}")
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's first line of text (or its type's name)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def live_down_reason(state: str, detail: str) -> str:
+    """What a realtime subscribe state (CLOSED, TIMED_OUT, CHANNEL_ERROR) tells the user."""
+    if state == "CLOSED":
+        return "realtime channel closed; resubscribing"
+    if state == "TIMED_OUT":
+        return "realtime subscription timed out; retrying"
+    first = detail.strip().splitlines()[0] if detail.strip() else ""
+    if not first:
+        return "realtime channel error; reconnecting"
+    return f"realtime channel error ({first[:120]}); reconnecting"

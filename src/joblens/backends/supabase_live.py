@@ -33,6 +33,7 @@ from realtime.message import Message
 from realtime.types import RealtimePostgresChangesListenEvent
 
 from joblens.backends.base import ChunksArrived, FollowEvent, LiveInterrupted, LiveStarted
+from joblens.backends.supabase_errors import first_line, live_down_reason
 from joblens.backends.supabase_keepalive import FrameClock, LiveTiming
 from joblens.errors import AuthError, JoblensError
 from joblens.models import LogChunk
@@ -151,7 +152,7 @@ class LiveLogs:
                 if self._live_at is not None:
                     self._live_at = None
                     self._down_since = time.monotonic()
-                self._queue.put_nowait(_Down(generation, _reason(name, detail)))
+                self._queue.put_nowait(_Down(generation, live_down_reason(name, detail)))
                 self._wake.set()
             except Exception:
                 pass
@@ -269,7 +270,7 @@ class LiveLogs:
                 raise
             except Exception as error:  # the server is down or refusing: keep trying
                 log.info("realtime check failed: %s", error)
-                self._queue.put_nowait(_Down(None, f"realtime unavailable ({_first_line(error)})"))
+                self._queue.put_nowait(_Down(None, f"realtime unavailable ({first_line(error)})"))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._timing.check_every)
@@ -382,21 +383,3 @@ class LiveLogs:
         self._generation += 1
         if channel is not None:
             await self._remove(channel)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def _reason(state: str, detail: str) -> str:
-    if state == "CLOSED":
-        return "realtime channel closed; resubscribing"
-    if state == "TIMED_OUT":
-        return "realtime subscription timed out; retrying"
-    first = detail.strip().splitlines()[0] if detail.strip() else ""
-    return (
-        f"realtime channel error ({first[:120]}); reconnecting"
-        if first
-        else ("realtime channel error; reconnecting")
-    )

@@ -22,6 +22,11 @@ def rows_of(data: object) -> list[dict[str, Any]]:
     return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
 
 
+def row_of(data: object) -> dict[str, Any]:
+    """The row object of a single-row answer (anything else is an empty row)."""
+    return data if isinstance(data, dict) else {}
+
+
 def utc_text(moment: datetime) -> str:
     """A timestamp as PostgREST filter text: UTC, microseconds, ``Z`` (no ``+`` to encode)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
