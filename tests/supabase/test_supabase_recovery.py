@@ -294,3 +294,27 @@ async def test_an_expired_access_token_with_a_refresh_token_starts_fine(stack: S
     with pytest.raises(AuthError, match="sign in again"):
         await bad.connect()
     await bad.close()
+
+
+async def test_a_session_that_refreshes_itself_keeps_the_channel_without_a_gap(
+    stack_deployed: StackInfo,
+) -> None:
+    stack = stack_deployed
+    user, refresh = await signed_in_user(stack)
+    job_id = await create_job(stack, user.id, status="PROCESSING")
+    # An access token with 11 s left: the auth client refreshes it 10 s before expiry, and
+    # the backend must hand the new token to realtime, or the server closes the channel at 11 s.
+    short = stack.token(user.id, ttl=11)
+    backend = backend_for(stack, short, refresh)
+    await backend.connect()
+    watch = Watch(backend, job_id)
+    try:
+        await watch.live()
+        await asyncio.sleep(12.5)  # past the first token's expiry
+        await write_logs(stack, job_id, [("still here\n", "STDOUT")])
+        await assert_complete(stack, watch, job_id)
+        assert watch.links == [None]  # live once, never interrupted
+        assert (await backend.get_job_state(job_id)).status == "PROCESSING"
+    finally:
+        await watch.stop()
+        await backend.close()
