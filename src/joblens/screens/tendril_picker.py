@@ -47,7 +47,10 @@ def tendril_option(tendril: Tendril, now: datetime) -> Option:
     else:
         dot = Text("○ ", style="dim")
     text = Text.assemble(dot, (tendril.name, "bold" if live else "dim"))
-    details = [d for d in (tendril.mode, tendril.version and f"v{tendril.version}") if d]
+    version = tendril.version
+    if version and version[0].isdigit():
+        version = f"v{version}"
+    details = [d for d in (tendril.mode, version) if d]
     if tendril.is_default:
         details.insert(0, "default")
     if not live:
