@@ -57,6 +57,21 @@ _SEQ = re.compile(r"live-insert (\d+) ")
 _FILLER = "Still creating... [aws_eks_node_group.default, 10s elapsed] " + "x" * 30
 
 
+def source_state() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 # -- the probe: when is a line's row rendered? ------------------------------------------------
 
 
@@ -452,6 +467,7 @@ def run(args: argparse.Namespace) -> None:
     from joblens.app import JoblensApp  # noqa: F401
     from joblens.backends.supabase import SupabaseBackend  # noqa: F401
 
+    print(f"joblens at {source_state()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"starting a {args.schema} stack ...", flush=True)
     stack = start_stack(args.schema)
     try:

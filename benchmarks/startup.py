@@ -35,6 +35,21 @@ _ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[\]P_^][^\x07\x1b]*(?:
 _HEADER = re.compile(r"Plan .*#[0-9a-f]{8}")
 
 
+def source_state() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def joblens_command() -> list[str]:
     """The installed console script next to this Python (the venv's), else ``python -m``."""
     script = Path(sys.executable).with_name("joblens")
@@ -113,6 +128,7 @@ def main() -> None:
     parser.add_argument("--demo-runs", type=int, default=5, help="runs of the demo")
     args = parser.parse_args()
 
+    print(f"joblens at {source_state()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     time_command(["--version"], 1)  # warm the page cache and .pyc files
     results: dict[str, list[float]] = {
         "help": time_command(["--help"], args.runs),

@@ -54,6 +54,21 @@ WARM_UP = 1.0
 MARK = "stream-chunk "
 
 
+def source_state() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def configure(chunk_lines: int) -> None:
     """Chunks of ``chunk_lines`` lines, as often as 1,000 lines/s needs."""
     global CHUNK_LINES, CHUNK_SECONDS
@@ -361,6 +376,7 @@ def main() -> None:
         asyncio.run(_sql_writer(dsn, table, job_id, seconds))
         return
 
+    print(f"joblens at {source_state()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     configure(args.chunk_lines)
     backends = ["demo", "supabase"] if args.backend == "both" else [args.backend]
     kinds = ["joblens"] if args.no_baseline else ["joblens", "Log"]
