@@ -28,7 +28,9 @@ JOB = "00000000-0000-4000-8000-000000000001"
 
 # Script steps: ("commit", n) writes n chunks; ("deliver", k) lets k queued chunks arrive live;
 # ("drop",) disconnects (queued chunks are lost); ("resub", m) reconnects, with m chunks
-# committed while the subscription comes up (seen by backfill and delivered live too).
+# committed while the subscription comes up (seen by backfill and delivered live too);
+# ("late", n) takes n ids now but commits them only at the next step, after a later id
+# (a transaction that began first and committed last).
 Step = tuple[str, int] | tuple[str]
 
 steps = st.lists(
@@ -37,6 +39,7 @@ steps = st.lists(
         st.tuples(st.just("deliver"), st.integers(1, 8)),
         st.tuples(st.just("drop")),
         st.tuples(st.just("resub"), st.integers(0, 4)),
+        st.tuples(st.just("late"), st.integers(1, 3)),
     ),
     max_size=25,
 )
@@ -49,14 +52,18 @@ class ScriptedBackend(Backend):
     db: list[LogChunk] = field(default_factory=list)
     next_id: int = 1
 
-    def commit(self, n: int) -> list[LogChunk]:
+    def make(self, n: int) -> list[LogChunk]:
         made = []
         for _ in range(n):
             stream = StreamType.STDERR if self.next_id % 5 == 0 else StreamType.STDOUT
-            chunk = LogChunk(self.next_id, JOB, f"line {self.next_id}\n", stream)
+            made.append(LogChunk(self.next_id, JOB, f"line {self.next_id}\n", stream))
             self.next_id += 1
-            made.append(chunk)
+        return made
+
+    def commit(self, n: int) -> list[LogChunk]:
+        made = self.make(n)
         self.db.extend(made)
+        self.db.sort(key=lambda c: int(c.id))
         return made
 
     async def fetch_logs(
@@ -78,9 +85,21 @@ class ScriptedBackend(Backend):
         queue: list[LogChunk] = []
         live = True
         yield LiveStarted()
+        held: list[LogChunk] = []
         for step in self.script:
             kind = step[0]
-            if kind == "commit":
+            if held:  # the late transaction commits now, after the later ids
+                self.db.extend(held)
+                self.db.sort(key=lambda c: int(c.id))
+                if live:
+                    queue.extend(held)
+                held = []
+            if kind == "late":
+                held = self.make(step[1])  # type: ignore[misc]
+                made = self.commit(1)
+                if live:
+                    queue.extend(made)
+            elif kind == "commit":
                 made = self.commit(step[1])  # type: ignore[misc]
                 if live:
                     queue.extend(made)
@@ -96,6 +115,11 @@ class ScriptedBackend(Backend):
                 live = True
                 queue.extend(self.commit(step[1]))  # type: ignore[misc]
                 yield LiveStarted()
+        if held:
+            self.db.extend(held)
+            self.db.sort(key=lambda c: int(c.id))
+            if live:
+                queue.extend(held)
         if not live:
             yield LiveStarted()  # the watchdog always reconnects in the end
         if queue:
@@ -145,7 +169,10 @@ def test_every_chunk_arrives_exactly_once_in_order(
 ) -> None:
     backend = ScriptedBackend(script, backlog)
     shown = asyncio.run(run_feed(backend, tail_first, page))
-    assert [c.id for c in shown] == [c.id for c in backend.db]
+    ids = [c.id for c in shown]
+    assert sorted(ids) == [c.id for c in backend.db]  # every chunk, exactly once
+    if not any(step[0] == "late" for step in script):
+        assert ids == [c.id for c in backend.db]  # and in order when commits are in order
 
 
 def test_chunks_reach_the_sink_sanitised() -> None:

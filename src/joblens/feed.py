@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import timedelta
 
 from joblens.backends.base import PAGE_SIZE, Backend, ChunksArrived, LiveInterrupted, LiveStarted
 from joblens.errors import JoblensError
@@ -18,6 +19,14 @@ from joblens.sanitize import sanitize
 
 ChunkSink = Callable[[list[LogChunk]], None]
 StatusSink = Callable[[str | None], None]
+
+
+#: Backfill re-reads a little before the newest chunk seen: a transaction that began earlier
+#: (an earlier created_at, or a lower identity id) may commit after a later one, and a drop
+#: can fall between the two deliveries. Chunks read twice are dropped by id.
+RESUME_OVERLAP_IDS = 256
+RESUME_OVERLAP_TIME = timedelta(seconds=30)
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 class ChunkMerger:
@@ -44,6 +53,17 @@ class ChunkMerger:
         self.count += len(fresh)
         return fresh
 
+    def resume_after(self) -> LogChunk | None:
+        """The cursor backfill resumes after: a margin before the newest chunk seen."""
+        last = self.last
+        if last is None:
+            return None
+        if isinstance(last.id, int):
+            return replace(last, id=max(0, last.id - RESUME_OVERLAP_IDS))
+        if last.created_at is None:
+            return None  # no order to resume from: read it all, duplicates are dropped
+        return replace(last, id=_NIL_UUID, created_at=last.created_at - RESUME_OVERLAP_TIME)
+
 
 class LogFeed:
     """Follows one job's logs through a backend and hands sanitised chunks to a sink."""
@@ -68,6 +88,8 @@ class LogFeed:
         self.live = False
         self.backfilled = asyncio.Event()  # set after the first complete backfill
         self.history_loaded = asyncio.Event()  # set once every older page has been loaded
+        if older_sink is None:
+            self.history_loaded.set()  # backfill reads from the start: no separate history
         self._history_task: asyncio.Task[None] | None = None
         self.page_size = page_size
 
@@ -110,13 +132,19 @@ class LogFeed:
             task = self._history_task
             if not self.history_loaded.is_set() and (task is None or task.done()):
                 self._history_task = asyncio.create_task(self._load_history())
+        cursor = self.merger.resume_after()
         while True:
-            page = await self.backend.fetch_logs(
-                self.job_id, after=self.merger.last, limit=self.page_size
-            )
-            self._emit(sorted(page, key=lambda c: c.order_key))
+            page = await self.backend.fetch_logs(self.job_id, after=cursor, limit=self.page_size)
+            page.sort(key=lambda c: c.order_key)
+            if not self.history_loaded.is_set() and self.merger.first is not None:
+                # What precedes the oldest chunk shown is the history loader's to prepend.
+                floor = self.merger.first.order_key
+                self._emit(c for c in page if c.order_key >= floor)
+            else:
+                self._emit(page)
             if len(page) < self.page_size:
                 break
+            cursor = page[-1]
         self.backfilled.set()
 
     async def run(self) -> None:
