@@ -119,6 +119,18 @@ class JobRef:
         full = str(uuid.UUID(digits)) if len(digits) == 32 else None
         return cls(digits, full)
 
+    @property
+    def id_range(self) -> tuple[str, str]:
+        """The lowest and highest uuids starting with these digits (one range of the column)."""
+        return (
+            str(uuid.UUID(self.digits.ljust(32, "0"))),
+            str(uuid.UUID(self.digits.ljust(32, "f"))),
+        )
+
+    def matches(self, job_id: str) -> bool:
+        """Whether ``job_id`` starts with these digits."""
+        return job_id.lower().replace("-", "").startswith(self.digits)
+
 
 def is_uuid(text: str) -> bool:
     try:

@@ -11,7 +11,6 @@ import asyncio
 import bisect
 import contextlib
 import random
-import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
@@ -30,10 +29,11 @@ from joblens.backends.demo_script import Fate, JobContext, Script, build_script
 from joblens.backends.demo_store import DemoStore, now
 from joblens.backends.demo_tendril import Clock, SimulatedTendril
 from joblens.backends.demo_world import World, config_snapshot, configuration_hash, populate
-from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
+from joblens.errors import ActionRejected, JobNotFound
 from joblens.models import (
     ACTIVE_STATUSES,
     Job,
+    JobRef,
     JobState,
     JobStatus,
     JobType,
@@ -45,7 +45,6 @@ from joblens.models import (
 #: The first three are `joblens demo`'s; the others show what real Tendrils sometimes do.
 SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky-realtime")
 
-_PREFIX = re.compile(r"[0-9a-f-]+")
 #: Real seconds between heartbeats: not scaled, so a slow demo's Tendrils stay live.
 HEARTBEAT_SECONDS = 5.0
 #: How long "Subscribed to PostgreSQL" takes, in seconds (less when the demo runs faster).
@@ -226,20 +225,11 @@ class DemoBackend(Backend):
     # reading
 
     async def resolve_job_id(self, ref: str) -> str:
-        text = ref.strip().lower()
-        digits = text.replace("-", "")
-        if (
-            not _PREFIX.fullmatch(text)
-            or len(digits) < 8
-            or len(digits) > 32
-            or not all(c in "0123456789abcdef" for c in digits)
-        ):
-            raise InvalidJobId(
-                f"{ref!r} is not a job id: give the full id or at least its first 8 hex digits"
-            )
+        job_ref = JobRef.parse(ref)
+        text = job_ref.full_id or ref.strip().lower()
         if text in self.store.jobs:
             return text
-        matches = [job_id for job_id in self.store.jobs if job_id.startswith(text)]
+        matches = [job_id for job_id in self.store.jobs if job_ref.matches(job_id)]
         if not matches:
             raise JobNotFound(f"no job matches {ref.strip()} (or it is not visible to you)")
         if len(matches) > 1:

@@ -30,8 +30,6 @@ from joblens.backends.supabase_jobs import (
     WORKERS,
     cancel_changes,
     deploy_row,
-    full_id,
-    prefix_range,
     rerun_row,
 )
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
@@ -42,7 +40,7 @@ from joblens.errors import (
     JoblensError,
     JobNotFound,
 )
-from joblens.models import Job, JobState, LogChunk, Tendril
+from joblens.models import Job, JobRef, JobState, LogChunk, Tendril
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 log = logging.getLogger(__name__)
@@ -201,11 +199,11 @@ class SupabaseBackend(Backend):
 
     async def resolve_job_id(self, ref: str) -> str:
         """The full, lower-case id of the one visible job matching a full id or a prefix."""
-        whole = full_id(ref)
-        if whole is not None:
-            compact, low, high = whole, whole, whole  # still check it exists and is visible
-        else:
-            compact, low, high = prefix_range(ref)
+        job_ref = JobRef.parse(ref)
+        whole, compact = job_ref.full_id, job_ref.digits
+        # A prefix is one range of the uuid column (PostgREST cannot LIKE a uuid); a full id
+        # is a range of one, still checked to exist and be visible.
+        low, high = job_ref.id_range
         response = await self._rest(
             lambda c: c.table(JOBS).select("id").gte("id", low).lte("id", high).limit(2).execute(),
             table=JOBS,

@@ -4,11 +4,10 @@ the rows the actions write (PLATFORM.md's "What the web page does")."""
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from joblens.errors import ActionRejected, InvalidJobId
+from joblens.errors import ActionRejected
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType
 
 JOBS = "provision_jobs"
@@ -27,30 +26,6 @@ JOB_SELECTS = (
 #: Cancel applies only while the job is in one of these.
 CANCELLABLE = sorted(str(s) for s in ACTIVE_STATUSES)
 _HEX = re.compile(r"[0-9a-f]+")
-
-
-def full_id(ref: str) -> str | None:
-    """The canonical lower-case uuid when ``ref`` is a whole id, else None."""
-    compact = ref.strip().lower().replace("-", "")
-    if len(compact) == 32 and _HEX.fullmatch(compact):
-        return str(uuid.UUID(compact))
-    return None
-
-
-def prefix_range(ref: str) -> tuple[str, str, str]:
-    """(prefix, lowest id, highest id) of the ids starting with a prefix of ≥ 8 hex digits.
-
-    PostgREST cannot LIKE a uuid column, but the ids sharing a prefix are one range.
-    Raises InvalidJobId for anything else.
-    """
-    compact = ref.strip().lower().replace("-", "")
-    if not 8 <= len(compact) <= 32 or not _HEX.fullmatch(compact):
-        raise InvalidJobId(
-            f"{ref.strip()!r} is not a job id: give the full id or at least its first 8 hex digits"
-        )
-    low = str(uuid.UUID(compact.ljust(32, "0")))
-    high = str(uuid.UUID(compact.ljust(32, "f")))
-    return compact, low, high
 
 
 def cancel_changes() -> dict[str, Any]:
