@@ -99,8 +99,8 @@ class JobHeader(Widget):
             yield Button("Copy id (y)", id="action-copy", compact=True)
 
     def on_mount(self) -> None:
+        self._clock = self.set_interval(1.0, self._tick, pause=True)
         self.update_job(self.job)
-        self.set_interval(1.0, self._tick)
         self.watch_link_problem(self.link_problem)
 
     def update_job(self, job: Job) -> None:
@@ -115,6 +115,11 @@ class JobHeader(Widget):
         self.query_one("#tendril", Static).update(self._tendril_text(job))
         self.query_one("#created", Static).update(Text(f"created {format_time(job.created_at)}"))
         self.set_class(is_active(job.status), "-active")
+        # A finished job's duration is fixed: nothing needs to wake up every second.
+        if job.is_terminal:
+            self._clock.pause()
+        else:
+            self._clock.resume()
         self._tick()
         self.refresh_actions()
 
