@@ -314,6 +314,7 @@ async def measure_live(
     gc_pauses: list[tuple[int, float]] = []
     stall: str | None = None
     pane_lines = 0
+    tracked = 0
     try:
         app = JoblensApp(backend_for(stack, token), job_id)
         async with app.run_test(size=SIZE):
@@ -375,6 +376,7 @@ async def measure_live(
                     f"alive={pane._flush_timer is not None and not pane._flush_timer._task.done()}"
                 )
             pane_lines = job_screen(app).query_one("LogPane").line_count
+            tracked = len(gc.get_objects())
     except ZeroDivisionError:
         # Raised on shutdown by a dead set_timer(0) task (see clamp_zero_timers); the
         # measurements are complete by then.
@@ -397,6 +399,7 @@ async def measure_live(
         "loop_lag": lags,
         "stalls": stalls,
         "gc_pauses": gc_pauses,
+        "tracked": tracked,
     }
 
 
@@ -517,7 +520,10 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
                     f"gc generation {generation}: {len(pauses)} collections, "
                     f"{sum(pauses) * 1000:.0f} ms in all, longest {max(pauses) * 1000:.1f} ms"
                 )
-        print(f"pane lines at the end: {live['pane_lines']}")
+        print(
+            f"pane lines at the end: {live['pane_lines']}; objects tracked by the garbage "
+            f"collector: {live['tracked']:,}"
+        )
         figures.append(("insert_lines_painted", len(ms), f"of {args.inserts}"))
         if ms:
             figures += [
