@@ -114,8 +114,8 @@ class PaintProbe:
                     probe.arrived.setdefault(int(match.group(1)), now)
             write_original(pane, chunks)
 
-        LogPane.render_line = render_line  # type: ignore[method-assign]
-        LogPane.write_chunks = write_chunks  # type: ignore[method-assign]
+        LogPane.render_line = render_line
+        LogPane.write_chunks = write_chunks
 
     def uninstall(self) -> None:
         from joblens.widgets.log_pane import LogPane
@@ -149,7 +149,7 @@ def clamp_zero_timers() -> None:
     def set_timer(pane: LogPane, delay: float, *args: Any, **kwargs: Any) -> Any:
         return original(pane, max(delay, 0.001), *args, **kwargs)
 
-    LogPane.set_timer = set_timer  # type: ignore[method-assign]
+    LogPane.set_timer = set_timer
 
 
 # -- seeding -------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ async def measure_live(
 
     probe = PaintProbe()
     probe.install()
-    commits: list[list[float]] = []
+    commits: list[Any] = []  # [seq, sent, committed] from the writer's JSON
     lags: list[float] = []
     stalls: list[tuple[float, float]] = []
     gc_pauses: list[tuple[int, float]] = []
@@ -425,7 +425,7 @@ async def measure_history(
         fetches.append((sent, time.monotonic()))
         return page
 
-    SupabaseBackend.fetch_latest_logs = fetch_latest_logs  # type: ignore[method-assign]
+    SupabaseBackend.fetch_latest_logs = fetch_latest_logs
     profiler = cProfile.Profile() if profile else None
     try:
         start = time.monotonic()
@@ -452,7 +452,7 @@ async def measure_history(
             marks["pane_lines"] = pane.line_count
     finally:
         probe.uninstall()
-        SupabaseBackend.fetch_latest_logs = fetch_original  # type: ignore[method-assign]
+        SupabaseBackend.fetch_latest_logs = fetch_original
     return marks
 
 

@@ -227,7 +227,7 @@ async def _worker(config: dict[str, Any]) -> dict[str, Any]:
     widget_cls: type[Any] = LogPane
     if config["kind"] == "Log":
         widget_cls = _log_adapter()
-        job_screen.LogPane = widget_cls  # type: ignore[attr-defined, misc]
+        job_screen.LogPane = widget_cls
     probe = LagProbe()
     probe.wrap(widget_cls)
 
@@ -381,7 +381,8 @@ def main() -> None:
     backends = ["demo", "supabase"] if args.backend == "both" else [args.backend]
     kinds = ["joblens"] if args.no_baseline else ["joblens", "Log"]
     runs = [(b, k) for b in backends for k in kinds]
-    stack, stack_configs = (None, [])
+    stack: Any = None
+    stack_configs: list[dict[str, Any]] = []
     if "supabase" in backends:
         print("starting a deployed stack ...", flush=True)
         stack, stack_configs = _supabase_jobs(len(kinds))
