@@ -25,7 +25,11 @@ _UNSAFE = re.compile(
 )
 # Anything that could need work; text without these is returned untouched (the common case).
 _NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same without ESC: text whose only escapes are well-formed SGR is also returned as is
+# (Terraform colours nearly every chunk).
+_NEEDS_WORK_BUT_ESC = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\ud800-\udfff]")
 _SGR_PARAMS = re.compile(r"[0-9;:]*")
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -63,6 +67,8 @@ def sanitize(text: str) -> str:
     """
     if _NEEDS_WORK.search(text) is None:
         return text
+    if _NEEDS_WORK_BUT_ESC.search(text) is None and text.count("\x1b") == len(_SGR.findall(text)):
+        return text
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
@@ -82,8 +88,6 @@ def split_chunk(text: str) -> list[str]:
         lines.pop()
     return lines
 
-
-_SGR = re.compile(r"\x1b\[[0-9;:]*m")
 
 
 def strip_sgr(text: str) -> str:

@@ -43,6 +43,7 @@ class StatusBadge(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.status = status
         self._timer: Timer | None = None
+        self._painted_width = -1
 
     def on_mount(self) -> None:
         self.set_status(self.status)
@@ -55,7 +56,7 @@ class StatusBadge(Static):
         self.add_class(status_class(status))
         animated = status in (JobStatus.CLAIMED, JobStatus.PROCESSING)
         if animated and self._timer is None:
-            self._timer = self.set_interval(1 / 8, self._advance)
+            self._timer = self.set_interval(1 / 5, self._advance)
         elif not animated and self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -70,7 +71,11 @@ class StatusBadge(Static):
     def _paint(self) -> None:
         animated = self._timer is not None
         icon = SPINNER[self.frame] if animated else status_icon(self.status)
-        self.update(Text(f" {icon} {self.status} "))
+        text = Text(f" {icon} {self.status} ")
+        # A spinner frame has the width of the last one: repaint this widget alone instead of
+        # laying out the screen eight times a second.
+        self.update(text, layout=text.cell_len != self._painted_width)
+        self._painted_width = text.cell_len
 
 
 class JobHeader(Widget):
@@ -158,7 +163,9 @@ class JobHeader(Widget):
             widget.update("")
             return
         label, seconds = phase
-        widget.update(Text.assemble((f"{label} ", "dim"), format_duration(seconds)))
+        text = Text.assemble((f"{label} ", "dim"), format_duration(seconds))
+        # Lay the screen out again only when the width changes (9s -> 10s), not every second.
+        widget.update(text, layout=text.cell_len != widget.content_size.width)
 
     def watch_link_problem(self, problem: str | None) -> None:
         state = self.query_one("#link-state", Static)
