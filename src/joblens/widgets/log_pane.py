@@ -17,6 +17,7 @@ from pathlib import Path
 from time import monotonic
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -30,23 +31,23 @@ from textual.timer import Timer
 
 from joblens.models import LogChunk
 from joblens.widgets.log_follow import LogFollowIndicator
-from joblens.widgets.log_render import RENDERED_CELL_CAP, line_strip
+from joblens.widgets.log_render import RENDERED_CELL_CAP, line_segments, row_strip
 from joblens.widgets.log_store import LineStore, stream_code
 from joblens.widgets.log_wrap import WrapIndex
 
 __all__ = ["LogFollowIndicator", "LogPane"]
 
 _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
-#: Shortest gap between two flushes of buffered writes. The first chunk after a pause is
-#: flushed at once; a sustained stream is shown 25 times a second. Each flush repaints every
-#: visible row (they all move up), and Textual spends ~6 ms a frame on a 200x50 pane: at 60 Hz
-#: streaming 1,000 lines/s cost 36% of a core, at 25 Hz 21% (benchmarks/log_pane.py).
+#: Buffered writes are flushed at once after a pause, then one frame later (60 Hz), then, while
+#: lines keep coming, every FLUSH_SECONDS. Each flush repaints every visible row (they all move
+#: up) and Textual spends ~6 ms a frame on a 200x50 pane: streaming 1,000 lines/s cost 36% of a
+#: core at 60 Hz, 21% at 25 Hz (benchmarks/log_pane.py).
+FRAME_SECONDS = 1 / 60
 FLUSH_SECONDS = 1 / 25
 #: Columns moved by one press of left/right (or h/l).
 _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
-_CACHE_LINES = 2048
-_CACHE_ROWS = 512
+_CACHE_LINES = 1024
 
 
 class LogPane(ScrollView, can_focus=True):
@@ -107,16 +108,16 @@ class LogPane(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._store = LineStore()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
-        self._cache: LRUCache[int, Strip] = LRUCache(_CACHE_LINES)
-        # Rows as painted (cropped to the view): while following, every row moves up each
-        # frame, and reusing them saves two strips per row per frame.
-        self._rows: LRUCache[tuple[int, int, int], Strip] = LRUCache(_CACHE_ROWS)
+        # Parsed lines (segments and width), by stable line id. Rows are cut from them afresh
+        # each frame: cached Strips would also keep every Strip Textual derives from them.
+        self._cache: LRUCache[int, tuple[list[Segment], int]] = LRUCache(_CACHE_LINES)
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
         self._flush_timer: Timer | None = None
         self._flush_queued = False
         self._last_flush = 0.0
+        self._sustained = False
         self._ready = False
         self.set_reactive(LogPane.wrap, wrap)
 
@@ -163,7 +164,6 @@ class LogPane(ScrollView, can_focus=True):
         self._store = LineStore()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache.clear()
-        self._rows.clear()
         self._pending_append = self._pending_prepend = 0
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
@@ -176,12 +176,18 @@ class LogPane(ScrollView, can_focus=True):
     def _schedule_flush(self) -> None:
         if not self._ready or self._flush_queued:
             return
-        wait = self._last_flush + FLUSH_SECONDS - monotonic()
-        if wait <= 0:
+        since = monotonic() - self._last_flush
+        if since >= FLUSH_SECONDS:
+            self._sustained = False
             self._flush()  # the first chunk after a pause: no reason to wait
-        else:
-            self._flush_queued = True
-            self._flush_timer = self.set_timer(wait, self._flush)
+            return
+        gap = FLUSH_SECONDS if self._sustained else FRAME_SECONDS
+        self._flush_queued = True
+        self._flush_timer = self.set_timer(max(0.001, gap - since), self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        self._sustained = True  # lines kept coming after a flush: a stream, throttle it
+        self._flush()
 
     def _flush(self) -> None:
         """Show buffered lines: resize the virtual area, then pin or count what arrived."""
@@ -306,7 +312,6 @@ class LogPane(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles = None
         self._cache.clear()
-        self._rows.clear()
 
     # ------------------------------------------------------------------ actions
 
@@ -351,39 +356,31 @@ class LogPane(ScrollView, can_focus=True):
             )
         return self._styles
 
-    def _line_strip(self, index: int) -> Strip:
+    def _line_segments(self, index: int) -> tuple[list[Segment], int]:
         key = index - self._store.origin  # stable across prepends
-        strip = self._cache.get(key)
-        if strip is None:
+        cached = self._cache.get(key)
+        if cached is None:
             styles = self._stream_styles()
             code = self._store.stream(index)
             style = styles[code] if code < 3 else styles[0]
-            strip = line_strip(self._store.line(index), style, styles[3], self.app.console)
-            self._cache[key] = strip
-        return strip
+            raw = self._store.line(index)
+            cached = line_segments(raw, style, styles[3], self.app.console)
+            self._cache[key] = cached
+        return cached
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
+        base = self._stream_styles()[0]
         if self.wrap and self._wrap_index.width == width:
             if row >= self._wrap_index.total:
-                return Strip.blank(width, self._stream_styles()[0])
+                return Strip.blank(width, base)
             line, sub = self._wrap_index.locate(row)
-            key = (line - self._store.origin, -1 - sub, width)
+            start = sub * width
         else:
             if row >= len(self._store):
-                return Strip.blank(width, self._stream_styles()[0])
-            line, sub = row, 0
-            key = (line - self._store.origin, scroll_x, width)
-        strip = self._rows.get(key)
-        if strip is None:
-            base = self._stream_styles()[0]
-            full = self._line_strip(line)
-            if key[1] < 0:
-                step = self._wrap_index.width
-                strip = full.crop(sub * step, sub * step + step).extend_cell_length(width, base)
-            else:
-                strip = full.crop_extend(scroll_x, scroll_x + width, base)
-            self._rows[key] = strip
-        return strip
+                return Strip.blank(width, base)
+            line, start = row, scroll_x
+        segments, length = self._line_segments(line)
+        return row_strip(segments, length, start, width, base)

@@ -40,8 +40,14 @@ def _parse_sgr(text: str) -> Text:
     return _decoder.decode_line(text)
 
 
-def line_strip(raw: bytes, style: Style, marker_style: Style, console: Console) -> Strip:
-    """The styled, uncropped strip of one line; ``style`` is its stream's base style."""
+def line_segments(
+    raw: bytes, style: Style, marker_style: Style, console: Console
+) -> tuple[list[Segment], int]:
+    """The styled segments of one whole line and their width in cells.
+
+    ``style`` is the line's stream style. Segments, not a ``Strip``: a Strip carries seven
+    caches, and keeping thousands of them alive made the garbage collector's full passes long.
+    """
     cut = len(raw) > _RAW_LIMIT
     text = raw[:_RAW_LIMIT].decode("utf-8", "ignore") if cut else raw.decode("utf-8", "replace")
     text = sanitize(text)
@@ -51,7 +57,7 @@ def line_strip(raw: bytes, style: Style, marker_style: Style, console: Console) 
         if not cut:
             width = len(text) if text.isascii() else cell_len(text)
             if width <= LINE_CELL_CAP:
-                return Strip([Segment(text, style)], width)
+                return [Segment(text, style)], width
         rich_text = Text(text)
     else:
         rich_text = _parse_sgr(text)
@@ -68,4 +74,21 @@ def line_strip(raw: bytes, style: Style, marker_style: Style, console: Console) 
     segments = list(Segment.apply_style(rich_text.render(console), style))
     if marker is not None:
         segments.append(marker)
-    return Strip(segments)
+    return segments, Segment.get_line_length(segments)
+
+
+def row_strip(
+    segments: list[Segment], length: int, start: int, width: int, pad_style: Style
+) -> Strip:
+    """Cells ``start`` to ``start + width`` of a line, padded to ``width``: one new Strip."""
+    end = start + width
+    if start == 0 and length <= end:
+        row = segments
+    elif start >= length:
+        row = []
+    else:
+        row = list(Segment.divide(segments, [start, min(end, length)]))[1]
+    shown = min(length, end) - start if start < length else 0
+    if shown < width:
+        row = [*row, Segment(" " * (width - shown), pad_style)]
+    return Strip(row, width)
