@@ -2,8 +2,8 @@
 
 A ``ScrollView`` on Textual's line API. Lines are stored packed (``log_store``), rendered only
 when visible and cached (``log_render``), wrapped by counting rows from stored widths
-(``log_wrap``). Writes are buffered and flushed at most once per frame; nothing runs while the
-job is quiet.
+(``log_wrap``). Writes are buffered: the first chunk after a pause is shown at once, a sustained
+stream 25 times a second (see FLUSH_SECONDS); nothing runs while the job is quiet.
 
 Following: the view is pinned to the bottom while lines arrive. Any scroll away from the bottom
 (keys, wheel, scrollbar) pauses it and counts the lines that arrive; any scroll back to the
