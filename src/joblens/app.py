@@ -38,7 +38,11 @@ class JoblensApp(App[None]):
 
     TITLE = "joblens"
     CSS_PATH = sorted(STYLES.glob("*.tcss"))
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    # Ctrl+C quits, as in any log viewer (Textual's default only explains Ctrl+Q).
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
 
     def __init__(self, backend: Backend, job_ref: str) -> None:
         super().__init__()

@@ -151,3 +151,13 @@ async def test_an_unknown_job_id_ends_with_a_one_line_error_and_exit_code() -> N
     assert isinstance(app.fatal_error, JobNotFound)
     assert app.return_code == ExitCode.NOT_FOUND
     assert "\n" not in app.fatal_error.message
+
+
+async def test_q_and_ctrl_c_quit(static_world: StaticWorld) -> None:
+    for key in ("q", "ctrl+c"):
+        app = static_world.app(static_world.job(status="SUCCESS"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await opened(pilot)
+            await pilot.press(key)
+            await wait_for(pilot, lambda a=app: a._exit)
+        assert app.return_code == 0 and app.fatal_error is None
