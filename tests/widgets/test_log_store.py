@@ -11,7 +11,7 @@ from rich.cells import cell_len
 
 from joblens.sanitize import split_chunk, strip_sgr
 from joblens.widgets import log_store
-from joblens.widgets.log_store import LineStore, display_width
+from joblens.widgets.log_store import LineStore, display_width, expand_tabs
 from joblens.widgets.log_wrap import WrapIndex
 
 _text = st.lists(
@@ -30,7 +30,7 @@ def small_segments(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def expected_width(line: str) -> int:
-    return cell_len(strip_sgr(line).expandtabs(8))
+    return cell_len(expand_tabs(strip_sgr(line)))
 
 
 @given(_chunks, _chunks, _chunks)
@@ -66,6 +66,7 @@ def test_huge_lines_saturate_their_width() -> None:
     assert store.width(0) == log_store.MAX_STORED_WIDTH
     assert len(store.line(0)) == 100_000
     assert display_width(b"\x1b[31m\t\xe6\xbc\xa2") == 10
+    assert display_width("漢\tx".encode()) == 9  # tab stops count cells, as a terminal does
 
 
 @given(st.lists(st.integers(0, 300), max_size=40), st.integers(1, 50), st.integers(0, 20))

@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from joblens.sanitize import sanitize, strip_sgr
+from joblens.widgets.log_store import expand_tabs
 
 #: The most cells of one line that are displayed; the rest is summarised by a marker.
 LINE_CELL_CAP = 10_000
@@ -53,7 +54,7 @@ def line_segments(
     text = sanitize(text)
     if "\x1b" not in text:
         if "\t" in text:
-            text = text.expandtabs(8)
+            text = expand_tabs(text)
         if not cut:
             width = len(text) if text.isascii() else cell_len(text)
             if width <= LINE_CELL_CAP:

@@ -50,6 +50,22 @@ def stream_code(stream: StreamType | str) -> int:
     return _STREAM_CODES.get(str(stream), STDOUT)
 
 
+def expand_tabs(text: str, tab_size: int = 8) -> str:
+    """Tabs to spaces by terminal cell columns (``str.expandtabs`` counts characters)."""
+    if text.isascii():
+        return text.expandtabs(tab_size)
+    out: list[str] = []
+    column = 0
+    for i, piece in enumerate(text.split("\t")):
+        if i:
+            pad = tab_size - column % tab_size
+            out.append(" " * pad)
+            column += pad
+        out.append(piece)
+        column += cell_len(piece)
+    return "".join(out)
+
+
 def display_width(raw: bytes) -> int:
     """Terminal cells the line takes once colour codes are parsed and tabs expanded."""
     if len(raw) > _MEASURE_LIMIT:
@@ -58,7 +74,7 @@ def display_width(raw: bytes) -> int:
     if "\x1b" in text:
         text = strip_sgr(text)
     if "\t" in text:
-        text = text.expandtabs(8)
+        text = expand_tabs(text)
     width = len(text) if text.isascii() else cell_len(text)
     return min(width, MAX_STORED_WIDTH)
 
