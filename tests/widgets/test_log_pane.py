@@ -425,3 +425,15 @@ def test_log_pane_snapshot(snap_compare: object) -> None:
         await pilot.pause(0.05)
 
     assert snap_compare(LogHost(), terminal_size=(70, 12), run_before=fill)  # type: ignore[operator]
+
+
+def test_paused_pane_snapshot(snap_compare: object) -> None:
+    async def scroll_up_while_lines_arrive(pilot: Pilot[None]) -> None:
+        pane = pilot.app.query_one(LogPane)
+        pane.write_chunks([numbered(0, 40)])
+        await settle(pilot)
+        await pilot.press("pageup")
+        pane.write_chunks([numbered(40, 52), chunk("Error: quota exceeded\n", StreamType.STDERR)])
+        await settle(pilot)
+
+    assert snap_compare(LogHost(), terminal_size=(50, 10), run_before=scroll_up_while_lines_arrive)  # type: ignore[operator]
