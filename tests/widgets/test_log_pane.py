@@ -395,6 +395,21 @@ async def test_enormous_line_does_not_freeze() -> None:
         assert visible(pane)[0] == "A" * pane.scrollable_content_region.width
 
 
+async def test_an_auto_height_pane_grows_with_its_lines() -> None:
+    app = LogHost()
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.styles.height = "auto"
+        pane.styles.max_height = 12
+        await write(pilot, pane, numbered(0, 3))
+        await pilot.pause()
+        small = pane.size.height
+        await write(pilot, pane, numbered(3, 6))
+        await pilot.pause()
+        assert pane.size.height == small + 3
+        assert visible(pane)[-1] == "line 5"
+
+
 async def test_quiet_job_schedules_nothing() -> None:
     app = LogHost()
     async with app.run_test(size=(60, 12)) as pilot:

@@ -242,7 +242,12 @@ class LogPane(ScrollView, can_focus=True):
         if size == old:
             return
         view_width = self.scrollable_content_region.width
-        if not self.is_mounted or (old.width > view_width) != (size.width > view_width):
+        height = self.styles.height
+        if (
+            not self.is_mounted
+            or (old.width > view_width) != (size.width > view_width)
+            or (height is not None and height.is_auto)  # the pane's own size follows content
+        ):
             self.virtual_size = size
             return
         self.set_reactive(LogPane.virtual_size, size)
