@@ -44,10 +44,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import asyncpg  # noqa: E402
 from devstack.testing import StackInfo, start_stack  # noqa: E402
 
+from provenance import source_state  # noqa: E402
 from workload import batches  # noqa: E402
 
 SIZE = (200, 50)
@@ -55,21 +55,6 @@ LIVE_PREFIX = "live-insert "
 HISTORY_END = "HISTORY-END"
 _SEQ = re.compile(r"live-insert (\d+) ")
 _FILLER = "Still creating... [aws_eks_node_group.default, 10s elapsed] " + "x" * 30
-
-
-def source_state() -> str:
-    """The commit measured, and whether the working tree differed from it."""
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 # -- the probe: when is a line's row rendered? ------------------------------------------------

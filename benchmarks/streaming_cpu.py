@@ -45,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import source_state  # noqa: E402
 from workload import batches  # noqa: E402
 
 SIZE = (200, 50)
@@ -52,21 +53,6 @@ CHUNK_SECONDS = 0.1
 CHUNK_LINES = 100
 WARM_UP = 1.0
 MARK = "stream-chunk "
-
-
-def source_state() -> str:
-    """The commit measured, and whether the working tree differed from it."""
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def configure(chunk_lines: int) -> None:
