@@ -410,6 +410,22 @@ async def test_an_auto_height_pane_grows_with_its_lines() -> None:
         assert visible(pane)[-1] == "line 5"
 
 
+async def test_clear_empties_the_pane_for_another_job() -> None:
+    app = LogHost()
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        await write(pilot, pane, numbered(0, 100))
+        await pilot.press("home")
+        await write(pilot, pane, numbered(100, 105))
+        pane.clear()
+        await settle(pilot)
+        assert pane.line_count == 0 and pane.virtual_size.height == 0
+        assert pane.following and pane.unseen == 0
+        await write(pilot, pane, chunk("first line of the next job\n"))
+        assert visible(pane)[0] == "first line of the next job"
+        assert pane.line_text(0) == "first line of the next job"
+
+
 async def test_quiet_job_schedules_nothing() -> None:
     app = LogHost()
     async with app.run_test(size=(60, 12)) as pilot:
