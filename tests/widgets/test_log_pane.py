@@ -426,6 +426,41 @@ async def test_clear_empties_the_pane_for_another_job() -> None:
         assert pane.line_text(0) == "first line of the next job"
 
 
+async def test_dragging_the_mouse_selects_text_without_colour_codes() -> None:
+    app = LogHost()
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        await write(
+            pilot,
+            pane,
+            chunk("first line\n"),
+            chunk("  \x1b[32m+\x1b[0m resource aws_s3_bucket.logs\n"),
+            chunk("Error: boom\n", StreamType.STDERR),
+        )
+        await pilot.mouse_down(pane, offset=(2, 1))
+        await pilot.hover(pane, offset=(5, 2))
+        await pilot.mouse_up(pane, offset=(5, 2))
+        # From the cell pressed to the cell released, inclusive, as Textual's Log selects.
+        assert app.screen.get_selected_text() == "+ resource aws_s3_bucket.logs\nError:"
+        # The selection is painted over the line's own colours.
+        plain = next(iter(pane.render_line(0)))
+        plus = next(s for s in pane.render_line(1) if s.text.startswith("+"))
+        assert plain.style is not None and plus.style is not None
+        assert plus.style.bgcolor != plain.style.bgcolor
+
+
+async def test_selecting_a_wrapped_row_selects_that_part_of_the_line() -> None:
+    app = LogHost(wrap=True)
+    async with app.run_test(size=(42, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        width = pane.scrollable_content_region.width
+        await write(pilot, pane, chunk("a" * width + "0123456789" + "\n"))
+        await pilot.mouse_down(pane, offset=(2, 1))
+        await pilot.hover(pane, offset=(5, 1))
+        await pilot.mouse_up(pane, offset=(5, 1))
+        assert app.screen.get_selected_text() == "2345"
+
+
 async def test_quiet_job_schedules_nothing() -> None:
     app = LogHost()
     async with app.run_test(size=(60, 12)) as pilot:

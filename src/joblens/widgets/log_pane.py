@@ -22,17 +22,19 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.events import Resize
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 
 from joblens.models import LogChunk
+from joblens.sanitize import strip_sgr
 from joblens.widgets.log_follow import LogFollowIndicator
-from joblens.widgets.log_render import RENDERED_CELL_CAP, line_segments, row_strip
-from joblens.widgets.log_store import LineStore, stream_code
+from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
+from joblens.widgets.log_store import LineStore, expand_tabs, stream_code
 from joblens.widgets.log_wrap import WrapIndex
 
 __all__ = ["LogFollowIndicator", "LogPane"]
@@ -388,4 +390,23 @@ class LogPane(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             line, start = row, scroll_x
         segments, length = self._line_segments(line)
-        return row_strip(segments, length, start, width, base)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(line)) is not None:
+            style = self.screen.get_component_rich_style("screen--selection")
+            segments = highlight(segments, length, span, style)
+        # Offsets (column in the line, line) let the mouse select text, as in Textual's Log.
+        return row_strip(segments, length, start, width, base).apply_offsets(start, line)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, without colour codes (what Ctrl+C copies)."""
+        if not len(self._store):
+            return None
+        first = selection.start.y if selection.start is not None else 0
+        last = selection.end.y if selection.end is not None else len(self._store) - 1
+        last = min(last, len(self._store) - 1)
+        lines = [expand_tabs(strip_sgr(self.line_text(i))) for i in range(first, last + 1)]
+        shifted = Selection(
+            None if selection.start is None else Offset(selection.start.x, 0),
+            None if selection.end is None else Offset(selection.end.x, last - first),
+        )
+        return shifted.extract("\n".join(lines)), "\n"

@@ -72,7 +72,7 @@ def line_segments(
             shown = len(rich_text.plain)
         total = len(strip_sgr(raw.decode("utf-8", "replace")))
         marker = Segment(f" … ({max(0, total - shown):,} more characters)", marker_style)
-    segments = list(Segment.apply_style(rich_text.render(console), style))
+    segments = list(Segment.simplify(Segment.apply_style(rich_text.render(console), style)))
     if marker is not None:
         segments.append(marker)
     return segments, Segment.get_line_length(segments)
@@ -91,5 +91,22 @@ def row_strip(
         row = list(Segment.divide(segments, [start, min(end, length)]))[1]
     shown = min(length, end) - start if start < length else 0
     if shown < width:
-        row = [*row, Segment(" " * (width - shown), pad_style)]
+        padding = " " * (width - shown)
+        if row and row[-1].style == pad_style and not row[-1].control:
+            # One segment, not two: selection offsets (one per segment) would keep them apart.
+            row = [*row[:-1], Segment(row[-1].text + padding, pad_style)]
+        else:
+            row = [*row, Segment(padding, pad_style)]
     return Strip(row, width)
+
+
+def highlight(
+    segments: list[Segment], length: int, span: tuple[int, int], style: Style
+) -> list[Segment]:
+    """The line with cells ``span`` (an end of -1: to the end of the line) in ``style``."""
+    start, end = span
+    end = length if end == -1 else min(end, length)
+    if start >= end:
+        return segments
+    before, middle, after = Segment.divide(segments, [start, end, length])
+    return [*before, *Segment.apply_style(middle, post_style=style), *after]
