@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
 from joblens.backends.base import Backend
+from joblens.clipboard import copy_text
 from joblens.errors import JoblensError
 from joblens.models import Job
 from joblens.screens.job_screen import JobScreen
@@ -38,10 +39,11 @@ class JoblensApp(App[None]):
 
     TITLE = "joblens"
     CSS_PATH = sorted(STYLES.glob("*.tcss"))
-    # Ctrl+C quits, as in any log viewer (Textual's default only explains Ctrl+Q).
+    # Ctrl+C copies the text selected with the mouse, and otherwise quits, as in any log
+    # viewer (Textual's default only explains Ctrl+Q).
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "copy_or_quit", "Copy or quit", show=False, priority=True),
     ]
 
     def __init__(self, backend: Backend, job_ref: str) -> None:
@@ -78,6 +80,17 @@ class JoblensApp(App[None]):
     def open_job(self, job: Job) -> None:
         """Show another job (a new DEPLOY or re-run) on top; Esc goes back."""
         self.push_screen(JobScreen(self.backend, job))
+
+    async def action_copy_or_quit(self) -> None:
+        selected = self.screen.get_selected_text()
+        if not selected:
+            await self.action_quit()
+            return
+        where = copy_text(self, selected)
+        lines = selected.count("\n") + 1
+        noun = "line" if lines == 1 else "lines"
+        self.notify(f"Copied {lines:,} {noun} to the {where}.", title="Copied", markup=False)
+        self.screen.clear_selection()
 
     async def action_quit(self) -> None:
         await self.backend.close()

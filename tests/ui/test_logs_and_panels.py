@@ -184,3 +184,23 @@ async def test_panels_toggle_by_key(static_world: StaticWorld) -> None:
             await wait_for(pilot, lambda p=panel: not p.collapsed)
             await pilot.press(key)
             await wait_for(pilot, lambda p=panel: p.collapsed)
+
+
+async def test_ctrl_c_copies_selected_log_text_instead_of_quitting(
+    static_world: StaticWorld, no_system_clipboard: list[str]
+) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    static_world.logs(job_id, ("first line\n\x1b[31mError:\x1b[0m boom\n", "STDOUT"))
+    async with static_world.app(job_id).run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot)
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.line_count == 2)
+        await pilot.pause(0.1)
+        await pilot.mouse_down(pane, offset=(0, 1))
+        await pilot.hover(pane, offset=(5, 1))
+        await pilot.mouse_up(pane, offset=(5, 1))
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: no_system_clipboard == ["Error:"])
+        assert not pilot.app._exit
+        await pilot.press("ctrl+c")  # nothing selected now: quits
+        await wait_for(pilot, lambda: pilot.app._exit)
