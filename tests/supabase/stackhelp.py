@@ -137,8 +137,9 @@ async def db_chunks(stack: StackInfo, job_id: str) -> list[tuple[str, str]]:
 
 async def set_status(stack: StackInfo, job_id: str, status: str, error: str | None = None) -> None:
     await stack.asql(
-        "update provision_jobs set status = $2, error_message = $3, completed_at = "
-        "case when $2 in ('SUCCESS','FAILED','CANCELLED') then now() end where id = $1",
+        "update provision_jobs set status = $2::text::job_status, error_message = $3, "
+        "completed_at = case when $2::text in ('SUCCESS','FAILED','CANCELLED') then now() end "
+        "where id = $1",
         job_id,
         status,
         error,
