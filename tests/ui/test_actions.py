@@ -294,3 +294,28 @@ async def test_command_palette_offers_the_actions_available_now(
         titles = [c.title for c in pilot.app.get_system_commands(screen)]
         assert {"Apply plan", "Re-run job", "Copy job id"} <= set(titles)
         assert "Cancel job" not in titles
+
+
+async def test_going_back_while_a_poll_is_in_flight_is_harmless(
+    static_world: StaticWorld,
+) -> None:
+    plan_id = static_world.job(status="SUCCESS")
+    original = static_world.backend.get_job_state
+
+    async def slow_state(job_id: str) -> object:
+        if job_id != plan_id:
+            await asyncio.sleep(0.3)
+        return await original(job_id)
+
+    static_world.backend.get_job_state = slow_state  # type: ignore[method-assign,assignment]
+    async with static_world.app(plan_id).run_test(size=(120, 40)) as pilot:
+        plan_screen = await opened(pilot)
+        deploy = await static_world.backend.apply_plan(plan_screen.job, None)
+        pilot.app.open_job(deploy)
+        await wait_for(pilot, lambda: pilot.app.screen is not plan_screen)
+        await pilot.pause(0.15)  # the deploy's first poll is now waiting on the server
+        static_world.set(deploy.id, status="PROCESSING")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pilot.app.screen is plan_screen)
+        await pilot.pause(0.6)
+        assert pilot.app.is_running and pilot.app.screen is plan_screen

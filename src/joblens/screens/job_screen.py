@@ -113,7 +113,8 @@ class JobScreen(Screen[None]):
             self._feed_problem = feed
         if poll is not self._UNSET:
             self._poll_problem = poll
-        self.query_one(JobHeader).link_problem = self._poll_problem or self._feed_problem
+        if self.is_attached:
+            self.query_one(JobHeader).link_problem = self._poll_problem or self._feed_problem
 
     async def _follow_logs(self) -> None:
         """Run the log feed for the life of the screen, retrying with back-off on errors."""
@@ -171,6 +172,8 @@ class JobScreen(Screen[None]):
             self._poll_timer = None
 
     def _show_job(self, job: Job) -> None:
+        if not self.is_attached:
+            return  # a result that arrived after the screen was closed: drop it
         previous = self.job
         self.job = job
         if job.status == JobStatus.CANCELLED:
