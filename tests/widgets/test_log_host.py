@@ -1,0 +1,79 @@
+"""A tiny app hosting the log pane as the job screen does, and helpers for its tests."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot, _get_mouse_message_arguments
+from textual.strip import Strip
+
+from joblens.models import LogChunk, StreamType
+from joblens.widgets.log_pane import LogFollowIndicator, LogPane
+
+_ids = count(1)
+
+
+def chunk(text: str, stream: StreamType | str = StreamType.STDOUT) -> LogChunk:
+    return LogChunk(id=next(_ids), job_id="job", text=text, stream=stream)
+
+
+def numbered(start: int, stop: int, prefix: str = "line") -> LogChunk:
+    return chunk("".join(f"{prefix} {i}\n" for i in range(start, stop)))
+
+
+class LogHost(App[None]):
+    """The pane as the job screen uses it: the pane, and the indicator fed by its message."""
+
+    def __init__(self, wrap: bool = False) -> None:
+        super().__init__()
+        self.wrap = wrap
+        self.states: list[tuple[bool, int]] = []
+
+    def compose(self) -> ComposeResult:
+        yield LogPane(wrap=self.wrap)
+        yield LogFollowIndicator()
+
+    def on_mount(self) -> None:
+        self.query_one(LogPane).focus()
+
+    def on_log_pane_following_changed(self, event: LogPane.FollowingChanged) -> None:
+        self.states.append((event.following, event.unseen))
+        self.query_one(LogFollowIndicator).show_state(event.following, event.unseen)
+
+
+def text_of(strip: Strip) -> str:
+    return "".join(segment.text for segment in strip)
+
+
+def visible(pane: LogPane) -> list[str]:
+    height = pane.scrollable_content_region.height
+    return [text_of(pane.render_line(y)).rstrip() for y in range(height)]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the buffered flush (at most FLUSH_SECONDS away) and its repaint happen."""
+    pane = pilot.app.query_one(LogPane)
+    for _ in range(200):
+        if not pane._flush_queued:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+async def write(pilot: Pilot[None], pane: LogPane, *chunks: LogChunk) -> None:
+    pane.write_chunks(list(chunks))
+    await settle(pilot)
+
+
+async def wheel(pilot: Pilot[None], pane: LogPane, kind: type[events.MouseEvent], n: int) -> None:
+    """Turn the mouse wheel over the pane, as the terminal reports it."""
+    arguments = _get_mouse_message_arguments(pane, (5, 5))
+    for _ in range(n):
+        pilot.app.screen._forward_event(kind(**arguments))
+        await pilot.pause()
+
+
+def indicator_text(app: LogHost) -> str:
+    return str(app.query_one(LogFollowIndicator).render())
