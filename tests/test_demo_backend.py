@@ -6,14 +6,14 @@ import asyncio
 import random
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from joblens.backends.base import FollowEvent, LiveStarted
+from joblens.backends.base import LiveStarted
 from joblens.backends.demo import DemoBackend
 from joblens.backends.demo_script import Fate, JobContext, Script, build_script
 from joblens.backends.demo_world import config_snapshot
@@ -26,19 +26,6 @@ FAST = 400.0
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 SUMMARY = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.")
 APPLIED = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed\.")
-
-
-@asynccontextmanager
-async def following(
-    events: AsyncIterator[FollowEvent],
-) -> AsyncIterator[AsyncIterator[FollowEvent]]:
-    """Close the stream on the way out (an async generator's ``aclose``), as a screen would."""
-    try:
-        yield events
-    finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
 
 
 @pytest.fixture
@@ -244,7 +231,7 @@ async def test_follow_logs_streams_a_running_job_and_unsubscribes_on_close(
     job_id = demo.start_scenario("plan")
     await demo.connect()
     seen: list[LogChunk] = []
-    async with following(demo.follow_logs(job_id)) as events:
+    async with aclosing(demo.follow_logs(job_id)) as events:
         assert isinstance(await anext(events), LiveStarted)
         assert demo.store.subscriber_count(job_id) == 1
         async with asyncio.timeout(HANG):

@@ -8,7 +8,7 @@ re-subscription may race with commits (so backfill and live delivery overlap).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 from hypothesis import given, settings
@@ -80,7 +80,7 @@ class ScriptedBackend(Backend):
         older = [c for c in self.db if before is None or int(c.id) < int(before.id)]
         return older[-limit:]
 
-    async def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:  # type: ignore[override]
+    async def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
         self.commit(self.backlog)
         queue: list[LogChunk] = []
         live = True

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from joblens.backends.base import ChunksArrived, FollowEvent, LiveInterrupted, LiveStarted
+from joblens.backends.base import ChunksArrived, LiveInterrupted, LiveStarted
 from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
 from joblens.feed import LogFeed
 from joblens.models import JobStatus, JobType, LogChunk, StreamType, TendrilStatus
@@ -30,19 +29,6 @@ SNAPSHOT = {
     "cluster": {"node_groups": [{"name": "general", "desired_size": 2}]},
     "variables": {"db_password": "hunter2", "tags": {"team": "qa"}},
 }
-
-
-@asynccontextmanager
-async def following(
-    events: AsyncIterator[FollowEvent],
-) -> AsyncIterator[AsyncIterator[FollowEvent]]:
-    """Close the stream on the way out (an async generator's ``aclose``), as a screen would."""
-    try:
-        yield events
-    finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
 
 
 async def _job_with_refs(env: ContractEnv, **fields: Any) -> str:
@@ -267,7 +253,7 @@ async def test_follow_logs_starts_live_then_delivers_new_chunks_in_order(
 ) -> None:
     job_id = await contract_env.seeder.create_job(status="PROCESSING")
     await _write_lines(contract_env, job_id, 0, 3)
-    async with following(contract_env.backend.follow_logs(job_id)) as events:
+    async with aclosing(contract_env.backend.follow_logs(job_id)) as events:
         first = await asyncio.wait_for(anext(events), HANG)
         assert isinstance(first, LiveStarted)
 

@@ -9,7 +9,7 @@ Two implementations: :mod:`joblens.backends.demo` (in-process, simulated Tendril
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from joblens.models import Job, JobState, LogChunk, Tendril
@@ -80,8 +80,8 @@ class Backend(ABC):
         """The newest ``limit`` chunks before ``before`` (or overall), oldest first."""
 
     @abstractmethod
-    def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
-        """Live chunks as they are committed, until the iterator is closed.
+    def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
+        """Live chunks as they are committed, until the generator is closed (``aclose``).
 
         Yields LiveStarted whenever the stream (re)starts delivering; the caller backfills
         then. Reconnects by itself, yielding LiveInterrupted while it is down.

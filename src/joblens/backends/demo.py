@@ -12,7 +12,7 @@ import bisect
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -269,7 +269,7 @@ class DemoBackend(Backend):
         start = max(end - max(limit, 0), 0)
         return [LogChunk.from_row(r) for r in rows[start:end]]
 
-    async def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
+    async def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
         """LiveStarted once subscribed, then every commit as it happens, until closed."""
         # Subscribe before announcing: a chunk committed during the caller's backfill is
         # then delivered live too (the feed drops the repeat).

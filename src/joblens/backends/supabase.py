@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from postgrest.exceptions import APIError
@@ -311,10 +311,10 @@ class SupabaseBackend(Backend):
         row = await self._rest(lambda c: log_row(c, table, chunk_id), table=table)
         return LogChunk.from_row(row) if row is not None else None
 
-    def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
+    def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
         return self._follow(job_id)
 
-    async def _follow(self, job_id: str) -> AsyncIterator[FollowEvent]:
+    async def _follow(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
         stream = LiveLogs(
             self._require(),
             table=self.settings.logs_table,
