@@ -132,14 +132,6 @@ class JobRef:
         return job_id.lower().replace("-", "").startswith(self.digits)
 
 
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except (ValueError, AttributeError, TypeError):
-        return False
-    return True
-
-
 @dataclass(frozen=True, slots=True)
 class Tendril:
     """A worker that claims and runs jobs."""
