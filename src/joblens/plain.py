@@ -22,7 +22,7 @@ from joblens.backends.base import Backend
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.models import JobState, JobStatus, LogChunk, StreamType
-from joblens.sanitize import sanitize, split_chunk, strip_sgr
+from joblens.sanitize import plain_text, split_chunk, strip_sgr
 
 #: Seconds between status polls while following (the web page polls every 3 s too).
 POLL_SECONDS = 3.0
@@ -101,7 +101,7 @@ class LineWriter:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(strip_sgr(sanitize(text)).split())
+    return " ".join(plain_text(text).split())
 
 
 def _silence_stdout(out: TextIO) -> None:

@@ -89,7 +89,11 @@ def split_chunk(text: str) -> list[str]:
     return lines
 
 
-
 def strip_sgr(text: str) -> str:
     """Sanitised text without its colour codes (for plain output and searching)."""
     return _SGR.sub("", text)
+
+
+def plain_text(text: str) -> str:
+    """Untrusted text (an error message, a metadata value) with no escapes at all, not even SGR."""
+    return strip_sgr(sanitize(text))

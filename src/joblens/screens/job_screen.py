@@ -63,8 +63,7 @@ class JobScreen(Screen[None]):
         self._polling = False
         self._seen_cancelled = False
         self._banner_note: str | None = None
-        self._feed_problem: str | None = "connecting"
-        self._poll_problem: str | None = None
+        self._problems: dict[str, str | None] = {"feed": "connecting", "poll": None}
         self.feed = LogFeed(
             backend,
             job.id,
@@ -89,7 +88,7 @@ class JobScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.job.job_type} #{self.job.short_id}"
         self._show_job(self.job)
-        self._set_problem()
+        self._set_problem("feed", "connecting")
         self.query_one(LogPane).focus()
         self.run_worker(self._follow_logs(), group="feed", exclusive=True)
         self._poll_timer = self.set_interval(POLL_SECONDS, self._poll)
@@ -103,18 +102,15 @@ class JobScreen(Screen[None]):
         self.query_one(LogPane).prepend_chunks(chunks)
 
     def _link_changed(self, problem: str | None) -> None:
-        self._set_problem(feed=problem)
+        self._set_problem("feed", problem)
 
-    _UNSET: Any = object()
-
-    def _set_problem(self, *, feed: Any = _UNSET, poll: Any = _UNSET) -> None:
+    def _set_problem(self, source: str, problem: str | None) -> None:
         """The header's link indicator: live unless the log stream or the poll has a problem."""
-        if feed is not self._UNSET:
-            self._feed_problem = feed
-        if poll is not self._UNSET:
-            self._poll_problem = poll
+        self._problems[source] = problem
         if self.is_attached:
-            self.query_one(JobHeader).link_problem = self._poll_problem or self._feed_problem
+            self.query_one(JobHeader).link_problem = (
+                self._problems["poll"] or self._problems["feed"]
+            )
 
     async def _follow_logs(self) -> None:
         """Run the log feed for the life of the screen, retrying with back-off on errors."""
@@ -150,9 +146,9 @@ class JobScreen(Screen[None]):
                 self.job.status in ACTIVE_STATUSES and self._polls % FULL_REFRESH_EVERY == 0
             ):
                 self._show_job(await self.backend.get_job(self.job.id))
-            self._set_problem(poll=None)
+            self._set_problem("poll", None)
         except AuthError as error:
-            self._set_problem(poll=error.message)
+            self._set_problem("poll", error.message)
             self.notify(
                 error.message,
                 title="Status poll stopped",
@@ -162,7 +158,7 @@ class JobScreen(Screen[None]):
             )
             self._stop_polling()
         except JoblensError as error:
-            self._set_problem(poll=error.message)
+            self._set_problem("poll", error.message)
         finally:
             self._polling = False
 
@@ -244,7 +240,7 @@ class JobScreen(Screen[None]):
             self.notify(f"{action.title()} is already in progress.", markup=False)
             return
         self._busy.add(action)
-        self.query_one(JobHeader).set_busy(action, True)
+        self.query_one(JobHeader).show_busy(frozenset(self._busy))
 
         async def guarded() -> None:
             try:
@@ -260,7 +256,7 @@ class JobScreen(Screen[None]):
             finally:
                 self._busy.discard(action)
                 if self.is_attached:
-                    self.query_one(JobHeader).set_busy(action, False)
+                    self.query_one(JobHeader).show_busy(frozenset(self._busy))
 
         self.run_worker(guarded(), group=f"action-{action}")
 

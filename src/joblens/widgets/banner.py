@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from joblens.display import duration_phase, format_duration
 from joblens.models import Job, JobStatus
-from joblens.sanitize import sanitize, strip_sgr
+from joblens.sanitize import plain_text
 
 
 def banner_text(job: Job, note: str | None = None) -> Text | None:
@@ -15,7 +15,7 @@ def banner_text(job: Job, note: str | None = None) -> Text | None:
 
     The error message comes from the job (untrusted): it is sanitised and never read as markup.
     """
-    message = strip_sgr(sanitize(job.error_message or "")).strip()
+    message = plain_text(job.error_message or "").strip()
     if job.status == JobStatus.SUCCESS:
         text = Text("✔ Succeeded", style="bold")
         phase = duration_phase(job)

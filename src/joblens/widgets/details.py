@@ -20,7 +20,7 @@ from textual.widgets import Collapsible, Static, TextArea
 
 from joblens.display import format_time, type_label
 from joblens.models import Job
-from joblens.sanitize import sanitize, strip_sgr
+from joblens.sanitize import plain_text
 from joblens.secrets import mask_secrets
 
 #: Above this many lines a JSON body is shown in a virtualised TextArea, not a Static.
@@ -38,7 +38,7 @@ def safe_json(data: Any) -> str:
 
 def _plain(value: object) -> Text:
     """Untrusted text, sanitised and shown literally (never as markup)."""
-    return Text(strip_sgr(sanitize(str(value))))
+    return Text(plain_text(str(value)))
 
 
 def job_details_table(job: Job) -> Table:

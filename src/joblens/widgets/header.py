@@ -86,7 +86,7 @@ class JobHeader(Widget):
     def __init__(self, job: Job, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.job = job
-        self._busy: set[JobAction] = set()
+        self._busy: frozenset[JobAction] = frozenset()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
@@ -128,9 +128,9 @@ class JobHeader(Widget):
         self._tick()
         self.refresh_actions()
 
-    def set_busy(self, action: JobAction, busy: bool) -> None:
-        """Disable an action's button while its request is in flight."""
-        (self._busy.add if busy else self._busy.discard)(action)
+    def show_busy(self, busy: frozenset[JobAction]) -> None:
+        """Disable the buttons of the actions whose requests are in flight."""
+        self._busy = busy
         self.refresh_actions()
 
     def refresh_actions(self) -> None:
