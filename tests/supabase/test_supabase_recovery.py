@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from devstack.testing import StackInfo
@@ -49,6 +51,18 @@ class Watch:
         await asyncio.gather(self.task, return_exceptions=True)
 
 
+@asynccontextmanager
+async def watching(backend: SupabaseBackend, job_id: str) -> AsyncIterator[Watch]:
+    """Connect, follow the job's logs, and on the way out stop following and close."""
+    await backend.connect()
+    watch = Watch(backend, job_id)
+    try:
+        yield watch
+    finally:
+        await watch.stop()
+        await backend.close()
+
+
 async def assert_complete(stack: StackInfo, watch: Watch, job_id: str) -> None:
     expected = await db_chunks(stack, job_id)
     await wait_for(lambda: len(watch.chunks) >= len(expected), timeout=20)
@@ -61,9 +75,7 @@ async def test_the_stream_comes_back_after_a_fault_and_misses_nothing(
 ) -> None:
     job_id = await create_job(stack, user.id, status="PROCESSING")
     backend = backend_for(stack, user.token)
-    await backend.connect()
-    watch = Watch(backend, job_id)
-    try:
+    async with watching(backend, job_id) as watch:
         await watch.live()
         await write_logs(stack, job_id, [(f"before {i}\n", "STDOUT") for i in range(5)])
         await wait_for(lambda: len(watch.chunks) == 5)
@@ -73,9 +85,6 @@ async def test_the_stream_comes_back_after_a_fault_and_misses_nothing(
         await watch.live(count=2)
         await write_logs(stack, job_id, [(f"after {i}\n", "STDOUT") for i in range(5)])
         await assert_complete(stack, watch, job_id)
-    finally:
-        await watch.stop()
-        await backend.close()
 
 
 async def test_the_watchdog_reconnects_when_the_library_has_given_up(
@@ -83,9 +92,7 @@ async def test_the_watchdog_reconnects_when_the_library_has_given_up(
 ) -> None:
     job_id = await create_job(stack, user.id, status="PROCESSING")
     backend = backend_for(stack, user.token)
-    await backend.connect()
-    watch = Watch(backend, job_id)
-    try:
+    async with watching(backend, job_id) as watch:
         await watch.live()
         assert backend._client is not None
         # As after realtime-py's five failed retries: no automatic reconnect any more.
@@ -94,9 +101,6 @@ async def test_the_watchdog_reconnects_when_the_library_has_given_up(
         await write_logs(stack, job_id, [("while down\n", "STDOUT")])
         await watch.live(count=2)
         await assert_complete(stack, watch, job_id)
-    finally:
-        await watch.stop()
-        await backend.close()
 
 
 async def test_a_silent_half_open_socket_is_dropped_and_replaced(
@@ -106,18 +110,13 @@ async def test_a_silent_half_open_socket_is_dropped_and_replaced(
     uid = (await new_user(stack)).id
     job_id = await create_job(stack, uid, status="PROCESSING")
     backend = backend_for(stack, stack.token(uid))
-    await backend.connect()
-    watch = Watch(backend, job_id)
-    try:
+    async with watching(backend, job_id) as watch:
         await watch.live()
         await stack.afault("silence", seconds=30)  # nothing sent, not even heartbeat replies
         await write_logs(stack, job_id, [("unheard\n", "STDOUT")])
         await watch.live(count=2, timeout=15)  # dead_after is 3 s in the fast timing
         assert any(link and "stopped answering" in link for link in watch.links)
         await assert_complete(stack, watch, job_id)
-    finally:
-        await watch.stop()
-        await backend.close()
 
 
 async def test_held_joins_only_delay_the_start(stack_deployed: StackInfo) -> None:
@@ -181,9 +180,7 @@ async def test_with_a_refresh_token_an_expired_session_renews_itself(stack: Stac
     user, refresh = await signed_in_user(stack)
     job_id = await create_job(stack, user.id, status="PROCESSING")
     backend = backend_for(stack, user.token, refresh)
-    await backend.connect()
-    watch = Watch(backend, job_id)
-    try:
+    async with watching(backend, job_id) as watch:
         await watch.live()
         await write_logs(stack, job_id, [("one\n", "STDOUT")])
         await stack.afault("expire_tokens")
@@ -193,9 +190,6 @@ async def test_with_a_refresh_token_an_expired_session_renews_itself(stack: Stac
         await assert_complete(stack, watch, job_id)
         assert watch.lines() == ["one\n", "two\n", "three\n"]
         assert (await backend.get_job_state(job_id)).status == "PROCESSING"
-    finally:
-        await watch.stop()
-        await backend.close()
 
 
 async def test_rest_errors_are_retried_for_reads_or_fail_in_one_clean_line(
@@ -306,15 +300,10 @@ async def test_a_session_that_refreshes_itself_keeps_the_channel_without_a_gap(
     # the backend must hand the new token to realtime, or the server closes the channel at 11 s.
     short = stack.token(user.id, ttl=11)
     backend = backend_for(stack, short, refresh)
-    await backend.connect()
-    watch = Watch(backend, job_id)
-    try:
+    async with watching(backend, job_id) as watch:
         await watch.live()
         await asyncio.sleep(12.5)  # past the first token's expiry
         await write_logs(stack, job_id, [("still here\n", "STDOUT")])
         await assert_complete(stack, watch, job_id)
         assert watch.links == [None]  # live once, never interrupted
         assert (await backend.get_job_state(job_id)).status == "PROCESSING"
-    finally:
-        await watch.stop()
-        await backend.close()
