@@ -91,6 +91,26 @@ def _make_app(kind: str) -> tuple[Any, Callable[[str], None], Callable[[], None]
     return app, feed, drop_caches
 
 
+async def _render_times(
+    pilot: Any, widget: Any, drop_caches: Callable[[], None]
+) -> dict[str, float]:
+    """One render of every visible row at the top, middle and end, caches dropped; best of 5."""
+    height = widget.scrollable_content_region.height
+    renders = {}
+    for where, y in (("top", 0), ("middle", widget.max_scroll_y // 2), ("end", None)):
+        widget.scroll_to(y=widget.max_scroll_y if y is None else y, animate=False)
+        await pilot.pause()
+        samples = []
+        for _ in range(5):
+            drop_caches()
+            t0 = time.perf_counter()
+            for row in range(height):
+                widget.render_line(row)
+            samples.append(time.perf_counter() - t0)
+        renders[where] = min(samples)
+    return renders
+
+
 async def _until_seen(widget: Any, token: str, timeout: float = 60.0) -> float:
     widget.token, widget.seen = token, None
     deadline = time.perf_counter() + timeout
@@ -126,19 +146,7 @@ async def _worker(kind: str, lines: int, extras: bool, stream_seconds: float) ->
         result["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         if not extras:
             _report(result)
-        height = widget.scrollable_content_region.height
-        renders = {}
-        for where, y in (("top", 0), ("middle", widget.max_scroll_y // 2), ("end", None)):
-            widget.scroll_to(y=widget.max_scroll_y if y is None else y, animate=False)
-            await pilot.pause()
-            samples = []
-            for _ in range(5):
-                drop_caches()
-                t0 = time.perf_counter()
-                for row in range(height):
-                    widget.render_line(row)
-                samples.append(time.perf_counter() - t0)
-            renders[where] = min(samples)
+        renders = await _render_times(pilot, widget, drop_caches)
         result["render_s"] = renders
         # Home, then End, each until its row is rendered; the median of five round trips.
         trips = []
@@ -192,19 +200,7 @@ async def _wrap_figures(pilot: Any, widget: Any, drop_caches: Callable[[], None]
     t0 = time.perf_counter()
     widget.wrap = True
     wrap_on = await _until_seen(widget, "") - t0  # "": the next row rendered at all
-    height = widget.scrollable_content_region.height
-    renders = {}
-    for where, y in (("top", 0), ("middle", widget.max_scroll_y // 2), ("end", None)):
-        widget.scroll_to(y=widget.max_scroll_y if y is None else y, animate=False)
-        await pilot.pause()
-        samples = []
-        for _ in range(5):
-            drop_caches()
-            t0 = time.perf_counter()
-            for row in range(height):
-                widget.render_line(row)
-            samples.append(time.perf_counter() - t0)
-        renders[where] = min(samples)
+    renders = await _render_times(pilot, widget, drop_caches)
     t0 = time.perf_counter()
     widget.wrap = False
     wrap_off = await _until_seen(widget, "") - t0
