@@ -104,7 +104,8 @@ async def _keys(conn: asyncpg.Connection, jwt_secret: str | None) -> tuple[str, 
     await conn.execute(
         "insert into devstack.settings values ('jwt_secret', $1), ('keys_issued_at', $2)"
         " on conflict do nothing",
-        secrets.token_urlsafe(32),
+        # Hex, never base64url: a secret starting with '-' reads as an option on a command line.
+        secrets.token_hex(32),
         str(int(time.time())),
     )
     rows = dict(await conn.fetch("select key, value from devstack.settings"))
