@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # devstack/ is a tool at the repository root, not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -14,6 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from devstack.testing import StackInfo, drop_stale_databases, run_sync, start_stack
 
 __all__ = ["StackInfo"]
+
+# Property tests check what happens, never how fast: Hypothesis's own timers (a 200 ms deadline
+# per example, the "input generation is slow" health check) failed CI on a loaded machine.
+settings.register_profile(
+    "joblens", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("joblens")
 
 
 @pytest.fixture(scope="session")

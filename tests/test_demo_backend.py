@@ -362,7 +362,7 @@ def _script_text(script: Script) -> str:
     return "".join(SGR.sub("", text) for f in script.flushes for text, _stream in f.chunks)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(seed=st.integers(0, 10_000))
 def test_any_plan_prints_the_summary_its_metadata_implies(seed: int) -> None:
     script = build_script(_plan_context(), random.Random(seed))
@@ -379,7 +379,7 @@ def test_any_plan_prints_the_summary_its_metadata_implies(seed: int) -> None:
     assert all(0.5 <= f.delay <= 2.0 for f in script.flushes[1:])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(seed=st.integers(0, 10_000))
 def test_applying_any_plan_completes_each_change_once_and_waits_for_dependencies(
     seed: int,

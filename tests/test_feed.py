@@ -162,7 +162,7 @@ async def run_feed(backend: ScriptedBackend, tail_first: bool, page: int) -> lis
     return shown
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(script=steps, backlog=st.integers(0, 30), tail_first=st.booleans(), page=st.integers(1, 7))
 def test_every_chunk_arrives_exactly_once_in_order(
     script: list[Step], backlog: int, tail_first: bool, page: int
