@@ -181,3 +181,15 @@ def test_chunks_reach_the_sink_sanitised() -> None:
     backend.next_id = 2
     shown = asyncio.run(run_feed(backend, False, 10))
     assert [c.text for c in shown] == ["ok \x1b[32mgreen\x1b[0m\n"]
+
+
+def test_a_colour_left_on_carries_to_the_next_lines_of_its_chunk_only() -> None:
+    backend = ScriptedBackend([], 0)
+    backend.db.append(LogChunk(1, JOB, "\x1b[33mWarning: deprecated\nsee the docs\n"))
+    backend.db.append(LogChunk(2, JOB, "next chunk\n"))
+    backend.next_id = 3
+    shown = asyncio.run(run_feed(backend, False, 10))
+    assert [c.text for c in shown] == [
+        "\x1b[33mWarning: deprecated\n\x1b[33msee the docs\n",
+        "next chunk\n",
+    ]

@@ -7,8 +7,12 @@ import re
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from rich.ansi import AnsiDecoder
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.text import Text
 
-from joblens.sanitize import sanitize, split_chunk, strip_sgr
+from joblens.sanitize import carry_colour, sanitize, split_chunk, strip_sgr
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -138,3 +142,67 @@ def test_split_chunk_examples() -> None:
     assert split_chunk("\n") == [""]
     assert split_chunk("a\n\nb\n") == ["a", "", "b"]
     assert split_chunk("no newline") == ["no newline"]
+
+
+# Colour as programs write it: opened on one line and closed lines later, or never.
+_coloured_text = st.lists(
+    st.one_of(
+        st.text(alphabet="ab \t\n", max_size=6),
+        st.sampled_from(
+            [
+                "\x1b[31m",
+                "\x1b[1m",
+                "\x1b[22m",
+                "\x1b[0m",
+                "\x1b[m",
+                "\x1b[39m",
+                "\x1b[;m",
+                "\x1b[1;0m",
+                "\x1b[0;32m",
+                "\x1b[4;7m",
+                "\x1b[38;5;0m",
+                "\x1b[38;5;208m",
+                "\x1b[48;2;10;20;30m",
+                "\x1b[38:2::1:2:3m",
+                "\x1b[9m",
+                "\x1b[00m",
+            ]
+        ),
+        _sgr,
+    ),
+    max_size=40,
+).map("".join)
+
+_console = Console(width=10_000, color_system="truecolor")
+
+
+def _looks(line: Text) -> list[tuple[str, str]]:
+    """Each character with the codes a terminal would get for it."""
+    out = []
+    for segment in line.render(_console):
+        codes = (
+            segment.style.render("x", color_system=ColorSystem.TRUECOLOR) if segment.style else "x"
+        )
+        out.extend((char, codes) for char in segment.text)
+    return out
+
+
+@given(_coloured_text)
+@example("\x1b[31mred\nstill red\n\x1b[0mplain")
+@example("\x1b[1;38;5;200mbold\n\nmore\x1b[22m\nnot bold\n")
+def test_each_carried_line_alone_looks_as_in_the_whole_chunk(raw: str) -> None:
+    text = sanitize(raw)
+    carried = carry_colour(text)
+    assert sanitize(carried) == carried  # still nothing but SGR
+    assert strip_sgr(carried) == strip_sgr(text)  # the same characters, lines and all
+    whole = AnsiDecoder()  # a terminal: one state across the chunk
+    for original, alone in zip(text.split("\n"), carried.split("\n"), strict=True):
+        expected = _looks(whole.decode_line(original))
+        assert _looks(AnsiDecoder().decode_line(alone)) == expected
+
+
+def test_lines_that_close_their_colour_are_left_as_they_are() -> None:
+    terraform = "\x1b[32m+\x1b[0m resource\n\x1b[1mPlan:\x1b[0m 1 to add\n\x1b[31mopen at the end"
+    assert carry_colour(terraform) is terraform
+    assert carry_colour("no colour\nat all\n") == "no colour\nat all\n"
+    assert carry_colour("\x1b[31mred\n\nred\n") == "\x1b[31mred\n\n\x1b[31mred\n"

@@ -15,7 +15,7 @@ from datetime import timedelta
 from joblens.backends.base import PAGE_SIZE, Backend, ChunksArrived, LiveInterrupted, LiveStarted
 from joblens.errors import JoblensError
 from joblens.models import LogChunk
-from joblens.sanitize import sanitize
+from joblens.sanitize import carry_colour, sanitize
 
 ChunkSink = Callable[[list[LogChunk]], None]
 StatusSink = Callable[[str | None], None]
@@ -96,7 +96,7 @@ class LogFeed:
     def _emit(self, chunks: Iterable[LogChunk], sink: ChunkSink | None = None) -> None:
         fresh = self.merger.admit(chunks)
         if fresh:
-            (sink or self._sink)([replace(c, text=sanitize(c.text)) for c in fresh])
+            (sink or self._sink)([replace(c, text=carry_colour(sanitize(c.text))) for c in fresh])
 
     async def _load_tail(self) -> None:
         """The newest page first, so a long job shows its end at once."""

@@ -30,6 +30,9 @@ _NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _NEEDS_WORK_BUT_ESC = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\ud800-\udfff]")
 _SGR_PARAMS = re.compile(r"[0-9;:]*")
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
+# A colour code that is not a plain reset, followed on its line only by text: the colour is
+# still on at the end of the line, and a terminal would carry it onto the next one.
+_OPEN_AT_END_OF_LINE = re.compile(r"\x1b\[(?!0*m)[0-9;:]*m[^\x1b\n]*\n")
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -74,6 +77,33 @@ def sanitize(text: str) -> str:
         if "\r" in text:
             text = "\n".join(_resolve_carriage_returns(line) for line in text.split("\n"))
     return _UNSAFE.sub(_replace, text)
+
+
+def carry_colour(text: str) -> str:
+    """A sanitised chunk whose lines each start in the colour the line before left on.
+
+    A terminal keeps an SGR state from one line to the next; the log pane renders each line on
+    its own. Re-issuing the open state at the start of the next line makes every line look as
+    it would in the terminal that ran the command, when drawn alone. The chunk is the unit (it
+    is one write by the Tendril): its last line's open colour is not carried into the next
+    chunk, which may come from the other stream. Terraform resets at the end of each line, so
+    the common case is one regex scan that finds nothing.
+    """
+    if "\x1b" not in text or _OPEN_AT_END_OF_LINE.search(text) is None:
+        return text
+    from rich.ansi import AnsiDecoder  # only for the rare chunk that needs it
+    from rich.color import ColorSystem
+
+    decoder = AnsiDecoder()
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i and line and decoder.style:
+            # The state as codes: Style.render wraps the text in its SGR and a reset.
+            opened = decoder.style.render("\n", color_system=ColorSystem.TRUECOLOR)
+            lines[i] = opened[: opened.index("\n")] + line
+        if "\x1b" in line:
+            decoder.decode_line(line)
+    return "\n".join(lines)
 
 
 def split_chunk(text: str) -> list[str]:

@@ -5,10 +5,10 @@ terminal only as Rich segments built here, and is passed through ``sanitize`` on
 way (a no-op scan for clean text), so nothing but SGR styling could ever reach the screen even
 if an unsanitised chunk slipped in.
 
-Colour does not carry from one line to the next: each line is parsed on its own, as Terraform
-writes it (it resets at the end of every line). Carrying state would make a line's looks depend
-on every line before it, so rendering line 900,000 would mean parsing the 899,999 before it; a
-missing reset would also bleed one colour over the rest of the log.
+Each line is parsed on its own, with no state from the line before: rendering line 900,000
+must not mean parsing the 899,999 before it. A colour left on at the end of a line is carried
+into the next lines of its chunk once, at ingest (``sanitize.carry_colour``), so lines look as
+they would in a terminal; it does not bleed from one chunk into the rest of the log.
 """
 
 from __future__ import annotations
