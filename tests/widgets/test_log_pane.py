@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_log_host import (
     LogHost,
     chunk,
@@ -16,6 +17,7 @@ from textual import events
 from textual.pilot import Pilot
 
 from joblens.models import StreamType
+from joblens.widgets import log_pane
 from joblens.widgets.log_pane import LogPane
 
 
@@ -186,6 +188,49 @@ async def test_quiet_job_schedules_nothing() -> None:
         await write(pilot, pane, numbered(0, 10))
         await pilot.pause(0.1)
         assert pane._flush_timer is None and not pane._flush_queued
+
+
+async def test_a_burst_flushes_every_frame_and_a_long_stream_is_throttled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cadence, on a clock the test moves: no waiting, nothing timed."""
+    clock = [1000.0]
+    monkeypatch.setattr(log_pane, "monotonic", lambda: clock[0])
+    app = LogHost()
+    async with app.run_test(size=(60, 12)):
+        pane = app.query_one(LogPane)
+        gaps: list[float] = []
+
+        def set_timer(delay: float, callback: object) -> object:
+            gaps.append(delay)
+            return None
+
+        monkeypatch.setattr(pane, "set_timer", set_timer)
+
+        def arrive(after: float) -> None:
+            clock[0] += after
+            pane.write_chunks([chunk("x\n")])
+
+        arrive(0)  # after a pause: shown at once, nothing scheduled
+        assert not gaps and pane._pending_append == 0
+        arrive(0.005)  # a burst: the next frame
+        assert gaps == [pytest.approx(log_pane.FRAME_SECONDS - 0.005)]
+        clock[0] += log_pane.FRAME_SECONDS
+        pane._timed_flush()  # the burst goes on: it is timed from here
+        started = clock[0]
+        arrive(0.001)
+        while clock[0] + log_pane.FRAME_SECONDS - started < log_pane.STREAM_SECONDS:
+            assert gaps[-1] == pytest.approx(log_pane.FRAME_SECONDS - 0.001)  # every frame
+            clock[0] += log_pane.FRAME_SECONDS - 0.001
+            pane._timed_flush()
+            arrive(0.001)
+        clock[0] += log_pane.FRAME_SECONDS
+        pane._timed_flush()
+        arrive(0.001)  # a stream now: throttled
+        assert gaps[-1] == pytest.approx(log_pane.FLUSH_SECONDS - 0.001)
+        pane._timed_flush()
+        arrive(log_pane.FLUSH_SECONDS + 0.001)  # quiet for a while: at once again, a new burst
+        assert pane._pending_append == 0 and pane._stream_since is None
 
 
 def test_log_pane_snapshot(snap_compare: object) -> None:

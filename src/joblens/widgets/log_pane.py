@@ -2,8 +2,9 @@
 
 A ``ScrollView`` on Textual's line API. Lines are stored packed (``log_store``), rendered only
 when visible and cached (``log_render``), wrapped by counting rows from stored widths
-(``log_wrap``). Writes are buffered: the first chunk after a pause is shown at once, a sustained
-stream 25 times a second (see FLUSH_SECONDS); nothing runs while the job is quiet.
+(``log_wrap``). Writes are buffered: the first chunk after a pause is shown at once, a burst at
+the frame rate, a stream that goes on 25 times a second (see FLUSH_SECONDS); nothing runs while
+the job is quiet.
 
 Following: the view is pinned to the bottom while lines arrive. Any scroll away from the bottom
 (keys, wheel, scrollbar) pauses it and counts the lines that arrive; any scroll back to the
@@ -40,12 +41,15 @@ from joblens.widgets.log_wrap import WrapIndex
 __all__ = ["LogFollowIndicator", "LogPane"]
 
 _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
-#: Buffered writes are flushed at once after a pause, then one frame later (60 Hz), then, while
-#: lines keep coming, every FLUSH_SECONDS. Each flush repaints every visible row (they all move
-#: up) and Textual spends ~6 ms a frame on a 200x50 pane: streaming 1,000 lines/s cost 36% of a
-#: core at 60 Hz, 21% at 25 Hz (benchmarks/log_pane.py).
+#: Buffered writes are flushed at once after a pause, then every frame (60 Hz) while a burst
+#: lasts, then, once lines have kept coming for STREAM_SECONDS, every FLUSH_SECONDS. Each flush
+#: repaints every visible row (they all move up) and Textual spends ~6 ms a frame on a 200x50
+#: pane: streaming 1,000 lines/s cost 36% of a core at 60 Hz, 21% at 25 Hz
+#: (benchmarks/log_pane.py). A burst (a page of backlog, messages held during a reconnect) is
+#: over before the throttle starts, so its last lines are not held back by it.
 FRAME_SECONDS = 1 / 60
 FLUSH_SECONDS = 1 / 25
+STREAM_SECONDS = 0.25
 #: Columns moved by one press of left/right (or h/l).
 _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
@@ -119,7 +123,7 @@ class LogPane(ScrollView, can_focus=True):
         self._flush_timer: Timer | None = None
         self._flush_queued = False
         self._last_flush = 0.0
-        self._sustained = False
+        self._stream_since: float | None = None  # first timed flush of the current run
         self._ready = False
         self.set_reactive(LogPane.wrap, wrap)
 
@@ -178,17 +182,20 @@ class LogPane(ScrollView, can_focus=True):
     def _schedule_flush(self) -> None:
         if not self._ready or self._flush_queued:
             return
-        since = monotonic() - self._last_flush
+        now = monotonic()
+        since = now - self._last_flush
         if since >= FLUSH_SECONDS:
-            self._sustained = False
+            self._stream_since = None
             self._flush()  # the first chunk after a pause: no reason to wait
             return
-        gap = FLUSH_SECONDS if self._sustained else FRAME_SECONDS
+        streaming = self._stream_since is not None and now - self._stream_since >= STREAM_SECONDS
+        gap = FLUSH_SECONDS if streaming else FRAME_SECONDS
         self._flush_queued = True
         self._flush_timer = self.set_timer(max(0.001, gap - since), self._timed_flush)
 
     def _timed_flush(self) -> None:
-        self._sustained = True  # lines kept coming after a flush: a stream, throttle it
+        if self._stream_since is None:
+            self._stream_since = monotonic()  # lines kept coming after a flush
         self._flush()
 
     def _flush(self) -> None:
