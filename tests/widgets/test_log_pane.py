@@ -213,24 +213,30 @@ async def test_a_burst_flushes_every_frame_and_a_long_stream_is_throttled(
 
         arrive(0)  # after a pause: shown at once, nothing scheduled
         assert not gaps and pane._pending_append == 0
+        started = clock[0]
         arrive(0.005)  # a burst: the next frame
         assert gaps == [pytest.approx(log_pane.FRAME_SECONDS - 0.005)]
-        clock[0] += log_pane.FRAME_SECONDS
-        pane._timed_flush()  # the burst goes on: it is timed from here
-        started = clock[0]
-        arrive(0.001)
         while clock[0] + log_pane.FRAME_SECONDS - started < log_pane.STREAM_SECONDS:
-            assert gaps[-1] == pytest.approx(log_pane.FRAME_SECONDS - 0.001)  # every frame
-            clock[0] += log_pane.FRAME_SECONDS - 0.001
-            pane._timed_flush()
-            arrive(0.001)
-        clock[0] += log_pane.FRAME_SECONDS
-        pane._timed_flush()
-        arrive(0.001)  # a stream now: throttled
-        assert gaps[-1] == pytest.approx(log_pane.FLUSH_SECONDS - 0.001)
-        pane._timed_flush()
-        arrive(log_pane.FLUSH_SECONDS + 0.001)  # quiet for a while: at once again, a new burst
-        assert pane._pending_append == 0 and pane._stream_since is None
+            clock[0] += log_pane.FRAME_SECONDS - 0.005
+            pane._flush()  # the timer
+            arrive(0.005)  # the burst goes on: every frame
+            assert gaps[-1] == pytest.approx(log_pane.FRAME_SECONDS - 0.005)
+        clock[0] += log_pane.FRAME_SECONDS - 0.005
+        pane._flush()
+        arrive(0.005)  # a stream now: throttled
+        assert gaps[-1] == pytest.approx(log_pane.FLUSH_SECONDS - 0.005)
+        clock[0] += log_pane.FLUSH_SECONDS - 0.005
+        pane._flush()  # the timer
+        arrive(log_pane.FLUSH_SECONDS + 0.010)  # the next one is late (the loop was busy)
+        assert pane._pending_append == 0  # flushed at once
+        arrive(0.005)  # and the stream is still throttled
+        assert gaps[-1] == pytest.approx(log_pane.FLUSH_SECONDS - 0.005)
+        clock[0] += log_pane.FLUSH_SECONDS
+        pane._flush()
+        arrive(log_pane.STREAM_SECONDS)  # after a pause: at once, and a new burst
+        assert pane._pending_append == 0
+        arrive(0.005)
+        assert gaps[-1] == pytest.approx(log_pane.FRAME_SECONDS - 0.005)
 
 
 def test_log_pane_snapshot(snap_compare: object) -> None:

@@ -42,11 +42,11 @@ __all__ = ["LogFollowIndicator", "LogPane"]
 
 _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
 #: Buffered writes are flushed at once after a pause, then every frame (60 Hz) while a burst
-#: lasts, then, once lines have kept coming for STREAM_SECONDS, every FLUSH_SECONDS. Each flush
-#: repaints every visible row (they all move up) and Textual spends ~6 ms a frame on a 200x50
-#: pane: streaming 1,000 lines/s cost 36% of a core at 60 Hz, 21% at 25 Hz
-#: (benchmarks/log_pane.py). A burst (a page of backlog, messages held during a reconnect) is
-#: over before the throttle starts, so its last lines are not held back by it.
+#: lasts, then, once lines have kept coming for STREAM_SECONDS with no pause that long, every
+#: FLUSH_SECONDS. Each flush repaints every visible row (they all move up) and Textual spends
+#: ~6 ms a frame on a 200x50 pane: streaming 1,000 lines/s cost 36% of a core at 60 Hz, 21% at
+#: 25 Hz (benchmarks/log_pane.py). A burst (a page of backlog, messages held during a reconnect)
+#: is over before the throttle starts, so its last lines are not held back by it.
 FRAME_SECONDS = 1 / 60
 FLUSH_SECONDS = 1 / 25
 STREAM_SECONDS = 0.25
@@ -123,7 +123,7 @@ class LogPane(ScrollView, can_focus=True):
         self._flush_timer: Timer | None = None
         self._flush_queued = False
         self._last_flush = 0.0
-        self._stream_since: float | None = None  # first timed flush of the current run
+        self._run_started = 0.0  # first arrival after the last pause
         self._ready = False
         self.set_reactive(LogPane.wrap, wrap)
 
@@ -184,19 +184,15 @@ class LogPane(ScrollView, can_focus=True):
             return
         now = monotonic()
         since = now - self._last_flush
-        if since >= FLUSH_SECONDS:
-            self._stream_since = None
-            self._flush()  # the first chunk after a pause: no reason to wait
-            return
-        streaming = self._stream_since is not None and now - self._stream_since >= STREAM_SECONDS
+        if since >= STREAM_SECONDS:
+            self._run_started = now  # after a pause: a new run of arrivals
+        streaming = now - self._run_started >= STREAM_SECONDS
         gap = FLUSH_SECONDS if streaming else FRAME_SECONDS
+        if since >= gap:
+            self._flush()  # no reason to wait (the first chunk after a pause, a late timer)
+            return
         self._flush_queued = True
-        self._flush_timer = self.set_timer(max(0.001, gap - since), self._timed_flush)
-
-    def _timed_flush(self) -> None:
-        if self._stream_since is None:
-            self._stream_since = monotonic()  # lines kept coming after a flush
-        self._flush()
+        self._flush_timer = self.set_timer(gap - since, self._flush)
 
     def _flush(self) -> None:
         """Show buffered lines: resize the virtual area, then pin or count what arrived."""
