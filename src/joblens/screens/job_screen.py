@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -36,6 +36,8 @@ POLL_SECONDS = 3.0
 FULL_REFRESH_EVERY = 5
 #: The log stream's retry back-off after an error, in seconds (doubling, capped).
 FEED_RETRY = (1.0, 30.0)
+#: Terminals narrower than this get the compact footer.
+COMPACT_FOOTER_BELOW = 100
 
 
 class JobScreen(Screen[None]):
@@ -84,6 +86,10 @@ class JobScreen(Screen[None]):
         yield StatusBanner(id="banner")
         yield DetailsPanels(self.job, id="details")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # At 80 columns the keys fit in the footer only without its padding.
+        self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.job.job_type} #{self.job.short_id}"
