@@ -206,7 +206,17 @@ async def _wrap_figures(pilot: Any, widget: Any, drop_caches: Callable[[], None]
     t0 = time.perf_counter()
     widget.wrap = False
     wrap_off = await _until_seen(widget, "") - t0
-    return {"wrap_on_s": wrap_on, "wrap_off_s": wrap_off, "wrap_render_s": renders}
+    # Search ("/"): a text found nowhere reads the whole log, the worst case.
+    t0 = time.perf_counter()
+    found = widget.search("no line holds this text")
+    search_miss = time.perf_counter() - t0
+    assert not found
+    return {
+        "wrap_on_s": wrap_on,
+        "wrap_off_s": wrap_off,
+        "wrap_render_s": renders,
+        "search_miss_s": search_miss,
+    }
 
 
 def _run(
@@ -294,6 +304,7 @@ def main() -> None:
     if "wrap_on_s" in jl:
         print(f"{'wrap_on_80_columns':34} {_fmt_s(jl['wrap_on_s']):>14} {'-':>14} {'-':>14}")
         print(f"{'wrap_off':34} {_fmt_s(jl['wrap_off_s']):>14} {'-':>14} {'-':>14}")
+        print(f"{'search_no_match':34} {_fmt_s(jl['search_miss_s']):>14} {'-':>14} {'-':>14}")
         for where in ("top", "middle", "end"):
             value = _fmt_s(jl["wrap_render_s"][where])
             print(f"{'render_wrapped_' + where:34} {value:>14} {'-':>14} {'-':>14}")

@@ -76,3 +76,17 @@ def test_cancelled_job_with_details_open(snap_compare: Any) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(world.app(job_id), terminal_size=(120, 40), run_before=open_details)
+
+
+def test_searching_the_log(snap_compare: Any) -> None:
+    """Matches highlighted, the current one stronger, the search field open for a new one."""
+    world = StaticWorld()
+    job_id = world.job(status="SUCCESS")
+    world.logs(job_id, *PLAN_OUTPUT)
+
+    async def search(pilot: Pilot[Any]) -> None:
+        await _settled(pilot)
+        await pilot.press("slash", *"resource", "enter", "n", "slash", *"aws_")
+        await pilot.pause(0.2)
+
+    assert snap_compare(world.app(job_id), terminal_size=(80, 24), run_before=search)

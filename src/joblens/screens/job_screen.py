@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Collapsible, Footer
+from textual.widgets import Button, Collapsible, Footer, Input
 
 from joblens.backends.base import Backend
 from joblens.clipboard import copy_text
@@ -26,6 +26,7 @@ from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.header import JobHeader
 from joblens.widgets.log_pane import LogFollowIndicator, LogPane
+from joblens.widgets.log_search_bar import LogSearchBar
 
 if TYPE_CHECKING:
     from joblens.app import JoblensApp
@@ -47,7 +48,9 @@ class JobScreen(Screen[None]):
         Binding("c", "cancel_job", "Cancel"),
         Binding("a", "apply_plan", "Apply"),
         Binding("r", "rerun_job", "Re-run"),
-        Binding("y", "copy_id", "Copy id"),
+        Binding("slash", "search", "Search", key_display="/"),
+        # The header's "Copy id (y)" button shows this key; the footer has no room at 80 columns.
+        Binding("y", "copy_id", "Copy id", show=False),
         Binding("o", "open_plan", "Open plan", show=False),
         Binding("d", "toggle_panel('job-details')", "Details"),
         Binding("s", "toggle_panel('config-snapshot')", "Config snapshot", show=False),
@@ -82,6 +85,7 @@ class JobScreen(Screen[None]):
         yield JobHeader(self.job, id="header")
         with Vertical(id="log-area"):
             yield LogPane(id="log")
+            yield LogSearchBar(id="search")
             yield LogFollowIndicator(id="follow-indicator")
         yield StatusBanner(id="banner")
         yield DetailsPanels(self.job, id="details")
@@ -225,6 +229,8 @@ class JobScreen(Screen[None]):
             return self._previous_job_screen() is not None
         if action == "open_plan":
             return self.job.plan_job_id is not None
+        if action == "search":  # not while typing in the search field ("/" is text there)
+            return not any(bar.has_focus for bar in self.query(LogSearchBar))
         return True
 
     def _previous_job_screen(self) -> JobScreen | None:
@@ -358,6 +364,32 @@ class JobScreen(Screen[None]):
         if self._previous_job_screen() is not None:
             self.app.pop_screen()
 
+    # -- searching the log ---------------------------------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.query_one(LogSearchBar)
+        bar.value = self.query_one(LogPane).search_text or ""
+        bar.add_class("-open")
+        bar.focus()
+
+    def _close_search_bar(self) -> None:
+        self.query_one(LogSearchBar).remove_class("-open")
+        self.query_one(LogPane).focus()
+
+    @on(Input.Submitted, "LogSearchBar")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_search_bar()
+        pane = self.query_one(LogPane)
+        if not event.value:
+            pane.clear_search()
+        elif not pane.search(event.value):
+            self.notify(f"No line matches {event.value!r}", severity="warning", markup=False)
+
+    @on(LogSearchBar.Closed)
+    def _search_closed(self) -> None:
+        self._close_search_bar()
+
     @on(Button.Pressed, "#header-actions Button")
     def _button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -388,6 +420,9 @@ class JobScreen(Screen[None]):
                 "Re-run job", "Queue a new job with the same configuration", self.action_rerun_job
             )
         yield SystemCommand("Copy job id", "Copy the full job id", self.action_copy_id)
+        yield SystemCommand(
+            "Search the log", "Find text in the log (/, then n / N)", self.action_search
+        )
         if self.job.plan_job_id:
             yield SystemCommand(
                 "Open source plan", "Open the PLAN this job applies", self.action_open_plan

@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.events import Resize
@@ -35,6 +36,7 @@ from joblens.models import LogChunk
 from joblens.sanitize import strip_sgr
 from joblens.widgets.log_follow import LogFollowIndicator
 from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
+from joblens.widgets.log_search import LogQuery, find_line, match_cells, next_line
 from joblens.widgets.log_store import LineStore, expand_tabs, stream_code
 from joblens.widgets.log_wrap import WrapIndex
 
@@ -63,7 +65,13 @@ class LogPane(ScrollView, can_focus=True):
     DEFAULT_CSS = _CSS_PATH.read_text(encoding="utf-8")
     SCOPED_CSS = False
 
-    COMPONENT_CLASSES = {"log-pane--stderr", "log-pane--system", "log-pane--marker"}
+    COMPONENT_CLASSES = {
+        "log-pane--stderr",
+        "log-pane--system",
+        "log-pane--marker",
+        "log-pane--match",
+        "log-pane--current-match",
+    }
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "line_up", "Up", show=False),
@@ -75,6 +83,9 @@ class LogPane(ScrollView, can_focus=True):
         Binding("w", "toggle_wrap", "Wrap"),
         Binding("left,h", "left", "Left", show=False),
         Binding("right,l", "right", "Right", show=False),
+        Binding("n", "search_next", "Next match", show=False),
+        Binding("N", "search_previous", "Previous match", show=False),
+        Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
     following: reactive[bool] = reactive(True, repaint=False)
@@ -125,6 +136,8 @@ class LogPane(ScrollView, can_focus=True):
         self._last_flush = 0.0
         self._run_started = 0.0  # first arrival after the last pause
         self._ready = False
+        self._query: LogQuery | None = None
+        self._match: int | None = None  # the line search moved to, as a stable id
         self.set_reactive(LogPane.wrap, wrap)
 
     # ------------------------------------------------------------------ public API
@@ -159,8 +172,7 @@ class LogPane(ScrollView, can_focus=True):
 
     def follow(self) -> None:
         """Scroll to the newest line and stay there as lines arrive."""
-        if self._pending_append or self._pending_prepend:
-            self._flush()
+        self._flush_pending()
         self.scroll_to(y=self.max_scroll_y, animate=False)
         self.following = True
         self.unseen = 0
@@ -171,10 +183,86 @@ class LogPane(ScrollView, can_focus=True):
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache.clear()
         self._pending_append = self._pending_prepend = 0
+        self._query = self._match = None
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
         self.following = True
         self.unseen = 0
+        self.refresh()
+
+    # ------------------------------------------------------------------ searching
+
+    @property
+    def search_text(self) -> str | None:
+        """What the pane is searching for (its matches are highlighted), if anything."""
+        return None if self._query is None else self._query.text
+
+    @property
+    def match_line(self) -> int | None:
+        """The line the last search moved to."""
+        return None if self._match is None else self._match + self._store.origin
+
+    def search(self, text: str) -> bool:
+        """Search for ``text`` from the top of the view down (wrapping); False if nowhere.
+
+        The view moves to the line found (which pauses following, unless it is on the last
+        page) and every match in view is highlighted until ``clear_search``.
+        """
+        query = LogQuery.parse(text)
+        if query is None:
+            self.clear_search()
+            return False
+        self._flush_pending()
+        top = self._top_line()
+        found = find_line(self._store, query, top)
+        if found is None:
+            found = find_line(self._store, query, 0)
+        if found is None:
+            return False
+        self._query = query
+        self._go_to_match(found)
+        return True
+
+    def search_next(self, backwards: bool = False) -> bool:
+        """Move to the next (or previous) line with a match, wrapping; False if there is none."""
+        if self._query is None:
+            return False
+        self._flush_pending()
+        after = self.match_line
+        if after is None:
+            after = self._top_line() - (0 if backwards else 1)
+        found = next_line(self._store, self._query, after, backwards)
+        if found is None:
+            return False
+        self._go_to_match(found)
+        return True
+
+    def clear_search(self) -> None:
+        """Stop highlighting matches."""
+        self._query = self._match = None
+        self.refresh()
+
+    def _flush_pending(self) -> None:
+        if self._pending_append or self._pending_prepend:
+            self._flush()
+
+    def _top_line(self) -> int:
+        row = round(self.scroll_y)
+        if self._wrapping():
+            return self._wrap_index.locate(row)[0] if self._wrap_index.total else 0
+        return min(row, max(0, len(self._store) - 1))
+
+    def _go_to_match(self, line: int) -> None:
+        """Show ``line`` a third of the way down the view, its first match in view."""
+        self._match = line - self._store.origin
+        height = self.scrollable_content_region.height
+        width = self.scrollable_content_region.width
+        x = None
+        if not self._wrapping() and self._query is not None:
+            spans = match_cells(self._line_segments(line)[0], self._query)
+            if spans and not self.scroll_x <= spans[0][0] < self.scroll_x + width - 1:
+                x = max(0, spans[0][0] - width // 3)
+        self.scroll_to(x=x, y=max(0, self._row_of_line(line) - height // 3), animate=False)
         self.refresh()
 
     # ------------------------------------------------------------------ flushing
@@ -352,6 +440,23 @@ class LogPane(ScrollView, can_focus=True):
     def action_right(self) -> None:
         self.scroll_to(x=self.scroll_x + _HORIZONTAL_STEP, animate=False)
 
+    def action_search_next(self) -> None:
+        if self._query is None:
+            raise SkipAction()
+        if not self.search_next():
+            self.notify(f"No line matches {self._query.text!r}", severity="warning", markup=False)
+
+    def action_search_previous(self) -> None:
+        if self._query is None:
+            raise SkipAction()
+        if not self.search_next(backwards=True):
+            self.notify(f"No line matches {self._query.text!r}", severity="warning", markup=False)
+
+    def action_clear_search(self) -> None:
+        if self._query is None:
+            raise SkipAction()  # Escape means something else to the screen
+        self.clear_search()
+
     # ------------------------------------------------------------------ rendering
 
     def _stream_styles(self) -> tuple[Style, ...]:
@@ -393,6 +498,12 @@ class LogPane(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             line, start = row, scroll_x
         segments, length = self._line_segments(line)
+        if self._query is not None:
+            current = line - self._store.origin == self._match
+            name = "log-pane--current-match" if current else "log-pane--match"
+            style = self.get_component_rich_style(name, partial=True)
+            for match in match_cells(segments, self._query):
+                segments = highlight(segments, length, match, style)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(line)) is not None:
             style = self.screen.get_component_rich_style("screen--selection")

@@ -1,0 +1,120 @@
+"""Finding text in a log: literal, smart-case, in the text the pane shows (colour codes ignored).
+
+Searching reads the packed store a segment at a time: one decode, one colour-code strip and one
+``str.find`` per megabyte of log, never a ``str`` per line. A line number is worked out only for
+the match found, by counting newlines before it. Finding nothing in a million lines takes about
+0.2 s here (a case-insensitive regex scan alone took 0.8 s: hence ``str.lower`` and ``find``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from rich.cells import cell_len
+from rich.segment import Segment
+
+from joblens.sanitize import strip_sgr
+from joblens.widgets.log_store import LineStore
+from joblens.widgets.log_store import Segment as StoreSegment
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """What the user searches for, matched literally.
+
+    Smart case, as in ``less -i`` and ``rg -S``: a query without capitals matches any case;
+    one with a capital matches exactly.
+    """
+
+    text: str
+    exact: bool
+    needle: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needle", self.text if self.exact else self.text.lower())
+
+    @classmethod
+    def parse(cls, text: str) -> LogQuery | None:
+        """The query for ``text``; None when there is nothing to search for."""
+        if not text:
+            return None
+        return cls(text, exact=any(c.isupper() for c in text))
+
+    def fold(self, text: str) -> str:
+        """``text`` as the needle is looked for in it."""
+        return text if self.exact else text.lower()
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of every match in ``text``."""
+        folded = self.fold(text)
+        if len(folded) != len(text):  # a rare character changed length when lowered
+            pattern = re.compile(re.escape(self.text), re.IGNORECASE)
+            return [m.span() for m in pattern.finditer(text)]
+        spans = []
+        at = folded.find(self.needle)
+        while at >= 0:
+            spans.append((at, at + len(self.needle)))
+            at = folded.find(self.needle, at + len(self.needle))
+        return spans
+
+
+def _shown(segment: StoreSegment, begin: int, end: int) -> str:
+    """Bytes ``begin:end`` of a segment (whole lines) as shown: decoded, colour codes removed."""
+    text = segment.data[begin:end].decode("utf-8", "replace")
+    return strip_sgr(text) if "\x1b" in text else text
+
+
+def _line_start(segment: StoreSegment, i: int) -> int:
+    return segment.starts[i] if i < len(segment) else segment.used
+
+
+def find_line(store: LineStore, query: LogQuery, start: int, backwards: bool = False) -> int | None:
+    """The first line with a match at or after ``start`` (or at or before it, ``backwards``)."""
+    if not 0 <= start < len(store):
+        return None
+    k = bisect_right(store.firsts, start) - 1
+    segment, i = store.segments[k], start - store.firsts[k]
+    if backwards:
+        end = _line_start(segment, i + 1)  # line ``start`` included
+        while k >= 0:
+            segment = store.segments[k]
+            text = query.fold(_shown(segment, 0, end))
+            at = text.rfind(query.needle)
+            if at >= 0:
+                return store.firsts[k] + text.count("\n", 0, at)
+            k -= 1
+            end = store.segments[k].used if k >= 0 else 0
+        return None
+    begin = _line_start(segment, i)
+    while k < len(store.segments):
+        segment = store.segments[k]
+        text = query.fold(_shown(segment, begin, segment.used))
+        at = text.find(query.needle)
+        if at >= 0:
+            return store.firsts[k] + i + text.count("\n", 0, at)
+        k, begin, i = k + 1, 0, 0
+    return None
+
+
+def next_line(store: LineStore, query: LogQuery, after: int, backwards: bool = False) -> int | None:
+    """The next line with a match after line ``after`` (before it, ``backwards``), wrapping
+    around the ends of the log; ``after`` itself comes last."""
+    count = len(store)
+    if not count:
+        return None
+    step = -1 if backwards else 1
+    start = (after + step) % count
+    found = find_line(store, query, start, backwards)
+    if found is None:
+        found = find_line(store, query, count - 1 if backwards else 0, backwards)
+    return found
+
+
+def match_cells(segments: list[Segment], query: LogQuery) -> list[tuple[int, int]]:
+    """The cell spans of every match in a rendered line (its segments' text)."""
+    text = "".join(segment.text for segment in segments)
+    if text.isascii():
+        return query.spans(text)
+    return [(cell_len(text[:start]), cell_len(text[:end])) for start, end in query.spans(text)]
