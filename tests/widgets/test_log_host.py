@@ -53,7 +53,7 @@ def visible(pane: LogPane) -> list[str]:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let the buffered flush (at most FLUSH_SECONDS away) and its repaint happen."""
+    """Let the buffered flush (a cadence wait away, log_cadence.py) and its repaint happen."""
     pane = pilot.app.query_one(LogPane)
     for _ in range(200):
         if not pane._flush_queued:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from test_log_host import (
     LogHost,
     chunk,
@@ -17,7 +16,6 @@ from textual import events
 from textual.pilot import Pilot
 
 from joblens.models import StreamType
-from joblens.widgets import log_pane
 from joblens.widgets.log_pane import LogPane
 
 
@@ -188,55 +186,6 @@ async def test_quiet_job_schedules_nothing() -> None:
         await write(pilot, pane, numbered(0, 10))
         await pilot.pause(0.1)
         assert pane._flush_timer is None and not pane._flush_queued
-
-
-async def test_a_burst_flushes_every_frame_and_a_long_stream_is_throttled(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The cadence, on a clock the test moves: no waiting, nothing timed."""
-    clock = [1000.0]
-    monkeypatch.setattr(log_pane, "monotonic", lambda: clock[0])
-    app = LogHost()
-    async with app.run_test(size=(60, 12)):
-        pane = app.query_one(LogPane)
-        gaps: list[float] = []
-
-        def set_timer(delay: float, callback: object) -> object:
-            gaps.append(delay)
-            return None
-
-        monkeypatch.setattr(pane, "set_timer", set_timer)
-
-        def arrive(after: float) -> None:
-            clock[0] += after
-            pane.write_chunks([chunk("x\n")])
-
-        arrive(0)  # after a pause: shown at once, nothing scheduled
-        assert not gaps and pane._pending_append == 0
-        started = clock[0]
-        arrive(0.005)  # a burst: the next frame
-        assert gaps == [pytest.approx(log_pane.FRAME_SECONDS - 0.005)]
-        while clock[0] + log_pane.FRAME_SECONDS - started < log_pane.STREAM_SECONDS:
-            clock[0] += log_pane.FRAME_SECONDS - 0.005
-            pane._flush()  # the timer
-            arrive(0.005)  # the burst goes on: every frame
-            assert gaps[-1] == pytest.approx(log_pane.FRAME_SECONDS - 0.005)
-        clock[0] += log_pane.FRAME_SECONDS - 0.005
-        pane._flush()
-        arrive(0.005)  # a stream now: throttled
-        assert gaps[-1] == pytest.approx(log_pane.FLUSH_SECONDS - 0.005)
-        clock[0] += log_pane.FLUSH_SECONDS - 0.005
-        pane._flush()  # the timer
-        arrive(log_pane.FLUSH_SECONDS + 0.010)  # the next one is late (the loop was busy)
-        assert pane._pending_append == 0  # flushed at once
-        arrive(0.005)  # and the stream is still throttled
-        assert gaps[-1] == pytest.approx(log_pane.FLUSH_SECONDS - 0.005)
-        clock[0] += log_pane.FLUSH_SECONDS
-        pane._flush()
-        arrive(log_pane.STREAM_SECONDS)  # after a pause: at once, and a new burst
-        assert pane._pending_append == 0
-        arrive(0.005)
-        assert gaps[-1] == pytest.approx(log_pane.FRAME_SECONDS - 0.005)
 
 
 def test_log_pane_snapshot(snap_compare: object) -> None:

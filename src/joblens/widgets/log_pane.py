@@ -2,8 +2,8 @@
 
 A ``ScrollView`` on Textual's line API. Lines are stored packed (``log_store``), rendered only
 when visible and cached (``log_render``), wrapped by counting rows from stored widths
-(``log_wrap``). Writes are buffered: the first chunk after a pause is shown at once, a burst at
-the frame rate, a stream that goes on 25 times a second (see FLUSH_SECONDS); nothing runs while
+(``log_wrap``). Writes are buffered and shown at a cadence (``log_cadence``): at once after a
+pause, every frame during a burst, 25 times a second during a long stream; nothing runs while
 the job is quiet.
 
 Following: the view is pinned to the bottom while lines arrive. Any scroll away from the bottom
@@ -34,24 +34,16 @@ from textual.timer import Timer
 
 from joblens.models import LogChunk
 from joblens.sanitize import strip_sgr
+from joblens.widgets.log_cadence import FlushCadence
 from joblens.widgets.log_follow import LogFollowIndicator
 from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
-from joblens.widgets.log_search import LogQuery, find_line, match_cells, next_line
+from joblens.widgets.log_search import Finder
 from joblens.widgets.log_store import LineStore, expand_tabs, stream_code
 from joblens.widgets.log_wrap import WrapIndex
 
 __all__ = ["LogFollowIndicator", "LogPane"]
 
 _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
-#: Buffered writes are flushed at once after a pause, then every frame (60 Hz) while a burst
-#: lasts, then, once lines have kept coming for STREAM_SECONDS with no pause that long, every
-#: FLUSH_SECONDS. Each flush repaints every visible row (they all move up) and Textual spends
-#: ~6 ms a frame on a 200x50 pane: streaming 1,000 lines/s cost 36% of a core at 60 Hz, 21% at
-#: 25 Hz (benchmarks/log_pane.py). A burst (a page of backlog, messages held during a reconnect)
-#: is over before the throttle starts, so its last lines are not held back by it.
-FRAME_SECONDS = 1 / 60
-FLUSH_SECONDS = 1 / 25
-STREAM_SECONDS = 0.25
 #: Columns moved by one press of left/right (or h/l).
 _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
@@ -133,11 +125,9 @@ class LogPane(ScrollView, can_focus=True):
         self._pending_prepend = 0
         self._flush_timer: Timer | None = None
         self._flush_queued = False
-        self._last_flush = 0.0
-        self._run_started = 0.0  # first arrival after the last pause
+        self._cadence = FlushCadence()
         self._ready = False
-        self._query: LogQuery | None = None
-        self._match: int | None = None  # the line search moved to, as a stable id
+        self._finder = Finder()
         self.set_reactive(LogPane.wrap, wrap)
 
     # ------------------------------------------------------------------ public API
@@ -183,7 +173,7 @@ class LogPane(ScrollView, can_focus=True):
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache.clear()
         self._pending_append = self._pending_prepend = 0
-        self._query = self._match = None
+        self._finder.clear()
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
         self.following = True
@@ -195,12 +185,12 @@ class LogPane(ScrollView, can_focus=True):
     @property
     def search_text(self) -> str | None:
         """What the pane is searching for (its matches are highlighted), if anything."""
-        return None if self._query is None else self._query.text
+        return None if self._finder.query is None else self._finder.query.text
 
     @property
     def match_line(self) -> int | None:
         """The line the last search moved to."""
-        return None if self._match is None else self._match + self._store.origin
+        return self._finder.match_line(self._store)
 
     def search(self, text: str) -> bool:
         """Search for ``text`` from the top of the view down (wrapping); False if nowhere.
@@ -208,38 +198,17 @@ class LogPane(ScrollView, can_focus=True):
         The view moves to the line found (which pauses following, unless it is on the last
         page) and every match in view is highlighted until ``clear_search``.
         """
-        query = LogQuery.parse(text)
-        if query is None:
-            self.clear_search()
-            return False
         self._flush_pending()
-        top = self._top_line()
-        found = find_line(self._store, query, top)
-        if found is None:
-            found = find_line(self._store, query, 0)
-        if found is None:
-            return False
-        self._query = query
-        self._go_to_match(found)
-        return True
+        return self._go_to_match(self._finder.start(self._store, text, self._top_line()))
 
     def search_next(self, backwards: bool = False) -> bool:
         """Move to the next (or previous) line with a match, wrapping; False if there is none."""
-        if self._query is None:
-            return False
         self._flush_pending()
-        after = self.match_line
-        if after is None:
-            after = self._top_line() - (0 if backwards else 1)
-        found = next_line(self._store, self._query, after, backwards)
-        if found is None:
-            return False
-        self._go_to_match(found)
-        return True
+        return self._go_to_match(self._finder.step(self._store, self._top_line(), backwards))
 
     def clear_search(self) -> None:
         """Stop highlighting matches."""
-        self._query = self._match = None
+        self._finder.clear()
         self.refresh()
 
     def _flush_pending(self) -> None:
@@ -252,35 +221,33 @@ class LogPane(ScrollView, can_focus=True):
             return self._wrap_index.locate(row)[0] if self._wrap_index.total else 0
         return min(row, max(0, len(self._store) - 1))
 
-    def _go_to_match(self, line: int) -> None:
+    def _go_to_match(self, line: int | None) -> bool:
         """Show ``line`` a third of the way down the view, its first match in view."""
-        self._match = line - self._store.origin
+        self.refresh()
+        if line is None:
+            return False
         height = self.scrollable_content_region.height
         width = self.scrollable_content_region.width
         x = None
-        if not self._wrapping() and self._query is not None:
-            spans = match_cells(self._line_segments(line)[0], self._query)
-            if spans and not self.scroll_x <= spans[0][0] < self.scroll_x + width - 1:
-                x = max(0, spans[0][0] - width // 3)
+        if not self._wrapping():
+            spans = self._finder.highlights(self._store, line, self._line_segments(line)[0])
+            start = spans[0][0][0] if spans else 0
+            if not self.scroll_x <= start < self.scroll_x + width - 1:
+                x = max(0, start - width // 3)
         self.scroll_to(x=x, y=max(0, self._row_of_line(line) - height // 3), animate=False)
-        self.refresh()
+        return True
 
     # ------------------------------------------------------------------ flushing
 
     def _schedule_flush(self) -> None:
         if not self._ready or self._flush_queued:
             return
-        now = monotonic()
-        since = now - self._last_flush
-        if since >= STREAM_SECONDS:
-            self._run_started = now  # after a pause: a new run of arrivals
-        streaming = now - self._run_started >= STREAM_SECONDS
-        gap = FLUSH_SECONDS if streaming else FRAME_SECONDS
-        if since >= gap:
-            self._flush()  # no reason to wait (the first chunk after a pause, a late timer)
+        wait = self._cadence.wait(monotonic())
+        if wait <= 0:
+            self._flush()
             return
         self._flush_queued = True
-        self._flush_timer = self.set_timer(gap - since, self._flush)
+        self._flush_timer = self.set_timer(wait, self._flush)
 
     def _flush(self) -> None:
         """Show buffered lines: resize the virtual area, then pin or count what arrived."""
@@ -288,7 +255,7 @@ class LogPane(ScrollView, can_focus=True):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
-        self._last_flush = monotonic()
+        self._cadence.flushed(monotonic())
         appended, prepended = self._pending_append, self._pending_prepend
         self._pending_append = self._pending_prepend = 0
         if not (appended or prepended):
@@ -440,20 +407,18 @@ class LogPane(ScrollView, can_focus=True):
     def action_right(self) -> None:
         self.scroll_to(x=self.scroll_x + _HORIZONTAL_STEP, animate=False)
 
-    def action_search_next(self) -> None:
-        if self._query is None:
+    def action_search_next(self, backwards: bool = False) -> None:
+        if self._finder.query is None:
             raise SkipAction()
-        if not self.search_next():
-            self.notify(f"No line matches {self._query.text!r}", severity="warning", markup=False)
+        if not self.search_next(backwards):
+            text = self._finder.query.text
+            self.notify(f"No line matches {text!r}", severity="warning", markup=False)
 
     def action_search_previous(self) -> None:
-        if self._query is None:
-            raise SkipAction()
-        if not self.search_next(backwards=True):
-            self.notify(f"No line matches {self._query.text!r}", severity="warning", markup=False)
+        self.action_search_next(backwards=True)
 
     def action_clear_search(self) -> None:
-        if self._query is None:
+        if self._finder.query is None:
             raise SkipAction()  # Escape means something else to the screen
         self.clear_search()
 
@@ -498,12 +463,10 @@ class LogPane(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             line, start = row, scroll_x
         segments, length = self._line_segments(line)
-        if self._query is not None:
-            current = line - self._store.origin == self._match
+        for match, current in self._finder.highlights(self._store, line, segments):
             name = "log-pane--current-match" if current else "log-pane--match"
             style = self.get_component_rich_style(name, partial=True)
-            for match in match_cells(segments, self._query):
-                segments = highlight(segments, length, match, style)
+            segments = highlight(segments, length, match, style)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(line)) is not None:
             style = self.screen.get_component_rich_style("screen--selection")

@@ -118,3 +118,54 @@ def match_cells(segments: list[Segment], query: LogQuery) -> list[tuple[int, int
     if text.isascii():
         return query.spans(text)
     return [(cell_len(text[:start]), cell_len(text[:end])) for start, end in query.spans(text)]
+
+
+class Finder:
+    """A pane's search: the query, and the line it last moved to (kept across prepends)."""
+
+    def __init__(self) -> None:
+        self.query: LogQuery | None = None
+        self._match: int | None = None  # a stable id: line index - store.origin
+
+    def match_line(self, store: LineStore) -> int | None:
+        return None if self._match is None else self._match + store.origin
+
+    def start(self, store: LineStore, text: str, top: int) -> int | None:
+        """A new search from line ``top`` down, wrapping: the line found, or None.
+
+        An empty ``text`` ends the search; one found nowhere leaves the current one as it is.
+        """
+        query = LogQuery.parse(text)
+        if query is None:
+            self.clear()
+            return None
+        found = find_line(store, query, top)
+        if found is None:
+            found = find_line(store, query, 0)
+        if found is not None:
+            self.query, self._match = query, found - store.origin
+        return found
+
+    def step(self, store: LineStore, top: int, backwards: bool = False) -> int | None:
+        """The next (previous) line with a match after the last one found, or after ``top``."""
+        if self.query is None:
+            return None
+        after = self.match_line(store)
+        if after is None:
+            after = top - (0 if backwards else 1)
+        found = next_line(store, self.query, after, backwards)
+        if found is not None:
+            self._match = found - store.origin
+        return found
+
+    def clear(self) -> None:
+        self.query = self._match = None
+
+    def highlights(
+        self, store: LineStore, line: int, segments: list[Segment]
+    ) -> list[tuple[tuple[int, int], bool]]:
+        """Cell spans to highlight in a rendered line, each with whether it is the current line."""
+        if self.query is None:
+            return []
+        current = line - store.origin == self._match
+        return [(span, current) for span in match_cells(segments, self.query)]
