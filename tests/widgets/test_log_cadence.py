@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from joblens.widgets.log_cadence import FLUSH_SECONDS, FRAME_SECONDS, STREAM_SECONDS, FlushCadence
+from joblens.widgets.log_cadence import (
+    FLUSH_SECONDS,
+    FRAME_SECONDS,
+    MIN_WAIT_SECONDS,
+    STREAM_SECONDS,
+    FlushCadence,
+)
 
 
 def test_a_burst_flushes_every_frame_and_a_stream_that_goes_on_is_throttled() -> None:
@@ -33,3 +39,14 @@ def test_a_burst_flushes_every_frame_and_a_stream_that_goes_on_is_throttled() ->
     cadence.flushed(now)
     now += 0.005
     assert cadence.wait(now) == pytest.approx(FRAME_SECONDS - 0.005)
+
+
+@pytest.mark.parametrize("short", [0.0, 1e-9, 1e-6, MIN_WAIT_SECONDS / 2])
+def test_a_wait_too_short_for_a_timer_is_no_wait(short: float) -> None:
+    """Textual 8.2.8 never fires a one-shot timer of 0 or under ~1 us: such a wait would
+    leave the lines unshown for good (a frozen pane, seen in benchmarks/END_TO_END.md)."""
+    cadence = FlushCadence()
+    cadence.flushed(1000.0)
+    assert cadence.wait(1000.0 + FRAME_SECONDS - short) == 0.0
+    longer = 2 * MIN_WAIT_SECONDS
+    assert cadence.wait(1000.0 + FRAME_SECONDS - longer) == pytest.approx(longer)

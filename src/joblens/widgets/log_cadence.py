@@ -13,6 +13,8 @@ FRAME_SECONDS = 1 / 60
 FLUSH_SECONDS = 1 / 25
 #: Lines that keep coming this long, with no pause this long, are a stream.
 STREAM_SECONDS = 0.25
+#: Shorter waits are not waited: the lines are shown at once.
+MIN_WAIT_SECONDS = 0.001
 
 
 class FlushCadence:
@@ -28,8 +30,13 @@ class FlushCadence:
         if since >= STREAM_SECONDS:
             self._run_started = now  # after a pause: a new run of arrivals
         streaming = now - self._run_started >= STREAM_SECONDS
-        gap = FLUSH_SECONDS if streaming else FRAME_SECONDS
-        return max(0.0, gap - since)  # 0 too for a late timer: no reason to wait
+        wait = (FLUSH_SECONDS if streaming else FRAME_SECONDS) - since
+        # Under a millisecond is not worth a timer, and Textual 8.2.8 never fires a one-shot
+        # timer of 0 or under ~1 us: the pane would wait for a flush that never comes.
+        return wait if wait >= MIN_WAIT_SECONDS else 0.0
 
     def flushed(self, now: float) -> None:
+        """Lines were shown at ``now`` (by the pane's timer or by anything else)."""
+        if now - self.last_flush >= STREAM_SECONDS:
+            self._run_started = now
         self.last_flush = now
