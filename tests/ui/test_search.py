@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.job_screen import JobScreen
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log_pane import LogFollowIndicator, LogPane
 from joblens.widgets.log_search_bar import LogSearchBar
 
 from .conftest import StaticWorld, opened, wait_for
@@ -35,12 +35,15 @@ async def test_slash_searches_and_typing_in_the_field_triggers_no_action(
         await pilot.press("enter")
         assert not bar.has_class("-open") and pane.has_focus
         assert pane.match_line == 120 and not pane.following
+        indicator = screen.query_one(LogFollowIndicator)
+        await wait_for(pilot, lambda: "/error: creating cancel · n next" in str(indicator.render()))
         await pilot.press("slash")
         assert bar.value == "error: creating cancel"  # the last search, to edit
         await pilot.press("escape")  # closes the field; the search stays
         assert not bar.has_class("-open") and pane.search_text == "error: creating cancel"
         await pilot.press("escape")  # clears the search
         assert pane.search_text is None
+        await wait_for(pilot, lambda: "/" not in str(indicator.render()))
         await pilot.press("c")  # keys act on the job again
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
 

@@ -215,6 +215,10 @@ class JobScreen(Screen[None]):
     def _following_changed(self, event: LogPane.FollowingChanged) -> None:
         self.query_one(LogFollowIndicator).show_state(event.following, event.unseen)
 
+    @on(LogPane.SearchChanged)
+    def _search_changed(self, event: LogPane.SearchChanged) -> None:
+        self.query_one(LogFollowIndicator).show_search(event.text)
+
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

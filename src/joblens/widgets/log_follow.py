@@ -1,4 +1,4 @@
-"""The one-line "following / paused" indicator shown under a log pane."""
+"""The one-line "following / paused" indicator shown under a log pane, with the search in use."""
 
 from __future__ import annotations
 
@@ -7,19 +7,40 @@ from textual.widgets import Static
 
 
 class LogFollowIndicator(Static):
-    """One line under a LogPane: "⏸ Paused · 42 new lines · End to follow", or "Following".
+    """One line under a LogPane: "⏸ Paused · 42 new lines · End to follow", or "Following",
+    then the search in use and its keys.
 
-    Feed it from the screen: ``on_log_pane_following_changed`` -> ``show_state(...)``.
+    Feed it from the screen: ``on_log_pane_following_changed`` -> ``show_state(...)`` and
+    ``on_log_pane_search_changed`` -> ``show_search(...)``.
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._following = True
+        self._unseen = 0
+        self._search: str | None = None
+
     def on_mount(self) -> None:
-        self.show_state(True, 0)
+        self._show()
 
     def show_state(self, following: bool, unseen: int) -> None:
         """Show whether the pane follows and how many lines arrived while paused."""
-        self.set_class(not following, "-paused")
-        if following:
-            self.update(Text("↓ Following new lines"))
+        self._following, self._unseen = following, unseen
+        self._show()
+
+    def show_search(self, text: str | None) -> None:
+        """Show what the pane's matches are highlighted for (None: no search)."""
+        self._search = text
+        self._show()
+
+    def _show(self) -> None:
+        self.set_class(not self._following, "-paused")
+        if self._following:
+            line = Text("↓ Following new lines")
         else:
-            noun = "line" if unseen == 1 else "lines"
-            self.update(Text(f"⏸ Paused · {unseen:,} new {noun} · End to follow"))
+            noun = "line" if self._unseen == 1 else "lines"
+            line = Text(f"⏸ Paused · {self._unseen:,} new {noun} · End to follow")
+        if self._search is not None:
+            line.append(f"   /{self._search}", style="bold")
+            line.append(" · n next · N previous · Esc clear")
+        self.update(line)

@@ -106,6 +106,18 @@ class LogPane(ScrollView, can_focus=True):
                 isinstance(message, LogPane.FollowingChanged) and message.log_pane is self.log_pane
             )
 
+    class SearchChanged(Message):
+        """A search started, moved on or was cleared: ``text`` is what it looks for, or None."""
+
+        def __init__(self, log_pane: LogPane, text: str | None) -> None:
+            super().__init__()
+            self.log_pane = log_pane
+            self.text = text
+
+        @property
+        def control(self) -> LogPane:
+            return self.log_pane
+
     def __init__(
         self,
         *,
@@ -173,7 +185,7 @@ class LogPane(ScrollView, can_focus=True):
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache.clear()
         self._pending_append = self._pending_prepend = 0
-        self._finder.clear()
+        self.clear_search()
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
         self.following = True
@@ -209,6 +221,7 @@ class LogPane(ScrollView, can_focus=True):
     def clear_search(self) -> None:
         """Stop highlighting matches."""
         self._finder.clear()
+        self.post_message(self.SearchChanged(self, None))
         self.refresh()
 
     def _flush_pending(self) -> None:
@@ -223,6 +236,7 @@ class LogPane(ScrollView, can_focus=True):
 
     def _go_to_match(self, line: int | None) -> bool:
         """Show ``line`` a third of the way down the view, its first match in view."""
+        self.post_message(self.SearchChanged(self, self.search_text))
         self.refresh()
         if line is None:
             return False
