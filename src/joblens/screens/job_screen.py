@@ -26,6 +26,7 @@ from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.header import JobHeader
 from joblens.widgets.log_pane import LogFollowIndicator, LogPane
+from joblens.widgets.log_search import no_match_message
 from joblens.widgets.log_search_bar import LogSearchBar
 
 if TYPE_CHECKING:
@@ -388,7 +389,7 @@ class JobScreen(Screen[None]):
         if not event.value:
             pane.clear_search()
         elif not pane.search(event.value):
-            self.notify(f"No line matches {event.value!r}", severity="warning", markup=False)
+            self.notify(no_match_message(event.value), severity="warning", markup=False)
 
     @on(LogSearchBar.Closed)
     def _search_closed(self) -> None:

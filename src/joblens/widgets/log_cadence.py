@@ -24,11 +24,16 @@ class FlushCadence:
         self.last_flush = float("-inf")
         self._run_started = 0.0  # first arrival after the last pause
 
-    def wait(self, now: float) -> float:
-        """Seconds until lines that arrive at ``now`` should be shown (0: at once)."""
+    def _note(self, now: float) -> float:
+        """Seconds since the last flush; after a pause that long, a new run starts at ``now``."""
         since = now - self.last_flush
         if since >= STREAM_SECONDS:
-            self._run_started = now  # after a pause: a new run of arrivals
+            self._run_started = now
+        return since
+
+    def wait(self, now: float) -> float:
+        """Seconds until lines that arrive at ``now`` should be shown (0: at once)."""
+        since = self._note(now)
         streaming = now - self._run_started >= STREAM_SECONDS
         wait = (FLUSH_SECONDS if streaming else FRAME_SECONDS) - since
         # Under a millisecond is not worth a timer, and Textual 8.2.8 never fires a one-shot
@@ -37,6 +42,5 @@ class FlushCadence:
 
     def flushed(self, now: float) -> None:
         """Lines were shown at ``now`` (by the pane's timer or by anything else)."""
-        if now - self.last_flush >= STREAM_SECONDS:
-            self._run_started = now
+        self._note(now)
         self.last_flush = now

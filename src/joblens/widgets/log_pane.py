@@ -37,7 +37,7 @@ from joblens.sanitize import strip_sgr
 from joblens.widgets.log_cadence import FlushCadence
 from joblens.widgets.log_follow import LogFollowIndicator
 from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
-from joblens.widgets.log_search import Finder
+from joblens.widgets.log_search import Finder, match_cells, no_match_message
 from joblens.widgets.log_store import LineStore, expand_tabs, stream_code
 from joblens.widgets.log_wrap import WrapIndex
 
@@ -243,9 +243,10 @@ class LogPane(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         width = self.scrollable_content_region.width
         x = None
-        if not self._wrapping():
-            spans = self._finder.highlights(self._store, line, self._line_segments(line)[0])
-            start = spans[0][0][0] if spans else 0
+        query = self._finder.query
+        if query is not None and not self._wrapping():
+            spans = match_cells(self._line_segments(line)[0], query)
+            start = spans[0][0] if spans else 0
             if not self.scroll_x <= start < self.scroll_x + width - 1:
                 x = max(0, start - width // 3)
         self.scroll_to(x=x, y=max(0, self._row_of_line(line) - height // 3), animate=False)
@@ -425,8 +426,8 @@ class LogPane(ScrollView, can_focus=True):
         if self._finder.query is None:
             raise SkipAction()
         if not self.search_next(backwards):
-            text = self._finder.query.text
-            self.notify(f"No line matches {text!r}", severity="warning", markup=False)
+            message = no_match_message(self._finder.query.text)
+            self.notify(message, severity="warning", markup=False)
 
     def action_search_previous(self) -> None:
         self.action_search_next(backwards=True)

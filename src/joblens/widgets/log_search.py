@@ -9,7 +9,6 @@ the match found, by counting newlines before it. Finding nothing in a million li
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -60,6 +59,11 @@ class LogQuery:
         return spans
 
 
+def no_match_message(text: str) -> str:
+    """What the user is told when nothing matches ``text``."""
+    return f"No line matches {text!r}"
+
+
 def _shown(segment: StoreSegment, begin: int, end: int) -> str:
     """Bytes ``begin:end`` of a segment (whole lines) as shown: decoded, colour codes removed."""
     text = segment.data[begin:end].decode("utf-8", "replace")
@@ -74,8 +78,8 @@ def find_line(store: LineStore, query: LogQuery, start: int, backwards: bool = F
     """The first line with a match at or after ``start`` (or at or before it, ``backwards``)."""
     if not 0 <= start < len(store):
         return None
-    k = bisect_right(store.firsts, start) - 1
-    segment, i = store.segments[k], start - store.firsts[k]
+    k, i = store.segment_of(start)
+    segment = store.segments[k]
     if backwards:
         end = _line_start(segment, i + 1)  # line ``start`` included
         while k >= 0:
@@ -139,9 +143,7 @@ class Finder:
         if query is None:
             self.clear()
             return None
-        found = find_line(store, query, top)
-        if found is None:
-            found = find_line(store, query, 0)
+        found = next_line(store, query, top - 1)  # line ``top`` first
         if found is not None:
             self.query, self._match = query, found - store.origin
         return found

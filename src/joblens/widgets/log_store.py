@@ -245,10 +245,15 @@ class LineStore:
         self.firsts = list(accumulate((len(s) for s in self.segments[:-1]), initial=0))
         return added
 
+    def segment_of(self, index: int) -> tuple[int, int]:
+        """The number of the segment holding line ``index``, and the line's position in it."""
+        k = bisect_right(self.firsts, index) - 1
+        return k, index - self.firsts[k]
+
     def locate(self, index: int) -> tuple[Segment, int]:
         """The segment holding line ``index`` and the line's position in it."""
-        k = bisect_right(self.firsts, index) - 1
-        return self.segments[k], index - self.firsts[k]
+        k, i = self.segment_of(index)
+        return self.segments[k], i
 
     def line(self, index: int) -> bytes:
         """The UTF-8 text of a line."""
