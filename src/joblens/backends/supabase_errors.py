@@ -45,7 +45,7 @@ def is_auth_error(error: APIError) -> bool:
 def from_api_error(error: APIError, *, table: str, action: str = "") -> JoblensError:
     """The joblens error for a PostgREST error on ``table``."""
     code = error.code or ""
-    message = (error.message or "").strip().splitlines()[0] if error.message else ""
+    message = first_line_of(error.message or "")
     if is_auth_error(error):
         return AuthError(TOKEN_MESSAGE)
     if code == "22P02":
@@ -72,8 +72,7 @@ def from_http_error(error: httpx.HTTPError, url: str) -> JoblensError:
     """The joblens error for a timeout or network failure talking to ``url``."""
     if isinstance(error, httpx.TimeoutException):
         return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: timed out")
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {reason}")
+    return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {first_line(error)}")
 
 
 def from_auth_error(error: SupabaseAuthError, url: str) -> JoblensError:
@@ -100,14 +99,17 @@ def translate(error: BaseException, *, url: str, table: str, action: str = "") -
         return from_auth_error(error, url)
     if isinstance(error, OSError):
         return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {error}")
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return BackendUnavailable(f"unexpected error talking to {url}: {text}")
+    return BackendUnavailable(f"unexpected error talking to {url}: {first_line(error)}")
+
+
+def first_line_of(text: str) -> str:
+    """The first line of ``text`` with anything in it ("" for blank text)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def first_line(error: BaseException) -> str:
     """An exception's first line of text (or its type's name)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return first_line_of(str(error)) or type(error).__name__
 
 
 def live_down_reason(state: str, detail: str) -> str:
@@ -116,7 +118,7 @@ def live_down_reason(state: str, detail: str) -> str:
         return "realtime channel closed; resubscribing"
     if state == "TIMED_OUT":
         return "realtime subscription timed out; retrying"
-    first = detail.strip().splitlines()[0] if detail.strip() else ""
+    first = first_line_of(detail)
     if not first:
         return "realtime channel error; reconnecting"
     return f"realtime channel error ({first[:120]}); reconnecting"
