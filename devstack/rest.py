@@ -257,11 +257,13 @@ class RestApi:
             )
         else:
             offset = 0
-            mutation = await self._mutation(request, table, prefer, params, where_sql, method)
+            # Returning no columns, so the SELECT policies are not applied (as PostgREST).
+            minimal = returning != "representation" and not singular
+            mutation = await self._mutation(
+                request, table, prefer, params, where_sql, method, "1" if minimal else "t0.*"
+            )
             cols = builder.columns(table, "t0", items)
-            if returning != "representation" and not singular:
-                # Returning no columns, so the SELECT policies are not applied (as PostgREST).
-                mutation = mutation.removesuffix(" RETURNING t0.*") + " RETURNING 1"
+            if minimal:
                 cols = "1 AS one"
             # A data-modifying WITH must be at the top level, as PostgREST writes it.
             prefix = f"WITH pgrst_source AS ({mutation}) "
@@ -316,12 +318,13 @@ class RestApi:
         params: Params,
         where_sql: str,
         method: str,
+        returning: str,
     ) -> str:
-        """The INSERT/UPDATE/DELETE statement (RETURNING the affected rows)."""
+        """The INSERT/UPDATE/DELETE statement, `RETURNING {returning}` ("t0.*" or "1")."""
         if method == "DELETE":
             if where_sql == "TRUE":
                 raise PgrstError(400, "21000", "DELETE requires a WHERE clause")
-            return f"DELETE FROM {table.qualified} AS t0 WHERE {where_sql} RETURNING t0.*"
+            return f"DELETE FROM {table.qualified} AS t0 WHERE {where_sql} RETURNING {returning}"
         body = await _body(request)
         if method == "PATCH":
             if not isinstance(body, dict):
@@ -330,14 +333,17 @@ class RestApi:
                 raise PgrstError(400, "21000", "UPDATE requires a WHERE clause")
             cols = self._body_columns(table, [body], request)
             if not cols:
-                return f"SELECT t0.* FROM {table.qualified} AS t0 WHERE FALSE"
+                # Nothing to set: a no-op that still references the filter's parameters.
+                return (
+                    f"SELECT {returning} FROM {table.qualified} AS t0 WHERE {where_sql} AND FALSE"
+                )
             names = ", ".join(ident(c) for c in cols)
             picks = ", ".join(f"_j.{ident(c)}" for c in cols)
             return (
                 f"UPDATE {table.qualified} AS t0 SET ({names}) = ROW({picks}) "
                 f"FROM json_populate_record(NULL::{table.qualified}, "
                 f"{params.add(json.dumps(body))}::json) AS _j "
-                f"WHERE {where_sql} RETURNING t0.*"
+                f"WHERE {where_sql} RETURNING {returning}"
             )
         if method != "POST":
             raise PgrstError(405, "PGRST117", f"Unsupported HTTP method: {method}")
@@ -369,7 +375,7 @@ class RestApi:
             else:
                 sets = ", ".join(f"{ident(c)} = EXCLUDED.{ident(c)}" for c in cols)
                 insert += f" ON CONFLICT ({target_sql}) DO UPDATE SET {sets}"
-        return insert + " RETURNING t0.*"
+        return f"{insert} RETURNING {returning}"
 
     @staticmethod
     def _pick(table: Table, column: str, prefer: dict[str, str], params: Params) -> str:

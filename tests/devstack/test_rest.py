@@ -405,3 +405,27 @@ async def test_range_header_and_containment(stack_documented: StackInfo) -> None
         .execute()
     )
     assert [r["id"] for r in hit.data] == [job] and miss.data == []
+
+
+async def test_patch_with_an_empty_body_is_a_no_op(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {user.access_token}"}
+    async with httpx.AsyncClient(base_url=f"{stack.url}/rest/v1", headers=headers) as http:
+        quiet = await http.patch(
+            "/provision_jobs",
+            params={"id": f"eq.{job}"},
+            json={},
+            headers={"Prefer": "return=minimal"},
+        )
+        assert quiet.status_code == 204 and quiet.content == b""
+        loud = await http.patch(
+            "/provision_jobs",
+            params={"id": f"eq.{job}"},
+            json={},
+            headers={"Prefer": "return=representation"},
+        )
+        assert loud.status_code == 200 and loud.json() == []
+    rows = await stack.asql("select status from provision_jobs where id = $1", uuid.UUID(job))
+    assert rows[0]["status"] == "QUEUED"
