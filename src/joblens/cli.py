@@ -12,10 +12,9 @@ from typing import Any
 import click
 
 from joblens import __version__
+from joblens.backends.demo_scenarios import SCENARIOS
 from joblens.errors import ExitCode, JoblensError
 from joblens.models import JobRef
-
-SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky-realtime")
 
 
 class _JobIdGroup(click.Group):

@@ -36,7 +36,6 @@ class ChunkMerger:
         self._seen: set[int | str] = set()
         self.last: LogChunk | None = None  # the newest chunk passed on, by order key
         self.first: LogChunk | None = None  # the oldest, where loading older history resumes
-        self.count = 0
 
     def admit(self, chunks: Iterable[LogChunk]) -> list[LogChunk]:
         """The chunks not seen before, in the order given."""
@@ -50,7 +49,6 @@ class ChunkMerger:
                 self.last = chunk
             if self.first is None or chunk.order_key < self.first.order_key:
                 self.first = chunk
-        self.count += len(fresh)
         return fresh
 
     def resume_after(self) -> LogChunk | None:

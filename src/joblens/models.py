@@ -226,12 +226,6 @@ class Job:
     def state(self) -> JobState:
         return JobState(self.status, self.error_message)
 
-    def with_state(self, state: JobState) -> Job:
-        """This job with a newer status and error message from the poll."""
-        from dataclasses import replace
-
-        return replace(self, status=state.status, error_message=state.error_message)
-
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:
         """Parse a ``provision_jobs`` row, with optional embeds.

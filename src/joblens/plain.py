@@ -18,14 +18,12 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from joblens.backends.base import Backend
+from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.models import JobState, JobStatus, LogChunk, StreamType
 from joblens.sanitize import plain_text, split_chunk, strip_sgr
 
-#: Seconds between status polls while following (the web page polls every 3 s too).
-POLL_SECONDS = 3.0
 #: Consecutive failed polls tolerated before the error is reported (a flaky network).
 POLL_FAILURES_TOLERATED = 5
 
@@ -72,7 +70,6 @@ class LineWriter:
     def __init__(self, out: TextIO, colour: bool) -> None:
         self.out = out
         self.colour = colour
-        self.lines = 0
 
     def __call__(self, chunks: list[LogChunk]) -> None:
         parts: list[str] = []
@@ -81,7 +78,6 @@ class LineWriter:
                 parts.append(render_line(line, chunk.stream, self.colour))
         if not parts:
             return
-        self.lines += len(parts)
         self._write("\n".join(parts) + "\n")
 
     def _write(self, text: str) -> None:
@@ -130,12 +126,12 @@ async def print_logs(
     writer = LineWriter(out, use_colour(color, out))
     try:
         await backend.connect()
-        job_id = await backend.resolve_job_id(job_ref)
-        state = await backend.get_job_state(job_id)  # JobNotFound before printing anything
+        job_id = await backend.resolve_job_id(job_ref)  # JobNotFound before printing anything
         feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err))
         if not follow:
             await feed.backfill()
             return int(ExitCode.OK)
+        state = await backend.get_job_state(job_id)
         if not state.is_terminal:
             state = await _follow_until_terminal(backend, feed, job_id, poll_seconds, err)
         await feed.backfill()  # everything committed before the final status

@@ -16,6 +16,8 @@ from joblens.models import Job, JobState, LogChunk, Tendril
 
 #: Hosted Supabase caps a response at 1000 rows; backfill pages are never larger.
 PAGE_SIZE = 1000
+#: Seconds between status polls while a job runs (``get_job_state``; the web page's figure).
+POLL_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)

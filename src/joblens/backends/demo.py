@@ -25,6 +25,7 @@ from joblens.backends.base import (
     LiveInterrupted,
     LiveStarted,
 )
+from joblens.backends.demo_scenarios import SCENARIOS
 from joblens.backends.demo_script import Fate, JobContext, Script, build_script
 from joblens.backends.demo_store import DemoStore, now
 from joblens.backends.demo_tendril import Clock, SimulatedTendril
@@ -41,9 +42,6 @@ from joblens.models import (
     StreamType,
     Tendril,
 )
-
-#: The first three are `joblens demo`'s; the others show what real Tendrils sometimes do.
-SCENARIOS = ("plan", "deploy-fail", "long", "cancel-ignored", "requeued", "flaky-realtime")
 
 #: Real seconds between heartbeats: not scaled, so a slow demo's Tendrils stay live.
 HEARTBEAT_SECONDS = 5.0

@@ -17,7 +17,6 @@ BOLD = "\x1b[1m"
 RED = "\x1b[31m"
 GREEN = "\x1b[32m"
 YELLOW = "\x1b[33m"
-CYAN = "\x1b[36m"
 
 CREATE = ("create",)
 UPDATE = ("update",)

@@ -3,7 +3,6 @@ the rows the actions write (PLATFORM.md's "What the web page does")."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +24,6 @@ JOB_SELECTS = (
 )
 #: Cancel applies only while the job is in one of these.
 CANCELLABLE = sorted(str(s) for s in ACTIVE_STATUSES)
-_HEX = re.compile(r"[0-9a-f]+")
 
 
 def cancel_changes() -> dict[str, Any]:
