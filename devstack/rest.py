@@ -20,20 +20,19 @@ from .grammar import (
     parse_order,
     parse_select,
 )
-from .rpc import call_rpc
+from .rpc import JSON_TYPE, RESERVED, call_rpc, read_json
 from .sqlbuild import (
     Params,
     SelectBuilder,
     inner_filters,
     logic_sql,
+    missing_column,
     order_sql,
 )
 from .state import Stack, run_as
 from .tokens import TokenError
 
 MAX_ROWS = 1000
-RESERVED = {"select", "order", "limit", "offset", "columns", "on_conflict"}
-JSON_TYPE = "application/json; charset=utf-8"
 OBJECT_TYPE = "application/vnd.pgrst.object+json"
 
 STATUS_BY_SQLSTATE = {
@@ -159,13 +158,6 @@ def _int_param(request: web.Request, name: str) -> int:
     except ValueError:
         raise PgrstError(400, "PGRST100", f'"failed to parse {name} ({raw})"') from None
     return value
-
-
-async def _body(request: web.Request) -> Any:
-    try:
-        return json.loads(await request.read() or b"null")
-    except ValueError:
-        raise PgrstError(400, "PGRST102", "Empty or invalid json") from None
 
 
 def _content_range(offset: int, n: int, total: int | None) -> str:
@@ -325,7 +317,7 @@ class RestApi:
             if where_sql == "TRUE":
                 raise PgrstError(400, "21000", "DELETE requires a WHERE clause")
             return f"DELETE FROM {table.qualified} AS t0 WHERE {where_sql} RETURNING {returning}"
-        body = await _body(request)
+        body = await read_json(request)
         if method == "PATCH":
             if not isinstance(body, dict):
                 raise PgrstError(400, "PGRST102", "Empty or invalid json")
@@ -368,7 +360,7 @@ class RestApi:
             targets = [c.strip() for c in conflict.split(",")] if conflict else table.primary_key
             for c in targets:
                 if c not in table.columns:
-                    raise PgrstError(400, "42703", f"column {table.name}.{c} does not exist")
+                    raise missing_column(table, c)
             target_sql = ", ".join(ident(c) for c in targets)
             if resolution == "ignore-duplicates" or not cols:
                 insert += f" ON CONFLICT ({target_sql}) DO NOTHING"
