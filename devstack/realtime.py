@@ -25,6 +25,11 @@ MAX_FRAME = 1024 * 1024
 SUBSCRIBED_DELAY = 0.05  # the real server confirms the subscription a little after the join
 
 
+def expired_reason(seconds: int) -> str:
+    """The real server's words for a token that expired `seconds` ago."""
+    return f"Token has expired {seconds} seconds ago"
+
+
 class Channel:
     """A joined topic on one socket."""
 
@@ -146,11 +151,7 @@ class Connection:
         try:
             claims = self.hub.stack.verifier.claims(token)
         except TokenError as exc:
-            reason = (
-                f"Token has expired {exc.expired_for} seconds ago"
-                if exc.expired_for is not None
-                else str(exc)
-            )
+            reason = expired_reason(exc.expired_for) if exc.expired_for is not None else str(exc)
             await self.send(
                 topic,
                 "phx_reply",
@@ -216,7 +217,7 @@ class Connection:
             claims = self.hub.stack.verifier.claims(token)
         except TokenError as exc:
             reason = (
-                f"Token has expired {exc.expired_for} seconds ago"
+                expired_reason(exc.expired_for)
                 if exc.expired_for is not None
                 else f"Invalid token: {exc}"
             )
@@ -281,7 +282,7 @@ class RealtimeHub:
         async def expire() -> None:
             await asyncio.sleep(max(0.0, exp - time.time()))
             await channel.conn.close_channel(
-                channel, f"Token has expired {max(0, int(time.time() - exp))} seconds ago"
+                channel, expired_reason(max(0, int(time.time() - exp)))
             )
 
         channel.expiry = asyncio.create_task(expire())
@@ -373,6 +374,4 @@ class RealtimeHub:
                     try:
                         self.stack.verifier.claims(channel.token)
                     except TokenError as exc:
-                        await c.close_channel(
-                            channel, f"Token has expired {exc.expired_for or 0} seconds ago"
-                        )
+                        await c.close_channel(channel, expired_reason(exc.expired_for or 0))
