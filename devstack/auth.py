@@ -170,7 +170,10 @@ class AuthApi:
             }
         )
 
-    def _bearer_claims(self, request: web.Request) -> dict[str, Any] | web.Response:
+    def _user_claims(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The signed-in user's claims, or the error response (bad apikey, bad or no JWT)."""
+        if (bad := self._check_apikey(request)) is not None:
+            return bad
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         try:
@@ -189,9 +192,7 @@ class AuthApi:
 
     async def user(self, request: web.Request) -> web.Response:
         """GET /user."""
-        if (bad := self._check_apikey(request)) is not None:
-            return bad
-        claims = self._bearer_claims(request)
+        claims = self._user_claims(request)
         if isinstance(claims, web.Response):
             return claims
         async with self.stack.pool.acquire() as conn:
@@ -202,9 +203,7 @@ class AuthApi:
 
     async def logout(self, request: web.Request) -> web.Response:
         """POST /logout[?scope=global|local|others]."""
-        if (bad := self._check_apikey(request)) is not None:
-            return bad
-        claims = self._bearer_claims(request)
+        claims = self._user_claims(request)
         if isinstance(claims, web.Response):
             return claims
         scope = request.query.get("scope", "global")
