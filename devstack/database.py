@@ -13,7 +13,8 @@ SCHEMAS_DIR = Path(__file__).parent / "schemas"
 REFERENCE_SCHEMAS = ("documented", "deployed")
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
+    """The same server URL naming another database."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
@@ -28,7 +29,7 @@ def database_name(url: str) -> str:
 async def create_database_if_missing(url: str) -> None:
     """CREATE DATABASE through the server's `postgres` database unless it exists."""
     name = database_name(url)
-    conn = await asyncpg.connect(_with_database(url, "postgres"))
+    conn = await asyncpg.connect(with_database(url, "postgres"))
     try:
         exists = await conn.fetchval("select 1 from pg_database where datname = $1", name)
         if not exists:
@@ -41,7 +42,7 @@ async def create_database_if_missing(url: str) -> None:
 async def drop_database(url: str) -> None:
     """DROP DATABASE ... WITH (FORCE), for test teardown."""
     name = database_name(url)
-    conn = await asyncpg.connect(_with_database(url, "postgres"))
+    conn = await asyncpg.connect(with_database(url, "postgres"))
     try:
         await conn.execute(
             f'drop database if exists "{name.replace(chr(34), chr(34) * 2)}" with (force)'

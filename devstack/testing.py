@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from .database import drop_database, with_database
 from .tokens import make_token
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,6 @@ class StackInfo:
     service_role_key: str
     jwt_secret: str
     database_url: str
-    schema: str
     logs_table: str
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -159,9 +159,7 @@ def _die_with_parent() -> None:
 
 async def drop_stale_databases(server_url: str = SERVER_URL) -> list[str]:
     """Drop test databases left by test processes that no longer run (killed sessions)."""
-    from .database import drop_database
-
-    conn = await asyncpg.connect(f"{server_url.rstrip('/')}/postgres")
+    conn = await asyncpg.connect(with_database(server_url, "postgres"))
     try:
         names = [
             r["datname"]
@@ -175,7 +173,7 @@ async def drop_stale_databases(server_url: str = SERVER_URL) -> list[str]:
     for name in names:
         pid = name.split("_")[2]
         if pid.isdigit() and not _alive(int(pid)):
-            await drop_database(f"{server_url.rstrip('/')}/{name}")
+            await drop_database(with_database(server_url, name))
             dropped.append(name)
     return dropped
 
@@ -193,7 +191,7 @@ def _alive(pid: int) -> bool:
 def start_stack(schema: str, server_url: str = SERVER_URL, timeout: float = 60.0) -> StackInfo:
     """Create a uniquely named database and start `python -m devstack serve` on a free port."""
     name = f"joblens_t_{os.getpid()}_{secrets.token_hex(4)}"
-    database_url = f"{server_url.rstrip('/')}/{name}"
+    database_url = with_database(server_url, name)
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
         [
@@ -233,7 +231,6 @@ def start_stack(schema: str, server_url: str = SERVER_URL, timeout: float = 60.0
         service_role_key=info["service_role_key"],
         jwt_secret=info["jwt_secret"],
         database_url=info["database_url"],
-        schema=schema,
         logs_table=LOGS_TABLES.get(schema, "provision_job_logs"),
         process=proc,
     )

@@ -14,8 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devstack.testing import StackInfo, drop_stale_databases, run_sync, start_stack
 
-__all__ = ["StackInfo"]
-
 # Property tests check what happens, never how fast: Hypothesis's own timers (a 200 ms deadline
 # per example, the "input generation is slow" health check) failed CI on a loaded machine.
 settings.register_profile(
