@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType
+from joblens.models import Job, JobStatus, JobType
 
 # Narrow (single-cell) symbols only: emoji widths differ between terminals.
 _TYPE_LABELS: dict[str, tuple[str, str]] = {
@@ -48,10 +48,6 @@ def status_class(status: str) -> str:
     if status in _STATUS_ICONS:
         return f"-{str(status).lower()}"
     return "-unknown"
-
-
-def is_active(status: str) -> bool:
-    return status in ACTIVE_STATUSES
 
 
 def format_duration(seconds: float) -> str:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Collapsible, Footer, Input
 
-from joblens.backends.base import Backend
+from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import AuthError, JoblensError
 from joblens.feed import LogFeed
@@ -32,8 +32,6 @@ from joblens.widgets.log_search_bar import LogSearchBar
 if TYPE_CHECKING:
     from joblens.app import JoblensApp
 
-#: The status poll's period (the web page's figure).
-POLL_SECONDS = 3.0
 #: While a job runs, the full row (metadata, Tendril) is re-read every this many polls.
 FULL_REFRESH_EVERY = 5
 #: The log stream's retry back-off after an error, in seconds (doubling, capped).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from joblens.display import duration_phase, format_duration
+from joblens.display import duration_phase, format_duration, status_class
 from joblens.models import Job, JobStatus
 from joblens.sanitize import plain_text
 
@@ -40,7 +40,6 @@ class StatusBanner(Static):
     def show_job(self, job: Job, note: str | None = None) -> None:
         text = banner_text(job, note)
         self.display = text is not None
-        for status in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED):
-            self.set_class(job.status == status, f"-{status.lower()}")
+        self.set_classes(status_class(job.status))
         if text is not None:
             self.update(text)

@@ -126,6 +126,8 @@ class DetailsPanels(Widget):
             )
 
     def update_job(self, job: Job) -> None:
+        if job == self.job:
+            return  # a full refresh with nothing new: the panels stay as they are
         self.job = job
         self.query_one("#job-details-body", Static).update(job_details_table(job))
         self.query_one("#config-snapshot", JsonPanel).set_data(job.config_snapshot)

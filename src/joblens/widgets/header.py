@@ -17,7 +17,6 @@ from joblens.display import (
     duration_phase,
     format_duration,
     format_time,
-    is_active,
     status_class,
     status_icon,
     type_icon,
@@ -50,10 +49,7 @@ class StatusBadge(Static):
 
     def set_status(self, status: str) -> None:
         self.status = status
-        for name in list(self.classes):
-            if name.startswith("-"):
-                self.remove_class(name)
-        self.add_class(status_class(status))
+        self.set_classes(status_class(status))
         animated = status in (JobStatus.CLAIMED, JobStatus.PROCESSING)
         if animated and self._timer is None:
             self._timer = self.set_interval(1 / 5, self._advance)
@@ -119,7 +115,6 @@ class JobHeader(Widget):
         self.query_one("#job-id", Static).update(Text(f"#{job.short_id}"))
         self.query_one("#tendril", Static).update(self._tendril_text(job))
         self.query_one("#created", Static).update(Text(f"created {format_time(job.created_at)}"))
-        self.set_class(is_active(job.status), "-active")
         # A finished job's duration is fixed: nothing needs to wake up every second.
         if job.is_terminal:
             self._clock.pause()

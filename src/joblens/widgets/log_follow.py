@@ -43,4 +43,4 @@ class LogFollowIndicator(Static):
         if self._search is not None:
             line.append(f"   /{self._search}", style="bold")
             line.append(" · n next · N previous · Esc clear")
-        self.update(line)
+        self.update(line, layout=False)  # always one full-width row: no layout needed

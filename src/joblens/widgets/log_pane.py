@@ -135,8 +135,7 @@ class LogPane(ScrollView, can_focus=True):
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
-        self._flush_timer: Timer | None = None
-        self._flush_queued = False
+        self._flush_timer: Timer | None = None  # set while a flush is queued
         self._cadence = FlushCadence()
         self._ready = False
         self._finder = Finder()
@@ -224,6 +223,10 @@ class LogPane(ScrollView, can_focus=True):
         self.post_message(self.SearchChanged(self, None))
         self.refresh()
 
+    @property
+    def _flush_queued(self) -> bool:
+        return self._flush_timer is not None
+
     def _flush_pending(self) -> None:
         if self._pending_append or self._pending_prepend:
             self._flush()
@@ -231,7 +234,7 @@ class LogPane(ScrollView, can_focus=True):
     def _top_line(self) -> int:
         row = round(self.scroll_y)
         if self._wrapping():
-            return self._wrap_index.locate(row)[0] if self._wrap_index.total else 0
+            return self._wrap_index.line_at(row)
         return min(row, max(0, len(self._store) - 1))
 
     def _go_to_match(self, line: int | None) -> bool:
@@ -261,12 +264,10 @@ class LogPane(ScrollView, can_focus=True):
         if wait <= 0:
             self._flush()
             return
-        self._flush_queued = True
         self._flush_timer = self.set_timer(wait, self._flush)
 
     def _flush(self) -> None:
         """Show buffered lines: resize the virtual area, then pin or count what arrived."""
-        self._flush_queued = False
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
@@ -348,12 +349,11 @@ class LogPane(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self._ready = True
-        if self._pending_append or self._pending_prepend:
-            self._flush()
+        self._flush_pending()
 
     def on_resize(self, event: Resize) -> None:
         if self.wrap and self._wrap_index.width != self.scrollable_content_region.width:
-            top = self._wrap_index.locate(round(self.scroll_y))[0] if self._wrap_index.total else 0
+            top = self._wrap_index.line_at(round(self.scroll_y))
             self._relayout(top if self._wrap_index.width else 0)
         elif self.following:
             self.scroll_to(y=self.max_scroll_y, animate=False)
@@ -365,7 +365,7 @@ class LogPane(ScrollView, can_focus=True):
         if wrap:
             top_line = row  # the rows were lines until now
         else:
-            top_line = self._wrap_index.locate(row)[0] if self._wrap_index.total else 0
+            top_line = self._wrap_index.line_at(row)
             self._wrap_index.width = 0
         self.scroll_to(x=0, animate=False)
         self._relayout(top_line)
@@ -382,7 +382,6 @@ class LogPane(ScrollView, can_focus=True):
             self.following = False
 
     def watch_following(self, following: bool) -> None:
-        self.set_class(not following, "-paused")
         self.post_message(self.FollowingChanged(self, following, self.unseen))
 
     def watch_unseen(self, unseen: int) -> None:
@@ -468,7 +467,7 @@ class LogPane(ScrollView, can_focus=True):
         row = scroll_y + y
         width = self.scrollable_content_region.width
         base = self._stream_styles()[0]
-        if self.wrap and self._wrap_index.width == width:
+        if self._wrapping():
             if row >= self._wrap_index.total:
                 return Strip.blank(width, base)
             line, sub = self._wrap_index.locate(row)

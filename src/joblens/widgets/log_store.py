@@ -151,15 +151,6 @@ class Segment:
         end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else self.used - 1
         return bytes(self.data[start:end])
 
-    def nbytes(self) -> int:
-        """Bytes held, buffers and arrays included (for measurements)."""
-        return (
-            len(self.data)
-            + self.starts.itemsize * len(self.starts)
-            + self.widths.itemsize * len(self.widths)
-            + len(self.streams)
-        )
-
 
 def _encode(text: str) -> tuple[bytes, bool]:
     """A chunk's UTF-8 bytes, ending in a newline, and whether it is simple (see ``add``)."""
@@ -267,11 +258,3 @@ class LineStore:
     def width(self, index: int) -> int:
         segment, i = self.locate(index)
         return segment.widths[i]
-
-    def text_bytes(self) -> int:
-        """Bytes of text stored, newlines included."""
-        return sum(s.used for s in self.segments)
-
-    def nbytes(self) -> int:
-        """Bytes held by the buffers and arrays."""
-        return sum(s.nbytes() for s in self.segments)

@@ -74,6 +74,10 @@ class WrapIndex:
             self._table_width = width
         return self._table
 
+    def line_at(self, row: int) -> int:
+        """The line shown on wrapped row ``row`` (0 while there are no rows)."""
+        return self.locate(row)[0] if self.total else 0
+
     def locate(self, row: int) -> tuple[int, int]:
         """The line shown on ``row`` and which of its rows it is (``row < total``)."""
         k = bisect_right(self._row_firsts, row) - 1
