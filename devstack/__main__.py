@@ -57,7 +57,18 @@ async def _create_user(url: str, email: str, password: str) -> str:
 
     conn = await asyncpg.connect(url)
     try:
-        return await create_user(conn, email, password)
+        # Run twice (the README's walkthrough, run again), the same user is the same user.
+        known = await conn.fetchrow(
+            "select id::text, encrypted_password = extensions.crypt($2, encrypted_password)"
+            " as same from auth.users where lower(email) = lower($1)",
+            email,
+            password,
+        )
+        if known is None:
+            return await create_user(conn, email, password)
+        if not known["same"]:
+            raise SystemExit(f"devstack user: {email} exists with another password")
+        return str(known["id"])
     finally:
         await conn.close()
 

@@ -85,3 +85,26 @@ def test_the_user_and_token_commands(stack_deployed: StackInfo) -> None:
     )
     assert claims["sub"] == uid and claims["role"] == "authenticated"
     assert claims["exp"] - claims["iat"] == 60
+
+
+def test_the_user_command_run_again_gives_the_same_user(stack_deployed: StackInfo) -> None:
+    """The README's walkthrough can be run twice on one database."""
+
+    def user(password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                *(sys.executable, "-m", "devstack", "user"),
+                *("--database-url", stack_deployed.database_url),
+                *("--email", "again@example.test", "--password", password),
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        )
+
+    first, second = user("pw-1"), user("pw-1")
+    assert first.returncode == second.returncode == 0
+    assert first.stdout.strip() == second.stdout.strip() != ""
+    other = user("pw-2")
+    assert other.returncode == 1
+    assert other.stderr.strip() == "devstack user: again@example.test exists with another password"
