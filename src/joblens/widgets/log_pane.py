@@ -37,6 +37,7 @@ from joblens.sanitize import strip_sgr
 from joblens.widgets.log_cadence import FlushCadence
 from joblens.widgets.log_follow import LogFollowIndicator
 from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
+from joblens.widgets.log_scrollbar import QuietBar
 from joblens.widgets.log_search import Finder, match_cells, no_match_message
 from joblens.widgets.log_store import LineStore, expand_tabs, stream_code
 from joblens.widgets.log_wrap import WrapIndex
@@ -137,6 +138,7 @@ class LogPane(ScrollView, can_focus=True):
         self._pending_prepend = 0
         self._flush_timer: Timer | None = None  # set while a flush is queued
         self._cadence = FlushCadence()
+        self._bar = QuietBar()
         self._ready = False
         self._finder = Finder()
         self.set_reactive(LogPane.wrap, wrap)
@@ -187,6 +189,7 @@ class LogPane(ScrollView, can_focus=True):
         self.clear_search()
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
+        self._paint_bar()
         self.following = True
         self.unseen = 0
         self.refresh()
@@ -292,6 +295,7 @@ class LogPane(ScrollView, can_focus=True):
                 shift = self._row_of_line(prepended)
                 self.scroll_to(y=old_y + shift, animate=False)
             self.unseen += appended
+        self._paint_bar()
         if pin or prepended or old_rows < old_y + self.scrollable_content_region.height:
             self.refresh()
 
@@ -327,7 +331,17 @@ class LogPane(ScrollView, can_focus=True):
             self.virtual_size = size
             return
         self.set_reactive(LogPane.virtual_size, size)
-        self._scroll_update(size)
+        # What Widget._scroll_update does, but the vertical bar repaints only if it looks
+        # different (a third of the streaming CPU went into repainting an unchanged bar).
+        width, height = self.container_size
+        if self.show_vertical_scrollbar:  # painted by the caller, once the view has moved
+            window = height - self.scrollbar_size_horizontal
+            self._bar.set(self.vertical_scrollbar, virtual_size=size.height, window_size=window)
+        if self.show_horizontal_scrollbar:
+            self.horizontal_scrollbar.window_virtual_size = size.width
+            self.horizontal_scrollbar.window_size = width - self.scrollbar_size_vertical
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
     def _wrapping(self) -> bool:
         return self.wrap and self._wrap_index.width == self.scrollable_content_region.width
@@ -343,7 +357,13 @@ class LogPane(ScrollView, can_focus=True):
             self.scroll_to(y=self.max_scroll_y, animate=False)
         else:
             self.scroll_to(y=self._row_of_line(top_line), animate=False)
+        self._paint_bar()
         self.refresh()
+
+    def _paint_bar(self) -> None:
+        """Repaint the vertical bar if the flush or relayout just done moved its thumb."""
+        if self.show_vertical_scrollbar:
+            self._bar.paint(self.vertical_scrollbar)
 
     # ------------------------------------------------------------------ events and watchers
 
@@ -371,7 +391,12 @@ class LogPane(ScrollView, can_focus=True):
         self._relayout(top_line)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        # ScrollView's watcher, but the bar repaints only when its thumb moves on screen.
+        if self.show_vertical_scrollbar:
+            self._bar.set(self.vertical_scrollbar, position=new_value)
+            self._bar.paint(self.vertical_scrollbar)
+        if round(old_value) != round(new_value):
+            self.refresh()
         if not self.app.animator.is_being_animated(self, "scroll_y"):
             # Keep the target honest when scroll_y is set directly.
             self.scroll_target_y = new_value
