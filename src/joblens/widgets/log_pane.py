@@ -333,13 +333,13 @@ class LogPane(ScrollView, can_focus=True):
         self.set_reactive(LogPane.virtual_size, size)
         # What Widget._scroll_update does, but the vertical bar repaints only if it looks
         # different (a third of the streaming CPU went into repainting an unchanged bar).
-        width, height = self.container_size
+        view = self.container_size
         if self.show_vertical_scrollbar:  # painted by the caller, once the view has moved
-            window = height - self.scrollbar_size_horizontal
+            window = view.height - self.scrollbar_size_horizontal
             self._bar.set(self.vertical_scrollbar, virtual_size=size.height, window_size=window)
         if self.show_horizontal_scrollbar:
             self.horizontal_scrollbar.window_virtual_size = size.width
-            self.horizontal_scrollbar.window_size = width - self.scrollbar_size_vertical
+            self.horizontal_scrollbar.window_size = view.width - self.scrollbar_size_vertical
         self.scroll_x = self.validate_scroll_x(self.scroll_x)
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
