@@ -231,3 +231,21 @@ async def test_selecting_a_wrapped_row_selects_that_part_of_the_line() -> None:
         await pilot.hover(pane, offset=(5, 1))
         await pilot.mouse_up(pane, offset=(5, 1))
         assert app.screen.get_selected_text() == "2345"
+
+
+async def test_selecting_after_older_lines_arrive_selects_the_lines_under_the_mouse() -> None:
+    """Rows are reused while they only move up; once older lines shift every index, the rows
+    (and the line numbers they carry for selection) are made afresh."""
+    app = LogHost()
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        await write(pilot, pane, numbered(0, 5))
+        assert visible(pane)[:2] == ["line 0", "line 1"]
+        pane.prepend_chunks([numbered(0, 3, prefix="older")])
+        await settle(pilot)
+        shown = visible(pane)
+        await pilot.mouse_down(pane, offset=(0, 0))
+        await pilot.hover(pane, offset=(5, 1))
+        await pilot.mouse_up(pane, offset=(5, 1))
+        top, second = shown[0], shown[1]
+        assert app.screen.get_selected_text() == f"{top}\n{second[:6]}"

@@ -49,6 +49,7 @@ _CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
 _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
 _CACHE_LINES = 1024
+_CACHE_ROWS = 512
 
 
 class LogPane(ScrollView, can_focus=True):
@@ -130,9 +131,12 @@ class LogPane(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._store = LineStore()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
-        # Parsed lines (segments and width), by stable line id. Rows are cut from them afresh
-        # each frame: cached Strips would also keep every Strip Textual derives from them.
+        # Parsed lines (segments and width), by stable line id.
         self._cache: LRUCache[int, tuple[list[Segment], int]] = LRUCache(_CACHE_LINES)
+        # Finished rows by (line, first cell, width): each flush moves every row up, and most
+        # rows of a slow stream were drawn the frame before. A few screens' worth only, as a
+        # Strip also keeps the Strips Textual derives from it. Cleared when indexes shift.
+        self._rows: LRUCache[tuple[int, int, int], Strip] = LRUCache(_CACHE_ROWS)
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
@@ -185,6 +189,7 @@ class LogPane(ScrollView, can_focus=True):
         self._store = LineStore()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
         self._cache.clear()
+        self._rows.clear()
         self._pending_append = self._pending_prepend = 0
         self.clear_search()
         self._set_virtual_size(Size(0, 0))
@@ -279,6 +284,8 @@ class LogPane(ScrollView, can_focus=True):
         self._pending_append = self._pending_prepend = 0
         if not (appended or prepended):
             return
+        if prepended:
+            self._rows.clear()  # every line's index moved
         old_y = self.scroll_y
         old_rows = self.virtual_size.height
         # Decide before the area grows: at the end (or scrolling to it) and not dragging.
@@ -416,6 +423,7 @@ class LogPane(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles = None
         self._cache.clear()
+        self._rows.clear()
 
     # ------------------------------------------------------------------ actions
 
@@ -501,17 +509,23 @@ class LogPane(ScrollView, can_focus=True):
             if row >= len(self._store):
                 return Strip.blank(width, base)
             line, start = row, scroll_x
+        selection = self.text_selection
+        plain = selection is None and self._finder.query is None
+        if plain and (strip := self._rows.get((line, start, width))) is not None:
+            return strip
         segments, length = self._line_segments(line)
         for match, current in self._finder.highlights(self._store, line, segments):
             name = "log-pane--current-match" if current else "log-pane--match"
             style = self.get_component_rich_style(name, partial=True)
             segments = highlight(segments, length, match, style)
-        selection = self.text_selection
         if selection is not None and (span := selection.get_span(line)) is not None:
             style = self.screen.get_component_rich_style("screen--selection")
             segments = highlight(segments, length, span, style)
         # Offsets (column in the line, line) let the mouse select text, as in Textual's Log.
-        return row_strip(segments, length, start, width, base).apply_offsets(start, line)
+        strip = row_strip(segments, length, start, width, base).apply_offsets(start, line)
+        if plain:
+            self._rows[line, start, width] = strip
+        return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, without colour codes (what Ctrl+C copies)."""
