@@ -1,16 +1,22 @@
-"""When buffered lines are shown: at once after a pause, each frame in a burst, 25 Hz after."""
+"""When buffered lines are shown: at once after a pause, each frame in a burst, and in a stream
+that goes on, as often as the pane's paints allow within their share of a core."""
 
 from __future__ import annotations
 
 import pytest
 
 from joblens.widgets.log_cadence import (
-    FLUSH_SECONDS,
+    FASTEST_STREAM_SECONDS,
     FRAME_SECONDS,
     MIN_WAIT_SECONDS,
+    PAINT_SHARE,
+    PAINT_WEIGHT,
+    SLOWEST_STREAM_SECONDS,
     STREAM_SECONDS,
     FlushCadence,
 )
+
+FLUSH_SECONDS = FASTEST_STREAM_SECONDS  # nothing painted yet: the fastest a stream is shown
 
 
 def test_a_burst_flushes_every_frame_and_a_stream_that_goes_on_is_throttled() -> None:
@@ -50,3 +56,46 @@ def test_a_wait_too_short_for_a_timer_is_no_wait(short: float) -> None:
     assert cadence.wait(1000.0 + FRAME_SECONDS - short) == 0.0
     longer = 2 * MIN_WAIT_SECONDS
     assert cadence.wait(1000.0 + FRAME_SECONDS - longer) == pytest.approx(longer)
+
+
+def stream_wait(cadence: FlushCadence) -> float:
+    """The wait of a stream's next lines, a moment after a flush in a long-running stream."""
+    now = 1000.0
+    while now < 1000.0 + 2 * STREAM_SECONDS:  # lines every 10 ms, each shown
+        cadence.flushed(now)
+        now += 0.01
+    cadence.flushed(now)
+    return cadence.wait(now + 0.002) + 0.002
+
+
+@pytest.mark.parametrize(
+    ("paint", "interval"),
+    [
+        (0.0005, FASTEST_STREAM_SECONDS),  # a small terminal: as often as allowed
+        (0.003, 0.003 / PAINT_SHARE),  # a big pane: the interval its paints allow
+        (0.050, SLOWEST_STREAM_SECONDS),  # a very slow machine: still shown 10 times a second
+    ],
+)
+def test_a_stream_is_shown_as_often_as_its_paints_allow(paint: float, interval: float) -> None:
+    cadence = FlushCadence()
+    cadence.flushed(999.0)
+    cadence.painted(paint)
+    assert cadence.stream_seconds == pytest.approx(interval)
+    assert stream_wait(cadence) == pytest.approx(interval)
+
+
+def test_only_the_paint_after_a_flush_counts_and_one_slow_paint_moves_it_a_little() -> None:
+    cadence = FlushCadence()
+    cadence.painted(0.5)  # nothing flushed yet (the first frame, a resize): not a stream's paint
+    assert cadence.paint_seconds == 0.0
+    cadence.flushed(1.0)
+    cadence.painted(0.002)
+    cadence.painted(0.5)  # a partial repaint before the next flush: not counted
+    assert cadence.paint_seconds == pytest.approx(0.002)
+    cadence.flushed(1.1)
+    cadence.painted(0.102)  # one slow paint (a garbage collection, say)
+    assert cadence.paint_seconds == pytest.approx(0.002 + PAINT_WEIGHT * 0.1)
+    for step in range(30):
+        cadence.flushed(1.2 + step / 10)
+        cadence.painted(0.002)
+    assert cadence.paint_seconds == pytest.approx(0.002, rel=0.01)

@@ -221,3 +221,15 @@ def test_paused_pane_snapshot(snap_compare: object) -> None:
         await settle(pilot)
 
     assert snap_compare(LogHost(), terminal_size=(50, 10), run_before=scroll_up_while_lines_arrive)  # type: ignore[operator]
+
+
+async def test_the_pane_tells_its_cadence_what_painting_a_flush_costs() -> None:
+    """A long stream is shown as often as its paints allow (log_cadence.py): the pane times the
+    paint that follows each flush."""
+    app = LogHost()
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        assert pane._cadence.paint_seconds == 0.0
+        await write(pilot, pane, numbered(0, 100))
+        await pilot.pause()
+        assert 0.0 < pane._cadence.paint_seconds < 1.0
