@@ -14,6 +14,9 @@ back by it.
 
 from __future__ import annotations
 
+from collections import deque
+from statistics import median
+
 FRAME_SECONDS = 1 / 60
 #: A stream is shown at most this often ...
 FASTEST_STREAM_SECONDS = 1 / 25
@@ -26,8 +29,9 @@ PAINT_SHARE = 0.06
 STREAM_SECONDS = 0.25
 #: Shorter waits are not waited: the lines are shown at once.
 MIN_WAIT_SECONDS = 0.001
-#: How much one paint moves the estimate of what a paint costs (the rest is the history).
-PAINT_WEIGHT = 0.3
+#: What a paint costs is the median of this many recent paints: a garbage collection or another
+#: process's moment on the core makes one paint slow, and must not slow the stream down.
+PAINTS_KEPT = 9
 
 
 class FlushCadence:
@@ -37,7 +41,7 @@ class FlushCadence:
     def __init__(self) -> None:
         self.last_flush = float("-inf")
         self._run_started = 0.0  # first arrival after the last pause
-        self.paint_seconds = 0.0  # what painting the pane after a flush costs, smoothed
+        self._paints: deque[float] = deque(maxlen=PAINTS_KEPT)
         self._flushed_unpainted = False
 
     def _note(self, now: float) -> float:
@@ -46,6 +50,11 @@ class FlushCadence:
         if since >= STREAM_SECONDS:
             self._run_started = now
         return since
+
+    @property
+    def paint_seconds(self) -> float:
+        """What painting the pane after a flush costs (0 until it has been painted)."""
+        return median(self._paints) if self._paints else 0.0
 
     @property
     def stream_seconds(self) -> float:
@@ -74,7 +83,4 @@ class FlushCadence:
         if not self._flushed_unpainted:
             return
         self._flushed_unpainted = False
-        if self.paint_seconds == 0.0:
-            self.paint_seconds = seconds
-        else:
-            self.paint_seconds += PAINT_WEIGHT * (seconds - self.paint_seconds)
+        self._paints.append(seconds)
