@@ -368,6 +368,18 @@ async def test_rerun_inserts_a_queued_copy_of_the_configuration(
         assert job.completed_at is None and job.started_at is None
 
 
+@pytest.mark.parametrize("status", ["QUEUED", "CLAIMED", "PROCESSING"])
+async def test_rerun_refuses_a_job_that_has_not_finished(
+    contract_env: ContractEnv, status: str
+) -> None:
+    job = await contract_env.backend.get_job(await _job_with_refs(contract_env, status=status))
+
+    with pytest.raises(ActionRejected):
+        await contract_env.backend.rerun_job(job)
+
+    assert (await contract_env.backend.get_job(job.id)).status == status
+
+
 # apply_plan
 
 

@@ -30,13 +30,12 @@ from joblens.backends.demo_script import Fate, JobContext, Script, build_script
 from joblens.backends.demo_store import DemoStore, now
 from joblens.backends.demo_tendril import Clock, SimulatedTendril
 from joblens.backends.demo_world import World, config_snapshot, configuration_hash, populate
+from joblens.backends.job_rows import CANCELLABLE, cancel_changes, deploy_row, rerun_row
 from joblens.errors import ActionRejected, JobNotFound
 from joblens.models import (
-    ACTIVE_STATUSES,
     Job,
     JobRef,
     JobState,
-    JobStatus,
     JobType,
     LogChunk,
     StreamType,
@@ -305,30 +304,13 @@ class DemoBackend(Backend):
     # actions
 
     async def cancel_job(self, job_id: str) -> bool:
-        row = self.store.update_job(
-            job_id,
-            {
-                "status": JobStatus.CANCELLED.value,
-                "error_message": "Cancelled by user",
-                "completed_at": now(),
-            },
-            only_if={s.value for s in ACTIVE_STATUSES},
-        )
+        row = self.store.update_job(job_id, cancel_changes(), only_if=set(CANCELLABLE))
         if row is None and job_id not in self.store.jobs:
             raise JobNotFound(f"no job {job_id} (or it is not visible to you)")
         return row is not None
 
     async def rerun_job(self, job: Job) -> Job:
-        fields: dict[str, Any] = {
-            "user_id": job.user_id or self.world.user_id,
-            "job_type": str(job.job_type),
-            "config_snapshot": job.config_snapshot,
-            "cloud_identity_id": job.cloud_identity_id,
-            "vineyard_id": job.vineyard_id,
-            "vine_id": job.vine_id,
-        }
-        if job.job_type == JobType.DEPLOY:
-            fields["plan_job_id"] = job.plan_job_id
+        fields = {**rerun_row(job), "user_id": job.user_id or self.world.user_id}
         # A long job re-runs long; a failed one was a capacity error, which passes on retry.
         fate: Fate = "long" if self._fates.get(job.id) == "long" else "success"
         row = self.store.insert_job(fields)
@@ -336,14 +318,8 @@ class DemoBackend(Backend):
         return await self.get_job(row["id"])
 
     async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
-        source = self.store.jobs.get(plan.id)
-        if source is None:
-            raise JobNotFound(f"no job {plan.id} (or it is not visible to you)")
-        if source["job_type"] != JobType.PLAN or source["status"] != JobStatus.SUCCESS:
-            raise ActionRejected(
-                f"only a successful PLAN can be applied; this job is a {source['job_type']} "
-                f"with status {source['status']}"
-            )
+        source = await self.get_job(plan.id)  # as stored now, not as the screen last saw it
+        fields = {**deploy_row(source, tendril_id), "user_id": source.user_id or self.world.user_id}
         if tendril_id is not None:
             worker = self.store.workers.get(tendril_id)
             if worker is None or not Tendril.from_row(worker).is_live():
@@ -351,20 +327,7 @@ class DemoBackend(Backend):
                 raise ActionRejected(
                     f"Tendril {name} is not live: choose a live one or Any available"
                 )
-        row = self.store.insert_job(
-            {
-                "user_id": source.get("user_id") or self.world.user_id,
-                "job_type": JobType.DEPLOY.value,
-                "status": JobStatus.QUEUED.value,
-                "plan_job_id": source["id"],
-                "assigned_worker_id": tendril_id,
-                "vine_id": source.get("vine_id"),
-                "vineyard_id": source.get("vineyard_id"),
-                "cloud_identity_id": source.get("cloud_identity_id"),
-                "config_snapshot": source.get("config_snapshot"),
-                "configuration_hash": source.get("configuration_hash"),
-            }
-        )
+        row = self.store.insert_job(fields)
         self._fates[row["id"]] = "success"
         return await self.get_job(row["id"])
 

@@ -17,21 +17,14 @@ from typing import Any, TypeVar
 from postgrest.exceptions import APIError
 
 from joblens.backends.base import PAGE_SIZE, Backend, FollowEvent
+from joblens.backends.job_rows import CANCELLABLE, cancel_changes, deploy_row, rerun_row
 from joblens.backends.supabase_config import SupabaseSettings
 from joblens.backends.supabase_errors import (
     MISSING_RELATION_CODES,
     is_auth_error,
     translate,
 )
-from joblens.backends.supabase_jobs import (
-    CANCELLABLE,
-    JOB_SELECTS,
-    JOBS,
-    WORKERS,
-    cancel_changes,
-    deploy_row,
-    rerun_row,
-)
+from joblens.backends.supabase_jobs import JOB_SELECTS, JOBS, WORKERS
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
 from joblens.backends.supabase_logs import log_page, log_row, row_of, rows_of
 from joblens.errors import (
