@@ -13,6 +13,10 @@ SCHEMAS_DIR = Path(__file__).parent / "schemas"
 REFERENCE_SCHEMAS = ("documented", "deployed")
 
 
+class SchemaChanged(Exception):
+    """A schema file differs from the one applied to the database being reused."""
+
+
 def with_database(url: str, name: str) -> str:
     """The same server URL naming another database."""
     parts = urlsplit(url)
@@ -79,8 +83,13 @@ async def install(conn: asyncpg.Connection, specs: list[str]) -> None:
             digest = hashlib.sha256(sql.encode()).hexdigest()
             key = path.name if path.parent == SCHEMAS_DIR else str(path.resolve())
             done = await conn.fetchval("select sha256 from devstack.applied where file = $1", key)
-            if done is not None:
+            if done == digest:
                 continue  # reusing a database: migrations are applied once, like a project's
+            if done is not None:
+                raise SchemaChanged(
+                    f"schema {key} changed after it was applied to database {name}:"
+                    " serve a new database (or drop this one) to apply it"
+                )
             async with conn.transaction():
                 await conn.execute(sql)
                 await conn.execute(
