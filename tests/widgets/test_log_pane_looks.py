@@ -249,3 +249,19 @@ async def test_selecting_after_older_lines_arrive_selects_the_lines_under_the_mo
         await pilot.mouse_up(pane, offset=(5, 1))
         top, second = shown[0], shown[1]
         assert app.screen.get_selected_text() == f"{top}\n{second[:6]}"
+
+
+async def test_a_selection_stays_on_its_lines_when_older_lines_arrive() -> None:
+    app = LogHost()
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        await write(pilot, pane, numbered(0, 5))
+        await pilot.mouse_down(pane, offset=(0, 1))
+        await pilot.hover(pane, offset=(5, 2))
+        await pilot.mouse_up(pane, offset=(5, 2))
+        assert app.screen.get_selected_text() == "line 1\nline 2"
+        pane.prepend_chunks([numbered(0, 3, prefix="older")])
+        await settle(pilot)
+        assert app.screen.get_selected_text() == "line 1\nline 2"
+        highlighted = [i for i in range(pane.line_count) if pane.text_selection.get_span(i)]
+        assert [pane.line_text(i) for i in highlighted] == ["line 1", "line 2"]

@@ -286,6 +286,7 @@ class LogPane(ScrollView, can_focus=True):
             return
         if prepended:
             self._rows.clear()  # every line's index moved
+            self._shift_selection(prepended)
         old_y = self.scroll_y
         old_rows = self.virtual_size.height
         # Decide before the area grows: at the end (or scrolling to it) and not dragging.
@@ -305,6 +306,14 @@ class LogPane(ScrollView, can_focus=True):
         self._paint_bar()
         if pin or prepended or old_rows < old_y + self.scrollable_content_region.height:
             self.refresh()
+
+    def _shift_selection(self, lines: int) -> None:
+        """Keep a selection on the same lines when ``lines`` older ones arrive above it."""
+        selection = self.text_selection
+        if selection is None:
+            return
+        start, end = (None if o is None else Offset(o.x, o.y + lines) for o in selection)
+        self.screen.selections = {**self.screen.selections, self: Selection(start, end)}
 
     def _update_virtual_size(self) -> None:
         if self.wrap:
