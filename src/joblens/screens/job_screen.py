@@ -18,7 +18,7 @@ from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import AuthError, JoblensError
 from joblens.feed import LogFeed
-from joblens.job_actions import JobAction, available_actions
+from joblens.job_actions import ACTION_BY_NAME, ACTION_SPECS, JobAction, available_actions
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
@@ -44,9 +44,7 @@ class JobScreen(Screen[None]):
     """One job, live. Widgets receive state from here; only this screen talks to the backend."""
 
     BINDINGS = [
-        Binding("c", "cancel_job", "Cancel"),
-        Binding("a", "apply_plan", "Apply"),
-        Binding("r", "rerun_job", "Re-run"),
+        *(Binding(spec.key, spec.name, spec.label) for spec in ACTION_SPECS),
         Binding("slash", "search", "Search", key_display="/"),
         # The header's "Copy id (y)" button shows this key; the footer has no room at 80 columns.
         Binding("y", "copy_id", "Copy id", show=False),
@@ -221,11 +219,7 @@ class JobScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        wanted = {
-            "cancel_job": JobAction.CANCEL,
-            "apply_plan": JobAction.APPLY,
-            "rerun_job": JobAction.RERUN,
-        }.get(action)
+        wanted = ACTION_BY_NAME.get(action)
         if wanted is not None:
             return wanted in available_actions(self.job)
         if action == "back":
@@ -397,11 +391,9 @@ class JobScreen(Screen[None]):
     def _button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         handlers: dict[str, Callable[[], Any]] = {
-            "action-cancel": self.action_cancel_job,
-            "action-apply": self.action_apply_plan,
-            "action-rerun": self.action_rerun_job,
-            "action-copy": self.action_copy_id,
+            f"action-{spec.action}": getattr(self, f"action_{spec.name}") for spec in ACTION_SPECS
         }
+        handlers["action-copy"] = self.action_copy_id
         handler = handlers.get(event.button.id or "")
         if handler is not None:
             handler()
@@ -410,18 +402,9 @@ class JobScreen(Screen[None]):
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The actions available now, for the command palette."""
         available = available_actions(self.job)
-        if JobAction.CANCEL in available:
-            yield SystemCommand(
-                "Cancel job", "Cancel this job (asks first)", self.action_cancel_job
-            )
-        if JobAction.APPLY in available:
-            yield SystemCommand(
-                "Apply plan", "Deploy this plan on a Tendril", self.action_apply_plan
-            )
-        if JobAction.RERUN in available:
-            yield SystemCommand(
-                "Re-run job", "Queue a new job with the same configuration", self.action_rerun_job
-            )
+        for spec in ACTION_SPECS:
+            if spec.action in available:
+                yield SystemCommand(spec.title, spec.help, getattr(self, f"action_{spec.name}"))
         yield SystemCommand("Copy job id", "Copy the full job id", self.action_copy_id)
         yield SystemCommand(
             "Search the log", "Find text in the log (/, then n / N)", self.action_search

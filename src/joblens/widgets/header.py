@@ -22,15 +22,8 @@ from joblens.display import (
     type_icon,
     type_label,
 )
-from joblens.job_actions import JobAction, available_actions
+from joblens.job_actions import ACTION_SPECS, JobAction, available_actions
 from joblens.models import Job, JobStatus
-
-# Button id -> (label, key), in the order shown.
-ACTION_BUTTONS: tuple[tuple[JobAction, str, str], ...] = (
-    (JobAction.CANCEL, "Cancel", "c"),
-    (JobAction.APPLY, "Apply", "a"),
-    (JobAction.RERUN, "Re-run", "r"),
-)
 
 
 class StatusBadge(Static):
@@ -95,8 +88,8 @@ class JobHeader(Widget):
             yield Static(id="tendril")
             yield Static(id="created")
         with Horizontal(id="header-actions"):
-            for action, label, key in ACTION_BUTTONS:
-                yield Button(f"{label} ({key})", id=f"action-{action}", compact=True)
+            for spec in ACTION_SPECS:
+                yield Button(f"{spec.label} ({spec.key})", id=f"action-{spec.action}", compact=True)
             yield Button("Copy id (y)", id="action-copy", compact=True)
 
     def on_mount(self) -> None:
@@ -130,10 +123,10 @@ class JobHeader(Widget):
 
     def refresh_actions(self) -> None:
         available = available_actions(self.job)
-        for action, _label, _key in ACTION_BUTTONS:
-            button = self.query_one(f"#action-{action}", Button)
-            button.display = action in available
-            button.disabled = action in self._busy
+        for spec in ACTION_SPECS:
+            button = self.query_one(f"#action-{spec.action}", Button)
+            button.display = spec.action in available
+            button.disabled = spec.action in self._busy
 
     @staticmethod
     def _tendril_text(job: Job) -> Text:
