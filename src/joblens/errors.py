@@ -44,6 +44,10 @@ class ConfigError(JoblensError):
     exit_code = ExitCode.CONFIG
 
 
+#: What to do about a token that expired or was refused; every such message ends with it.
+TOKEN_FIX = "sign in again and set a fresh JOBLENS_ACCESS_TOKEN (or set JOBLENS_REFRESH_TOKEN)"
+
+
 class AuthError(JoblensError):
     exit_code = ExitCode.AUTH
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-from joblens.errors import AuthError, ConfigError
+from joblens.errors import TOKEN_FIX, AuthError, ConfigError
 
 DEFAULT_LOGS_TABLE = "provision_job_logs"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -78,8 +78,7 @@ class SupabaseSettings:
         expiry = token_expiry(access_token)
         if refresh_token is None and expiry is not None and expiry <= datetime.now(UTC):
             raise AuthError(
-                f"your access token expired at {expiry:%Y-%m-%d %H:%M:%S} UTC; sign in again "
-                "and set a fresh JOBLENS_ACCESS_TOKEN (or set JOBLENS_REFRESH_TOKEN)"
+                f"your access token expired at {expiry:%Y-%m-%d %H:%M:%S} UTC; {TOKEN_FIX}"
             )
         logs_table = value("JOBLENS_LOGS_TABLE") or DEFAULT_LOGS_TABLE
         if not _IDENTIFIER.fullmatch(logs_table):

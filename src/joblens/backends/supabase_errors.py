@@ -13,6 +13,7 @@ from supabase_auth.errors import AuthApiError, AuthRetryableError
 from supabase_auth.errors import AuthError as SupabaseAuthError
 
 from joblens.errors import (
+    TOKEN_FIX,
     ActionRejected,
     AuthError,
     BackendUnavailable,
@@ -32,7 +33,7 @@ UNAVAILABLE_CODES = frozenset(
     {"500", "502", "503", "504", "520", "PGRST000", "PGRST001", "PGRST002", "PGRST003"}
 )
 
-TOKEN_MESSAGE = "access token expired or invalid: set a fresh JOBLENS_ACCESS_TOKEN"
+TOKEN_MESSAGE = f"your access token expired or was refused: {TOKEN_FIX}"
 
 
 def is_auth_error(error: APIError) -> bool:

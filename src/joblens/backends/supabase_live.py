@@ -33,7 +33,7 @@ from realtime.message import Message
 from realtime.types import RealtimePostgresChangesListenEvent
 
 from joblens.backends.base import ChunksArrived, FollowEvent, LiveInterrupted, LiveStarted
-from joblens.backends.supabase_errors import first_line, live_down_reason
+from joblens.backends.supabase_errors import TOKEN_MESSAGE, first_line, live_down_reason
 from joblens.backends.supabase_keepalive import FrameClock, LiveTiming
 from joblens.errors import AuthError, JoblensError
 from joblens.models import LogChunk
@@ -283,10 +283,7 @@ class LiveLogs:
         if self._token_rejected:
             self._token_rejected = False
             if not await self._refresh():
-                raise AuthError(
-                    "your access token expired or was refused: sign in again and set a fresh "
-                    "JOBLENS_ACCESS_TOKEN (or set JOBLENS_REFRESH_TOKEN)"
-                )
+                raise AuthError(TOKEN_MESSAGE)
             await self._replace_channel()
             return
         if not realtime.is_connected and self._channel is not None:
