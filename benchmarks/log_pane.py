@@ -114,7 +114,11 @@ async def _render_times(
 
 
 async def _until_seen(widget: Any, token: str, timeout: float = 60.0) -> float:
-    widget.token, widget.seen = token, None
+    """When a row holding ``token`` was rendered. A token set before the action (the ingest's
+    END, watched from the first write) keeps a render already seen: Log sometimes renders its
+    last row while the writer yields, and is never asked to render it again."""
+    if widget.token != token:
+        widget.token, widget.seen = token, None
     deadline = time.perf_counter() + timeout
     while widget.seen is None and time.perf_counter() < deadline:
         await asyncio.sleep(0.001)
@@ -231,8 +235,9 @@ def _run(
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
             break
         except subprocess.TimeoutExpired as exc:
-            # Once, a Log run that takes 2 s stalled past its timeout and the rerun was normal:
-            # one stall is retried (and said so); a second is a hang.
+            # Log runs used to stall here (_until_seen waited for a second render of a row
+            # already rendered; fixed). Should a run stall again, it is said and run once more;
+            # a second stall is a hang.
             if attempt == 2:
                 raise SystemExit(f"{kind} {lines:,} took over {timeout} s twice") from exc
             print(f"  {kind} {lines:,} took over {timeout} s; running it again", flush=True)
