@@ -412,7 +412,7 @@ class LogPane(ScrollView, can_focus=True):
             self._bar.set(self.vertical_scrollbar, position=new_value)
             self._bar.paint(self.vertical_scrollbar)
         if round(old_value) != round(new_value):
-            self.refresh()
+            self.refresh(self.size.region)
         if not self.app.animator.is_being_animated(self, "scroll_y"):
             # Keep the target honest when scroll_y is set directly.
             self.scroll_target_y = new_value
