@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ from joblens.backends.base import (
     LiveInterrupted,
     LiveStarted,
 )
-from joblens.feed import LogFeed
+from joblens.feed import Backoff, LogFeed
 from joblens.models import Job, JobState, LogChunk, StreamType, Tendril
 
 JOB = "00000000-0000-4000-8000-000000000001"
@@ -193,3 +194,18 @@ def test_a_colour_left_on_carries_to_the_next_lines_of_its_chunk_only() -> None:
         "\x1b[33mWarning: deprecated\n\x1b[33msee the docs\n",
         "next chunk\n",
     ]
+
+
+async def test_backoff_doubles_from_one_second_up_to_thirty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    backoff = Backoff()
+    for _ in range(7):
+        await backoff.wait()
+    assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]

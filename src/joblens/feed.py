@@ -29,6 +29,20 @@ RESUME_OVERLAP_TIME = timedelta(seconds=30)
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
+class Backoff:
+    """The wait between retries after an error: 1 s, doubling, at most 30 s."""
+
+    FIRST_SECONDS = 1.0
+    MAX_SECONDS = 30.0
+
+    def __init__(self) -> None:
+        self.delay = self.FIRST_SECONDS
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.delay)
+        self.delay = min(self.delay * 2, self.MAX_SECONDS)
+
+
 class ChunkMerger:
     """Drops chunks already passed on and remembers where backfill resumes."""
 
@@ -106,15 +120,14 @@ class LogFeed:
     async def _load_history(self) -> None:
         """Older pages, newest page first, each handed to the older sink."""
         assert self._older_sink is not None
-        delay = 1.0
+        backoff = Backoff()
         while True:
             try:
                 page = await self.backend.fetch_latest_logs(
                     self.job_id, before=self.merger.first, limit=self.page_size
                 )
             except JoblensError:
-                await asyncio.sleep(delay)  # the live view goes on; history resumes later
-                delay = min(delay * 2, 30.0)
+                await backoff.wait()  # the live view goes on; history resumes later
                 continue
             self._emit(sorted(page, key=lambda c: c.order_key), self._older_sink)
             if len(page) < self.page_size:

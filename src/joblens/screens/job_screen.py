@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from textual.widgets import Button, Collapsible, Footer, Input
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import AuthError, JoblensError
-from joblens.feed import LogFeed
+from joblens.feed import Backoff, LogFeed
 from joblens.job_actions import ACTION_BY_NAME, ACTION_SPECS, JobAction, available_actions
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
 from joblens.screens.confirm import ConfirmScreen
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
 
 #: While a job runs, the full row (metadata, Tendril) is re-read every this many polls.
 FULL_REFRESH_EVERY = 5
-#: The log stream's retry back-off after an error, in seconds (doubling, capped).
-FEED_RETRY = (1.0, 30.0)
 #: Terminals narrower than this get the compact footer.
 COMPACT_FOOTER_BELOW = 100
 
@@ -121,7 +118,7 @@ class JobScreen(Screen[None]):
 
     async def _follow_logs(self) -> None:
         """Run the log feed for the life of the screen, retrying with back-off on errors."""
-        delay = FEED_RETRY[0]
+        backoff = Backoff()
         while True:
             try:
                 await self.feed.run()
@@ -138,8 +135,7 @@ class JobScreen(Screen[None]):
                 return
             except JoblensError as error:
                 self._link_changed(error.message)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, FEED_RETRY[1])
+            await backoff.wait()
 
     async def _poll(self) -> None:
         """The 3 s status poll: status and error only, the full row when something changed."""
