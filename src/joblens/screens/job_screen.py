@@ -17,7 +17,13 @@ from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import AuthError, JoblensError
 from joblens.feed import Backoff, LogFeed
-from joblens.job_actions import ACTION_BY_NAME, ACTION_SPECS, JobAction, available_actions
+from joblens.job_actions import (
+    ACTION_BY_NAME,
+    ACTION_SPECS,
+    ActionSpec,
+    JobAction,
+    available_actions,
+)
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
@@ -387,7 +393,7 @@ class JobScreen(Screen[None]):
     def _button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         handlers: dict[str, Callable[[], Any]] = {
-            f"action-{spec.action}": getattr(self, f"action_{spec.name}") for spec in ACTION_SPECS
+            f"action-{spec.action}": self._action_method(spec) for spec in ACTION_SPECS
         }
         handlers["action-copy"] = self.action_copy_id
         handler = handlers.get(event.button.id or "")
@@ -395,12 +401,17 @@ class JobScreen(Screen[None]):
             handler()
         self.query_one(LogPane).focus()
 
+    def _action_method(self, spec: ActionSpec) -> Callable[[], Any]:
+        """The screen's ``action_<name>`` method for a job action."""
+        method: Callable[[], Any] = getattr(self, f"action_{spec.name}")
+        return method
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The actions available now, for the command palette."""
         available = available_actions(self.job)
         for spec in ACTION_SPECS:
             if spec.action in available:
-                yield SystemCommand(spec.title, spec.help, getattr(self, f"action_{spec.name}"))
+                yield SystemCommand(spec.title, spec.help, self._action_method(spec))
         yield SystemCommand("Copy job id", "Copy the full job id", self.action_copy_id)
         yield SystemCommand(
             "Search the log", "Find text in the log (/, then n / N)", self.action_search

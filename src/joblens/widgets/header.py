@@ -26,6 +26,12 @@ from joblens.job_actions import ACTION_SPECS, JobAction, available_actions
 from joblens.models import Job, JobStatus
 
 
+def update_in_place(widget: Static, text: Text) -> None:
+    """Show ``text``, laying the screen out again only if it is not as wide as what it replaces:
+    the same width repaints this widget alone."""
+    widget.update(text, layout=text.cell_len != widget.content_size.width)
+
+
 class StatusBadge(Static):
     """The status, with a spinner while the job is claimed or processing."""
 
@@ -35,7 +41,6 @@ class StatusBadge(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.status = status
         self._timer: Timer | None = None
-        self._painted_width = -1
 
     def on_mount(self) -> None:
         self.set_status(self.status)
@@ -60,11 +65,8 @@ class StatusBadge(Static):
     def _paint(self) -> None:
         animated = self._timer is not None
         icon = SPINNER[self.frame] if animated else status_icon(self.status)
-        text = Text(f" {icon} {self.status} ")
-        # A spinner frame has the width of the last one: repaint this widget alone instead of
-        # laying out the screen eight times a second.
-        self.update(text, layout=text.cell_len != self._painted_width)
-        self._painted_width = text.cell_len
+        # A spinner frame has the width of the last one: no layout five times a second.
+        update_in_place(self, Text(f" {icon} {self.status} "))
 
 
 class JobHeader(Widget):
@@ -151,9 +153,8 @@ class JobHeader(Widget):
             widget.update("")
             return
         label, seconds = phase
-        text = Text.assemble((f"{label} ", "dim"), format_duration(seconds))
-        # Lay the screen out again only when the width changes (9s -> 10s), not every second.
-        widget.update(text, layout=text.cell_len != widget.content_size.width)
+        # A layout only when the width changes (9s -> 10s), not every second.
+        update_in_place(widget, Text.assemble((f"{label} ", "dim"), format_duration(seconds)))
 
     def watch_link_problem(self, problem: str | None) -> None:
         state = self.query_one("#link-state", Static)

@@ -42,6 +42,8 @@ class FlushCadence:
         self.last_flush = float("-inf")
         self._run_started = 0.0  # first arrival after the last pause
         self._paints: deque[float] = deque(maxlen=PAINTS_KEPT)
+        #: What painting the pane after a flush costs (0 until it has been painted).
+        self.paint_seconds = 0.0
         self._flushed_unpainted = False
 
     def _note(self, now: float) -> float:
@@ -50,11 +52,6 @@ class FlushCadence:
         if since >= STREAM_SECONDS:
             self._run_started = now
         return since
-
-    @property
-    def paint_seconds(self) -> float:
-        """What painting the pane after a flush costs (0 until it has been painted)."""
-        return median(self._paints) if self._paints else 0.0
 
     @property
     def stream_seconds(self) -> float:
@@ -84,3 +81,4 @@ class FlushCadence:
             return
         self._flushed_unpainted = False
         self._paints.append(seconds)
+        self.paint_seconds = median(self._paints)  # once a frame, not once a chunk
