@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from joblens.app import JoblensApp
 from joblens.backends.demo import DemoBackend
 from joblens.screens import job_screen
+from joblens.widgets.log_pane import LogPane
 
 # Timestamps in snapshots and assertions read the same on every machine.
 os.environ["TZ"] = "UTC"
@@ -107,3 +108,10 @@ async def opened(pilot: Pilot[Any]) -> job_screen.JobScreen:
     screen = pilot.app.screen
     assert isinstance(screen, job_screen.JobScreen)
     return screen
+
+
+async def opened_pane(pilot: Pilot[Any], lines: int) -> LogPane:
+    """The job screen's log pane, once it holds ``lines`` lines."""
+    pane = (await opened(pilot)).query_one(LogPane)
+    await wait_for(pilot, lambda: pane.line_count == lines)
+    return pane

@@ -12,7 +12,7 @@ from joblens.widgets.details import JsonPanel
 from joblens.widgets.log_pane import LogFollowIndicator, LogPane
 from joblens.widgets.log_store import stream_code
 
-from .conftest import StaticWorld, opened, wait_for
+from .conftest import StaticWorld, opened, opened_pane, wait_for
 
 
 async def test_a_running_job_streams_its_output_until_the_banner() -> None:
@@ -39,9 +39,7 @@ async def test_each_chunk_keeps_its_stream(static_world: StaticWorld) -> None:
         ("Warning: Argument is deprecated\n", "STDERR"),
     )
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
-        pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.line_count == 4)
+        pane = await opened_pane(pilot, 4)
         assert [pane.line_text(i) for i in range(4)] == [
             "Assuming IAM role arn:aws:iam::1:role/x…",
             "\x1b[32m+\x1b[0m aws_vpc.main",
@@ -59,9 +57,7 @@ async def test_hostile_escape_sequences_never_reach_the_pane(static_world: Stati
         ("\x1b]52;c;ZXZpbA==\x07\x1b]0;pwned\x07\x1b[2J\x1b[Hsafe \x9b31mtext\x00\x07\n", "STDOUT"),
     )
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
-        pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.line_count == 1)
+        pane = await opened_pane(pilot, 1)
         assert pane.line_text(0) == "safe text"
 
 
@@ -192,9 +188,7 @@ async def test_ctrl_c_copies_selected_log_text_instead_of_quitting(
     job_id = static_world.job(status="PROCESSING")
     static_world.logs(job_id, ("first line\n\x1b[31mError:\x1b[0m boom\n", "STDOUT"))
     async with static_world.app(job_id).run_test(size=(100, 30)) as pilot:
-        screen = await opened(pilot)
-        pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.line_count == 2)
+        pane = await opened_pane(pilot, 2)
         await pilot.pause(0.1)
         await pilot.mouse_down(pane, offset=(0, 1))
         await pilot.hover(pane, offset=(5, 1))

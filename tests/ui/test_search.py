@@ -7,7 +7,7 @@ from joblens.screens.job_screen import JobScreen
 from joblens.widgets.log_pane import LogFollowIndicator, LogPane
 from joblens.widgets.log_search_bar import LogSearchBar
 
-from .conftest import StaticWorld, opened, wait_for
+from .conftest import StaticWorld, opened, opened_pane, wait_for
 from .test_actions import notes
 
 
@@ -54,9 +54,7 @@ async def test_a_search_that_finds_nothing_says_so_and_leaves_the_view(
     job_id = static_world.job(status="SUCCESS")
     static_world.logs(job_id, *((f"line {i}\n", "STDOUT") for i in range(100)))
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
-        pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.line_count == 100)
+        pane = await opened_pane(pilot, 100)
         before = pane.scroll_y
         await pilot.press("slash", *"no such thing", "enter")
         await wait_for(pilot, lambda: any("No line matches" in n for n in notes(pilot.app)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from itertools import count
 
 from textual import events
@@ -41,6 +43,16 @@ class LogHost(App[None]):
     def on_log_pane_following_changed(self, event: LogPane.FollowingChanged) -> None:
         self.states.append((event.following, event.unseen))
         self.query_one(LogFollowIndicator).show_state(event.following, event.unseen)
+
+
+@asynccontextmanager
+async def open_pane(
+    size: tuple[int, int] = (60, 12), *, wrap: bool = False
+) -> AsyncIterator[tuple[LogHost, Pilot[None], LogPane]]:
+    """A LogHost running headless at ``size``: the app, its pilot and its pane."""
+    app = LogHost(wrap=wrap)
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot, app.query_one(LogPane)
 
 
 def text_of(strip: Strip) -> str:

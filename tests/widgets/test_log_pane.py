@@ -7,6 +7,7 @@ from test_log_host import (
     chunk,
     indicator_text,
     numbered,
+    open_pane,
     settle,
     visible,
     wheel,
@@ -20,9 +21,7 @@ from joblens.widgets.log_pane import LogPane
 
 
 async def test_new_lines_keep_the_view_pinned_to_the_bottom() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (app, pilot, pane):
         for batch in range(10):
             await write(pilot, pane, numbered(batch * 10, batch * 10 + 10))
             assert pane.scroll_y == pane.max_scroll_y
@@ -34,9 +33,7 @@ async def test_new_lines_keep_the_view_pinned_to_the_bottom() -> None:
 
 async def test_scrolling_up_by_key_pauses_following_and_counts_new_lines() -> None:
     for key in ("up", "k", "pageup", "home", "g"):
-        app = LogHost()
-        async with app.run_test(size=(60, 12)) as pilot:
-            pane = app.query_one(LogPane)
+        async with open_pane() as (app, pilot, pane):
             await write(pilot, pane, numbered(0, 100))
             await pilot.press(key)
             assert not pane.following, key
@@ -51,9 +48,7 @@ async def test_scrolling_up_by_key_pauses_following_and_counts_new_lines() -> No
 
 
 async def test_wheel_up_pauses_and_wheel_back_to_bottom_repins() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 100))
         await wheel(pilot, pane, events.MouseScrollUp, 2)
         assert not pane.following
@@ -73,9 +68,7 @@ async def test_wheel_up_pauses_and_wheel_back_to_bottom_repins() -> None:
 
 async def test_end_key_repins() -> None:
     for key in ("end", "G"):
-        app = LogHost()
-        async with app.run_test(size=(60, 12)) as pilot:
-            pane = app.query_one(LogPane)
+        async with open_pane() as (app, pilot, pane):
             await write(pilot, pane, numbered(0, 100))
             await pilot.press("home")
             await write(pilot, pane, numbered(100, 150))
@@ -88,9 +81,7 @@ async def test_end_key_repins() -> None:
 
 
 async def test_pagedown_to_the_end_repins() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 30))
         await pilot.press("home")
         for _ in range(5):
@@ -101,9 +92,7 @@ async def test_pagedown_to_the_end_repins() -> None:
 
 
 async def test_scrollbar_drag_to_bottom_repins() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 200))
         bar = pane.vertical_scrollbar
         # Grab the thumb (at the bottom of the bar) and drag it to the top.
@@ -131,9 +120,7 @@ async def test_scrollbar_drag_to_bottom_repins() -> None:
 
 
 async def test_setting_scroll_y_to_the_bottom_repins() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 100))
         pane.scroll_y = 10
         await write(pilot, pane, numbered(100, 110))
@@ -144,9 +131,7 @@ async def test_setting_scroll_y_to_the_bottom_repins() -> None:
 
 
 async def test_prepend_keeps_the_viewport() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(100, 200))
         await pilot.press("home")
         before = visible(pane)
@@ -167,9 +152,7 @@ async def test_prepend_keeps_the_viewport() -> None:
 
 
 async def test_prepend_keeps_the_viewport_when_wrapped() -> None:
-    app = LogHost(wrap=True)
-    async with app.run_test(size=(42, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((42, 12), wrap=True) as (_, pilot, pane):
         await write(pilot, pane, numbered(100, 200))
         await pilot.press("home")
         before = visible(pane)
@@ -180,9 +163,7 @@ async def test_prepend_keeps_the_viewport_when_wrapped() -> None:
 
 
 async def test_quiet_job_schedules_nothing() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 10))
         await pilot.pause(0.1)
         assert pane._flush_timer is None and not pane._flush_queued
@@ -226,9 +207,7 @@ def test_paused_pane_snapshot(snap_compare: object) -> None:
 async def test_the_pane_tells_its_cadence_what_painting_a_flush_costs() -> None:
     """A long stream is shown as often as its paints allow (log_cadence.py): the pane times the
     paint that follows each flush."""
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         assert pane._cadence.paint_seconds == 0.0
         await write(pilot, pane, numbered(0, 100))
         await pilot.pause()

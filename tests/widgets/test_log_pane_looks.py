@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from rich.color import Color
 from rich.segment import Segment
-from test_log_host import LogHost, chunk, numbered, settle, text_of, visible, write
+from test_log_host import chunk, numbered, open_pane, settle, text_of, visible, write
 from textual import events
 from textual.pilot import _get_mouse_message_arguments
 from textual.strip import Strip
 
 from joblens.models import StreamType
-from joblens.widgets.log_pane import LogPane
 from joblens.widgets.log_render import LINE_CELL_CAP
 
 
@@ -23,9 +22,7 @@ def colours(strip: Strip) -> dict[str, Color | None]:
 
 
 async def test_stderr_is_red_and_system_is_blue() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (app, pilot, pane):
         await write(
             pilot,
             pane,
@@ -52,9 +49,7 @@ async def test_stderr_is_red_and_system_is_blue() -> None:
 
 
 async def test_terraform_colours_are_kept() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (app, pilot, pane):
         await write(
             pilot,
             pane,
@@ -77,9 +72,7 @@ async def test_terraform_colours_are_kept() -> None:
 
 
 async def test_nothing_but_sgr_reaches_the_terminal_even_unsanitised() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         # The feed sanitises; the pane does not trust that it did.
         await write(pilot, pane, chunk("a\x1b]52;c;SGVsbG8=\x07b\x1b[2Jc\x00d\x9b31me\n"))
         text = text_of(pane.render_line(0))
@@ -87,9 +80,7 @@ async def test_nothing_but_sgr_reaches_the_terminal_even_unsanitised() -> None:
 
 
 async def test_wrap_toggle() -> None:
-    app = LogHost()
-    async with app.run_test(size=(42, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((42, 12)) as (_, pilot, pane):
         width = pane.scrollable_content_region.width
         long = "x" * (width * 2) + "END"
         await write(pilot, pane, chunk(f"short\n{long}\n\x1b[31m{'r' * width}\x1b[0m\ntail\n"))
@@ -112,9 +103,7 @@ async def test_wrap_toggle() -> None:
 
 
 async def test_shift_wheel_scrolls_sideways_when_unwrapped() -> None:
-    app = LogHost()
-    async with app.run_test(size=(42, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((42, 12)) as (app, pilot, pane):
         await write(pilot, pane, chunk("0123456789" * 20 + "\n"))
         arguments = {**_get_mouse_message_arguments(pane, (5, 5)), "shift": True}
         for _ in range(3):
@@ -125,9 +114,7 @@ async def test_shift_wheel_scrolls_sideways_when_unwrapped() -> None:
 
 
 async def test_wrap_keeps_the_top_line_and_follows_on_resize() -> None:
-    app = LogHost(wrap=True)
-    async with app.run_test(size=(42, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((42, 12), wrap=True) as (_, pilot, pane):
         await write(pilot, pane, *(chunk(f"{i} " + "y" * 60 + "\n") for i in range(50)))
         assert pane.virtual_size.height == 100
         assert pane.following and visible(pane)[-1].startswith("y")
@@ -141,9 +128,7 @@ async def test_wrap_keeps_the_top_line_and_follows_on_resize() -> None:
 
 
 async def test_enormous_line_does_not_freeze() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         huge = "A" * 1_000_000  # 1 MB, no newline
         ten_mb = "".join(f"{i:07d} " + "b" * 92 + "\n" for i in range(100_000))  # 10 MB
         junk = "".join(chr(c) for c in range(0x20, 0x3000) if not 0x7F <= c <= 0x9F) * 20
@@ -168,9 +153,7 @@ async def test_enormous_line_does_not_freeze() -> None:
 
 
 async def test_an_auto_height_pane_grows_with_its_lines() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 20)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((60, 20)) as (_, pilot, pane):
         pane.styles.height = "auto"
         pane.styles.max_height = 12
         await write(pilot, pane, numbered(0, 3))
@@ -183,9 +166,7 @@ async def test_an_auto_height_pane_grows_with_its_lines() -> None:
 
 
 async def test_clear_empties_the_pane_for_another_job() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 100))
         await pilot.press("home")
         await write(pilot, pane, numbered(100, 105))
@@ -199,9 +180,7 @@ async def test_clear_empties_the_pane_for_another_job() -> None:
 
 
 async def test_dragging_the_mouse_selects_text_without_colour_codes() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (app, pilot, pane):
         await write(
             pilot,
             pane,
@@ -222,9 +201,7 @@ async def test_dragging_the_mouse_selects_text_without_colour_codes() -> None:
 
 
 async def test_selecting_a_wrapped_row_selects_that_part_of_the_line() -> None:
-    app = LogHost(wrap=True)
-    async with app.run_test(size=(42, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((42, 12), wrap=True) as (app, pilot, pane):
         width = pane.scrollable_content_region.width
         await write(pilot, pane, chunk("a" * width + "0123456789" + "\n"))
         await pilot.mouse_down(pane, offset=(2, 1))
@@ -236,9 +213,7 @@ async def test_selecting_a_wrapped_row_selects_that_part_of_the_line() -> None:
 async def test_selecting_after_older_lines_arrive_selects_the_lines_under_the_mouse() -> None:
     """Rows are reused while they only move up; once older lines shift every index, the rows
     (and the line numbers they carry for selection) are made afresh."""
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (app, pilot, pane):
         await write(pilot, pane, numbered(0, 5))
         assert visible(pane)[:2] == ["line 0", "line 1"]
         pane.prepend_chunks([numbered(0, 3, prefix="older")])
@@ -252,9 +227,7 @@ async def test_selecting_after_older_lines_arrive_selects_the_lines_under_the_mo
 
 
 async def test_a_selection_stays_on_its_lines_when_older_lines_arrive() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (app, pilot, pane):
         await write(pilot, pane, numbered(0, 5))
         await pilot.mouse_down(pane, offset=(0, 1))
         await pilot.hover(pane, offset=(5, 2))

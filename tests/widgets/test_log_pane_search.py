@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.style import Style
-from test_log_host import LogHost, chunk, numbered, write
+from test_log_host import chunk, numbered, open_pane, write
 from textual.strip import Strip
 
 from joblens.widgets.log_pane import LogPane
@@ -21,9 +21,7 @@ def _row_of(pane: LogPane, line: int) -> int:
 
 
 async def test_search_moves_to_the_first_match_below_the_top_and_highlights_it() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 300))
         await write(pilot, pane, chunk("\x1b[31mTarget\x1b[0m found here, target again\n"))
         await write(pilot, pane, numbered(301, 400))
@@ -41,9 +39,7 @@ async def test_search_moves_to_the_first_match_below_the_top_and_highlights_it()
 
 
 async def test_n_and_shift_n_cycle_through_matches_and_wrap() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 100, prefix="row"))  # "row 7", "row 17", ...
         pane.scroll_to(y=0, animate=False)
         await pilot.pause()
@@ -65,9 +61,7 @@ async def test_n_and_shift_n_cycle_through_matches_and_wrap() -> None:
 
 
 async def test_a_match_beyond_the_right_edge_scrolls_into_view() -> None:
-    app = LogHost()
-    async with app.run_test(size=(40, 10)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane((40, 10)) as (_, pilot, pane):
         await write(pilot, pane, chunk("x" * 150 + " needle\n"), numbered(0, 5))
         assert pane.search("needle")
         await pilot.pause()
@@ -76,9 +70,7 @@ async def test_a_match_beyond_the_right_edge_scrolls_into_view() -> None:
 
 
 async def test_escape_clears_the_search_and_new_lines_are_searched_too() -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, chunk("one match\n"), numbered(0, 50))
         assert pane.search("match")
         await write(pilot, pane, chunk("second match\n"))

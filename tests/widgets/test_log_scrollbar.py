@@ -5,12 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_log_host import LogHost, numbered, settle, write
+from test_log_host import numbered, open_pane, settle, write
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
-
-from joblens.widgets.log_pane import LogPane
 
 
 def drawn(bar: ScrollBar) -> list[Strip]:
@@ -40,9 +38,7 @@ def count_renders(monkeypatch: pytest.MonkeyPatch, bar: ScrollBar) -> list[int]:
 async def test_a_followed_stream_does_not_repaint_a_bar_that_does_not_move(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 2000))
         bar = pane.vertical_scrollbar
         renders = count_renders(monkeypatch, bar)
@@ -57,9 +53,7 @@ async def test_a_followed_stream_does_not_repaint_a_bar_that_does_not_move(
 async def test_the_bar_is_repainted_when_its_thumb_moves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         await write(pilot, pane, numbered(0, 30))
         bar = pane.vertical_scrollbar
         renders = count_renders(monkeypatch, bar)
@@ -78,9 +72,7 @@ async def test_the_bar_is_repainted_when_its_thumb_moves(
 async def test_the_bar_always_shows_its_current_values() -> None:
     """Random writes, scrolls, prepends and resizes: the bar on screen never lags behind."""
     rng = random.Random(20261129)
-    app = LogHost()
-    async with app.run_test(size=(60, 12)) as pilot:
-        pane = app.query_one(LogPane)
+    async with open_pane() as (_, pilot, pane):
         written = 0
         for step in range(80):
             action = rng.choice(("write", "write", "burst", "scroll", "end", "prepend", "resize"))
