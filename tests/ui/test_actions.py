@@ -34,7 +34,8 @@ async def test_cancel_asks_first_then_cancels(static_world: StaticWorld, status:
         assert row["error_message"] == "Cancelled by user"
         assert row["completed_at"] is not None
         assert str(screen.query_one(StatusBanner).render()) == "⊘ Cancelled by user"
-        assert any("keeps watching" in n for n in notes(pilot.app))
+        # App.notify posts a message: the note lands a moment after the status.
+        await wait_for(pilot, lambda: any("keeps watching" in n for n in notes(pilot.app)))
 
 
 async def test_declining_the_cancel_changes_nothing(static_world: StaticWorld) -> None:
@@ -116,7 +117,9 @@ async def test_a_cancelled_job_that_comes_back_is_reported(static_world: StaticW
         screen = await opened(pilot)
         static_world.set(job_id, status="PROCESSING", error_message=None, completed_at=None)
         await wait_for(pilot, lambda: screen.job.status == "PROCESSING")
-        assert any("kept running after the cancel" in n for n in notes(pilot.app))
+        await wait_for(
+            pilot, lambda: any("kept running after the cancel" in n for n in notes(pilot.app))
+        )
         assert not screen.query_one(StatusBanner).display
         static_world.set(job_id, status="SUCCESS")
         await wait_for(pilot, lambda: screen.job.status == "SUCCESS")
