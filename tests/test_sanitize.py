@@ -125,6 +125,12 @@ def test_strip_sgr_leaves_the_printable_text(text: str) -> None:
         ("progress 10%\rprogress 100%", "progress 100%"),
         ("done\r", "done"),
         ("crlf\r\nline", "crlf\nline"),
+        # ... the text after a CR overwrites the start, the rest of the longer text stays.
+        ("10%\r50%\r100%", "100%"),
+        ("abcdef\rXY", "XYcdef"),
+        ("Downloading 100%\rDone", "Doneloading 100%"),
+        # ... and each character keeps the colour it was written in.
+        ("\x1b[31mred text\x1b[0m\rXY", "XY\x1b[31md text\x1b[0m"),
         # Colour survives, other escapes around it do not.
         ("\x1b[1m\x1b[31mError:\x1b[0m boom\x1b[K", "\x1b[1m\x1b[31mError:\x1b[0m boom"),
         # An unterminated OSC eats the rest of its line only.
@@ -206,3 +212,25 @@ def test_lines_that_close_their_colour_are_left_as_they_are() -> None:
     assert carry_colour(terraform) is terraform
     assert carry_colour("no colour\nat all\n") == "no colour\nat all\n"
     assert carry_colour("\x1b[31mred\n\nred\n") == "\x1b[31mred\n\n\x1b[31mred\n"
+
+
+def _terminal_row(line: str) -> str:
+    """What a terminal shows of one line of plain text written with CRs: a cursor and cells."""
+    cells: list[str] = []
+    cursor = 0
+    for char in line:
+        if char == "\r":
+            cursor = 0
+        elif cursor < len(cells):
+            cells[cursor] = char
+            cursor += 1
+        else:
+            cells.append(char)
+            cursor += 1
+    return "".join(cells)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \rx\n")), max_size=40))
+def test_a_lone_cr_shows_what_a_terminal_shows(text: str) -> None:
+    expected = "\n".join(_terminal_row(line) for line in text.replace("\r\n", "\n").split("\n"))
+    assert sanitize(text) == expected

@@ -4,8 +4,10 @@ Only SGR (colour and style) sequences survive. Everything else that a terminal w
 removed: other CSI sequences (cursor moves, screen clears), OSC (titles, clipboard writes,
 hyperlinks) with their payloads, DCS/SOS/PM/APC strings, other ESC sequences, the 8-bit C1
 controls (U+0080-U+009F, including the C1 CSI U+009B and its parameters), and C0 controls except
-TAB and LF. A lone CR keeps what a terminal would leave visible: the text after the last CR
-(or before it, when nothing follows). Lone surrogates become U+FFFD so the text can be encoded.
+TAB and LF. A lone CR keeps what a terminal would leave visible: each CR returns to the start
+of the line and what follows overwrites what was there, so ``abcdef\rXY`` shows ``XYcdef``
+and ``10%\r50%\r100%`` shows ``100%``. Lone surrogates become U+FFFD so the text can be
+encoded.
 """
 
 from __future__ import annotations
@@ -51,15 +53,47 @@ def _replace(match: re.Match[str]) -> str:
     return ""
 
 
+_SGR_OR_CHAR = re.compile(r"\x1b\[[0-9;:]*m|.", re.DOTALL)
+_RESET_CODES = frozenset({"\x1b[m", "\x1b[0m"})
+
+
 def _resolve_carriage_returns(line: str) -> str:
-    """What a terminal leaves visible of a line written with lone CRs."""
-    if "\r" not in line:
-        return line
+    """What a terminal leaves visible of a line written with lone CRs (and only SGR codes).
+
+    Each CR moves back to the first column; the characters that follow overwrite the ones
+    there, and the rest of the longer text stays. A character keeps the colour it was
+    written in.
+    """
     parts = line.split("\r")
-    for part in reversed(parts):
-        if part:
-            return part
-    return ""
+    if "\x1b" not in line:
+        cells = list(parts[0])
+        for part in parts[1:]:
+            cells[: len(part)] = part
+        return "".join(cells)
+    # With colour: each cell is (the SGR codes in force when it was written, its character).
+    styled: list[tuple[str, str]] = []
+    state = ""
+    for part in parts:
+        column = 0
+        for token in _SGR_OR_CHAR.findall(part):
+            if token.startswith("\x1b["):
+                state = "" if token in _RESET_CODES else state + token
+                continue
+            if column < len(styled):
+                styled[column] = (state, token)
+            else:
+                styled.append((state, token))
+            column += 1
+    out: list[str] = []
+    current = ""
+    for codes, char in styled:
+        if codes != current:
+            out.append("\x1b[0m" + codes if current else codes)
+            current = codes
+        out.append(char)
+    if current:
+        out.append("\x1b[0m")
+    return "".join(out)
 
 
 def sanitize(text: str) -> str:
@@ -72,11 +106,12 @@ def sanitize(text: str) -> str:
         return text
     if _NEEDS_WORK_BUT_ESC.search(text) is None and text.count("\x1b") == len(_SGR.findall(text)):
         return text
+    text = _UNSAFE.sub(_replace, text)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             text = "\n".join(_resolve_carriage_returns(line) for line in text.split("\n"))
-    return _UNSAFE.sub(_replace, text)
+    return text
 
 
 def carry_colour(text: str) -> str:
