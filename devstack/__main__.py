@@ -47,6 +47,22 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--lines", type=int, default=200)
     w.add_argument("--rate", type=float, default=50.0, help="lines per second")
     w.add_argument("--final", choices=["SUCCESS", "FAILED", "CANCELLED"], default="SUCCESS")
+    w.add_argument(
+        "--ansi", action="store_true", help="OpenTofu with colour (real runners pass -no-color)"
+    )
+    w.add_argument(
+        "--requeue-at",
+        type=int,
+        metavar="N",
+        help="die after N lines; the job is re-queued and another Tendril finishes it",
+    )
+    w.add_argument(
+        "--runner",
+        choices=["new", "old"],
+        default="new",
+        help="new: flush 100 ms after a write (1 s backstop), SYSTEM lines; old: every 2 s",
+    )
+    w.add_argument("--seed", type=int, help="repeatable output (default: from the job id)")
     return p
 
 
@@ -105,7 +121,18 @@ def _run(args: argparse.Namespace) -> int:
         from .tendril import play
 
         return asyncio.run(
-            play(args.url, args.service_key, args.job, args.lines, args.rate, args.final)
+            play(
+                args.url,
+                args.service_key,
+                args.job,
+                args.lines,
+                args.rate,
+                args.final,
+                ansi=args.ansi,
+                requeue_at=args.requeue_at,
+                runner=args.runner,
+                seed=args.seed,
+            )
         )
     return 2
 

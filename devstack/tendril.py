@@ -1,69 +1,62 @@
-"""`tendril`: play a Tendril working a job through the stack's REST, as a real one does."""
+"""`tendril`: play a Tendril working a job through the stack's REST, as a real one does.
+
+It writes what a real runner writes, so that readers of the logs meet what they meet in
+production: OpenTofu's output without colour (terraform-exec passes ``-no-color``; ``--ansi``
+keeps the colour path testable), the newer runners' own ``▸`` lines on SYSTEM, and now and then
+a provider warning on STDERR (as with ``TF_LOG=WARN``). The rows are cut by the runner's flush
+model (:mod:`joblens.runner_log`, shared with the demo): a row ends wherever a flush fell,
+often mid-line, and the streams' rows interleave. ``--lines N`` is N lines in all (N ``\\n``).
+
+``--requeue-at N`` plays a runner that dies after N lines (its last row ends mid-line, its
+unsent buffers are lost), the platform's ``recover_stale_jobs()`` putting the job back in the
+queue, and another Tendril claiming it and finishing: the lines then add up to ``--lines``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-import itertools
 import random
 import secrets
 import sys
 import time
-from collections.abc import Iterator
+import zlib
 from typing import Any
 
 import httpx
 
-FLUSH_SECONDS = 0.25  # real Tendrils flush every 2 s; faster keeps tests short
-FLUSH_BYTES = 10_000
-RESOURCES = [
-    "aws_vpc.main",
-    "aws_subnet.private[0]",
-    "aws_subnet.private[1]",
-    "aws_security_group.nodes",
-    "aws_eks_cluster.this",
-    "aws_iam_role.nodes",
-    "aws_eks_node_group.default",
-    "helm_release.argocd",
-    "aws_route53_record.api",
-]
-BOLD, GREEN, YELLOW, RED, RESET = "\x1b[1m", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+from joblens.runner_log import NEW_RUNNER, OLD_RUNNER, FlushPolicy, Row, RunnerLogWriter
+
+from .tendril_output import Writes, attempt_output, exactly, now_iso, schedule, tail_lines
+
+ERRORS = {
+    "FAILED": "Error: creating EKS Cluster: ResourceInUseException",
+    "CANCELLED": "Cancelled by user",
+}
+#: Lines per second OpenTofu writes while it is busy, in the job's own time. A faster
+#: ``--rate`` plays the job faster: the runner's timers run that much faster too, so a short
+#: test run is cut into rows as the same job would be at its own pace.
+JOB_RATE = 20.0
+#: Seconds between the dead runner's last flush and the job back in the queue, and until
+#: another Tendril claims it (the platform's timeouts are minutes; tests want it short).
+REQUEUE_PAUSE = 0.3
+CLAIM_PAUSE = 0.4
 
 
-def now_iso() -> str:
-    """The current time as PostgREST accepts it."""
-    return dt.datetime.now(dt.UTC).isoformat()
+def paced(policy: FlushPolicy, rate: float) -> FlushPolicy:
+    """The runner's timers in wall-clock seconds when the job plays at ``rate`` lines/s."""
+    speedup = max(1.0, rate / JOB_RATE)
 
+    def scale(seconds: float | None) -> float | None:
+        return None if seconds is None else seconds / speedup
 
-def terraform_lines(seed: int) -> Iterator[tuple[str, str]]:
-    """An endless, Terraform-like stream of (stream, line)."""
-    rnd = random.Random(seed)
-    yield "STDOUT", f"{BOLD}Initializing the backend...{RESET}"
-    yield "STDOUT", f"{BOLD}Initializing provider plugins...{RESET}"
-    yield "STDOUT", '- Finding hashicorp/aws versions matching "~> 5.0"...'
-    yield "STDOUT", f"{GREEN}{BOLD}Terraform has been successfully initialized!{RESET}"
-    for n in itertools.count():
-        res = f"{RESOURCES[n % len(RESOURCES)]}"
-        if n >= len(RESOURCES):
-            res = f"{res.split('[')[0]}[{n}]"
-        yield "STDOUT", f"{BOLD}{res}: Creating...{RESET}"
-        for s in range(rnd.randint(0, 2)):
-            yield "STDOUT", f"{BOLD}{res}: Still creating... [{(s + 1) * 10}s elapsed]{RESET}"
-        if rnd.random() < 0.08:
-            yield "STDERR", f"{YELLOW}╷{RESET}"
-            yield (
-                "STDERR",
-                f"{YELLOW}│{RESET} {YELLOW}{BOLD}Warning: {RESET}{BOLD}Argument is "
-                f"deprecated{RESET}",
-            )
-            yield "STDERR", f"{YELLOW}╵{RESET}"
-        yield (
-            "STDOUT",
-            (
-                f"{BOLD}{res}: Creation complete after {rnd.randint(1, 90)}s "
-                f"[id={secrets.token_hex(8)}]{RESET}"
-            ),
-        )
+    return dataclasses.replace(
+        policy,
+        interval=scale(policy.interval),
+        quiet=scale(policy.quiet),
+        backstop=scale(policy.backstop),
+    )
 
 
 class Tendril:
@@ -80,6 +73,7 @@ class Tendril:
             timeout=30,
         )
         self.worker_id = ""
+        self.last_beat = time.monotonic()
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """One REST request; raise on an error status."""
@@ -109,14 +103,15 @@ class Tendril:
         )
         self.worker_id = rows[0]["id"]
 
-    async def heartbeat(self) -> None:
-        """Keep the worker alive."""
+    async def heartbeat(self, at: str | None = None) -> None:
+        """Keep the worker alive (``at``: a heartbeat as of another time)."""
         await self.call(
             "PATCH",
             "/workers",
             params={"id": f"eq.{self.worker_id}"},
-            json={"last_heartbeat": now_iso(), "status": "ONLINE"},
+            json={"last_heartbeat": at or now_iso(), "status": "ONLINE"},
         )
+        self.last_beat = time.monotonic()
 
     async def update_job(self, job: str, fields: dict[str, Any], meta: dict[str, Any]) -> None:
         """Set job fields, merging execution_metadata like a real Tendril."""
@@ -130,6 +125,77 @@ class Tendril:
             params={"id": f"eq.{job}"},
             json={**fields, "execution_metadata": merged},
         )
+
+    async def claim(self, job: str) -> bool:
+        """Claim the job (QUEUED, or CLAIMED by nobody running it) and start it."""
+        claimed = await self.call(
+            "PATCH",
+            "/provision_jobs",
+            params={"id": f"eq.{job}", "status": "in.(QUEUED,CLAIMED)"},
+            json={"status": "CLAIMED", "worker_id": self.worker_id, "claimed_at": now_iso()},
+        )
+        if not claimed:
+            return False
+        await self.update_job(
+            job,
+            {"status": "PROCESSING", "started_at": now_iso()},
+            {"phase": "apply", "progress": 0, "worker": self.worker_id},
+        )
+        return True
+
+
+class Flusher:
+    """One attempt's runner: feeds timed writes through the flush model, inserting each row
+    when its flush falls (in real time, from the attempt's start)."""
+
+    def __init__(self, t: Tendril, table: str, job: str, policy: FlushPolicy) -> None:
+        self.t, self.table, self.job = t, table, job
+        self.writer = RunnerLogWriter(policy)
+        self.start = time.monotonic()
+        self.newlines = 0  # in the rows sent
+
+    async def _until(self, at: float) -> None:
+        delay = self.start + at - time.monotonic()
+        if delay > 0.001:
+            await asyncio.sleep(delay)
+
+    async def send(self, rows: list[Row]) -> None:
+        for row in rows:
+            # One insert per flush, as real Tendrils do: each row gets its own created_at
+            # (now() is per transaction), which is what orders uuid-keyed logs.
+            await self.t.call(
+                "POST",
+                f"/{self.table}",
+                json={"job_id": self.job, "log_chunk": row.text, "stream_type": row.stream},
+            )
+            self.newlines += row.text.count("\n")
+        if time.monotonic() - self.t.last_beat > 5:
+            await self.t.heartbeat()
+
+    async def run_timers(self, until: float) -> None:
+        """Flushes that fall by ``until``, each sent when it falls."""
+        while (due := self.writer.due()) is not None and due <= until:
+            await self._until(due)
+            await self.send(self.writer.advance(due))
+
+    async def play(self, writes: list[tuple[float, str, str]]) -> None:
+        for at, stream, text in writes:
+            await self.run_timers(at)
+            await self._until(at)
+            await self.send(self.writer.write(stream, text, at))
+
+    async def finish(self) -> None:
+        """The process ended: send everything (after the timers due by then)."""
+        await self.send(self.writer.close(self.writer.now))
+
+    async def die_mid_line(self, line: str) -> None:
+        """OpenTofu wrote the start of ``line``; a flush sends it; the runner dies before the
+        rest: whatever it still held on other streams is lost."""
+        at = self.writer.now + 0.001
+        await self.send(self.writer.write("STDOUT", line[: max(1, len(line) // 2)], at))
+        while "STDOUT" in self.writer.pending():
+            await self.run_timers(self.writer.due() or at)
+        self.writer.abandon()
 
 
 async def queue_job(url: str, service_key: str, user_id: str, job_type: str) -> str:
@@ -150,64 +216,79 @@ async def queue_job(url: str, service_key: str, user_id: str, job_type: str) -> 
         await t.http.aclose()
 
 
-async def play(url: str, service_key: str, job: str, lines: int, rate: float, final: str) -> int:
-    """Claim the job, stream `lines` log lines at `rate` per second, then finish it."""
+async def recover_stale_job(t: Tendril, job: str, dead: Tendril) -> None:
+    """The platform's ``recover_stale_jobs()``: the dead runner's heartbeat is stale, so its job
+    goes back to QUEUED with its claim cleared. Nothing is written to the job's log."""
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    await dead.heartbeat(stale.isoformat())
+    await t.call(
+        "PATCH",
+        "/provision_jobs",
+        params={"id": f"eq.{job}", "status": "in.(CLAIMED,PROCESSING)"},
+        json={"status": "QUEUED", "worker_id": None, "claimed_at": None, "started_at": None},
+    )
+
+
+async def play(
+    url: str,
+    service_key: str,
+    job: str,
+    lines: int,
+    rate: float,
+    final: str,
+    *,
+    ansi: bool = False,
+    requeue_at: int | None = None,
+    runner: str = "new",
+    seed: int | None = None,
+) -> int:
+    """Claim the job, stream ``lines`` log lines at ``rate`` per second, then finish it."""
+    if rate <= 0:
+        raise ValueError("--rate must be positive")
+    if requeue_at is not None and not 0 < requeue_at < lines:
+        raise ValueError("--requeue-at must be between 0 and --lines")
+    policy = paced(OLD_RUNNER if runner == "old" else NEW_RUNNER, rate)
+    system = runner != "old"  # old runners have no SYSTEM stream
+    rnd = random.Random(zlib.crc32(job.encode()) if seed is None else seed)
     t = Tendril(url, service_key)
+    first = t
+    sent = 0  # lines in the rows of earlier attempts
     try:
         table = await t.logs_table()
         await t.register()
-        claimed = await t.call(
-            "PATCH",
-            "/provision_jobs",
-            params={"id": f"eq.{job}", "status": "in.(QUEUED,CLAIMED)"},
-            json={"status": "CLAIMED", "worker_id": t.worker_id, "claimed_at": now_iso()},
-        )
-        if not claimed:
+        if not await t.claim(job):
             print(f"job {job} is not waiting to be claimed", file=sys.stderr)
             return 1
-        await t.update_job(
-            job,
-            {"status": "PROCESSING", "started_at": now_iso()},
-            {"phase": "apply", "progress": 0, "worker": t.worker_id},
-        )
-        await stream_logs(t, table, job, lines, rate)
+        planned = max(3, lines // 30)
+        if requeue_at is not None:
+            flusher = Flusher(t, table, job, policy)
+            writes = Writes(attempt_output(rnd.getrandbits(32), ansi, system, planned))
+            await flusher.play(schedule(writes.take_lines(requeue_at), rate, rnd))
+            await flusher.run_timers(flusher.writer.now)
+            await flusher.die_mid_line(writes.next_line())
+            await asyncio.sleep(REQUEUE_PAUSE)
+            await recover_stale_job(t, job, t)
+            await asyncio.sleep(CLAIM_PAUSE)
+            sent = flusher.newlines
+            lines -= sent
+            t = Tendril(url, service_key)  # another Tendril claims it
+            await t.register()
+            if not await t.claim(job):
+                print(f"job {job} was not put back in the queue", file=sys.stderr)
+                return 1
+        flusher = Flusher(t, table, job, policy)
+        writes = Writes(attempt_output(rnd.getrandbits(32), ansi, system, planned))
+        body = exactly(lines, writes, tail_lines(final, ansi, system, planned))
+        await flusher.play(schedule(body, rate, rnd))
+        await flusher.finish()
         fields: dict[str, Any] = {"status": final, "completed_at": now_iso()}
-        if final == "FAILED":
-            fields["error_message"] = "Error: creating EKS Cluster: ResourceInUseException"
-        elif final == "CANCELLED":
-            fields["error_message"] = "Cancelled by user"
-        await t.update_job(job, fields, {"phase": "done", "progress": 100, "lines_written": lines})
+        if final in ERRORS:
+            fields["error_message"] = ERRORS[final]
+        meta = {"phase": "done", "progress": 100, "lines_written": sent + flusher.newlines}
+        await t.update_job(job, fields, meta)
         await t.heartbeat()
         return 0
     finally:
         await t.http.aclose()
-
-
-async def stream_logs(t: Tendril, table: str, job: str, lines: int, rate: float) -> None:
-    """Write exactly `lines` lines as multi-line chunks, one flush per stream at a time."""
-    source = terraform_lines(hash(job) & 0xFFFF)
-    per_flush = max(1, int(rate * FLUSH_SECONDS))
-    written = 0
-    last_beat = time.monotonic()
-    while written < lines:
-        started = time.monotonic()
-        batch = [next(source) for _ in range(min(per_flush, lines - written))]
-        written += len(batch)
-        chunks: list[dict[str, str]] = []
-        for stream, group in itertools.groupby(batch, key=lambda x: x[0]):
-            text = "\n".join(line for _, line in group)
-            while text:
-                cut = text[:FLUSH_BYTES]
-                if len(text) > FLUSH_BYTES:
-                    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
-                chunks.append({"job_id": job, "log_chunk": cut, "stream_type": stream})
-                text = text[len(cut) :].lstrip("\n")
-        for chunk in chunks:
-            # One insert per flush, as real Tendrils do: each chunk gets its own created_at
-            # (now() is per transaction), which is what orders uuid-keyed logs.
-            await t.call("POST", f"/{table}", json=chunk)
-        if time.monotonic() - last_beat > 5:
-            await t.heartbeat()
-            last_beat = time.monotonic()
-        if written < lines:
-            await asyncio.sleep(max(0.0, len(batch) / rate - (time.monotonic() - started)))
+        if first is not t:
+            await first.http.aclose()

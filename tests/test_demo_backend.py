@@ -1,12 +1,19 @@
-"""The demo backend's scenarios: what `joblens demo` shows, run at high speed."""
+"""The demo backend's scenarios: what `joblens demo` shows, run at high speed.
+
+The demo writes what real runners write: OpenTofu's output without colour (``-no-color``), in
+rows cut wherever the runner's flush fell (often mid-line), streams interleaved. So text is
+checked per stream, with the stream's rows joined, never row by row.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,6 +26,7 @@ from joblens.backends.demo_script import Fate, JobContext, Script, build_script
 from joblens.backends.demo_world import config_snapshot
 from joblens.feed import LogFeed
 from joblens.models import Job, JobStatus, JobType, LogChunk, StreamType, TendrilStatus
+from joblens.runner_log import MAX_ROW_BYTES
 
 #: A guard against hangs only: a scenario at these speeds ends well within a second or two.
 HANG = 30.0
@@ -50,7 +58,18 @@ async def all_logs(backend: DemoBackend, job_id: str) -> list[LogChunk]:
 
 
 def plain(chunks: list[LogChunk], stream: str | None = None) -> str:
+    """A stream's text: its rows joined (rows end mid-line), without colour codes.
+
+    Without ``stream`` every row is joined in id order: only for counting, as the streams'
+    rows interleave mid-line.
+    """
     return "".join(SGR.sub("", c.text) for c in chunks if stream is None or c.stream == stream)
+
+
+def assert_cut_like_a_runner(logs: list[LogChunk]) -> None:
+    """Rows as a real runner sends them: none over 10 KB, some ending mid-line."""
+    assert all(0 < len(c.text.encode()) <= MAX_ROW_BYTES for c in logs)
+    assert any(not c.text.endswith("\n") for c in logs)
 
 
 async def test_the_plan_scenario_succeeds_with_terraform_output(demo: DemoBackend) -> None:
@@ -71,25 +90,34 @@ async def test_the_plan_scenario_succeeds_with_terraform_output(demo: DemoBacken
         "Acme Platform",
     )
     stdout = plain(logs, StreamType.STDOUT)
-    assert "Terraform has been successfully initialized!" in stdout
+    assert "OpenTofu has been successfully initialized!\n" in stdout
     assert "Refreshing state..." in stdout
+    assert "OpenTofu will perform the following actions:\n" in stdout
     assert SUMMARY.search(stdout)
     assert "OVERALL TOTAL" in stdout
-    assert "Assuming IAM role arn:aws:iam::" in plain(logs, StreamType.SYSTEM)
-    assert "Tendril tendril-eu-west-1 claimed job" in plain(logs, StreamType.SYSTEM)
-    assert "Uploading plan file" in plain(logs, StreamType.SYSTEM)
-    assert "Warning: Argument is deprecated" in plain(logs, StreamType.STDERR)
-    raw = "".join(c.text for c in logs)
-    for colour in ("\x1b[32m+", "\x1b[33m~", "\x1b[31m-"):
-        assert colour in raw
-    assert any(c.text.count("\n") > 3 for c in logs)  # chunks are multi-line flushes
+    # Warnings go to STDOUT, in their -no-color form; Infracost's progress to STDERR.
+    assert "\nWarning: Argument is deprecated\n" in stdout
+    assert "Retrieving cloud prices to calculate costs" in plain(logs, StreamType.STDERR)
+    system = plain(logs, StreamType.SYSTEM)
+    assert system.startswith(
+        "▸ Job claimed — preparing workspace…\n▸ Assuming IAM role arn:aws:iam::"
+    )
+    for line in ("▸ Running tofu init\n", "▸ Running tofu plan\n", "▸ Uploading plan file\n"):
+        assert line in system
+    assert system.endswith("▸ Job finished — SUCCESS\n")
+    assert not any("\x1b" in c.text for c in logs)  # -no-color: no escape codes at all
+    assert any(c.text.count("\n") > 3 for c in logs)  # rows are multi-line flushes
+    assert_cut_like_a_runner(logs)
+    streams = [c.stream for c in logs]
+    switches = sum(a != b for a, b in itertools.pairwise(streams))
+    assert switches >= 6  # SYSTEM, STDOUT and STDERR rows interleave
 
 
 async def test_the_plan_metadata_agrees_with_its_printed_summary(demo: DemoBackend) -> None:
     job_id = demo.start_scenario("plan")
     await demo.connect()
     job = await settle(demo, job_id)
-    found = SUMMARY.search(plain(await all_logs(demo, job_id)))
+    found = SUMMARY.search(plain(await all_logs(demo, job_id), StreamType.STDOUT))
     assert found is not None
     meta = job.execution_metadata
 
@@ -136,10 +164,11 @@ async def test_the_long_scenario_writes_hundreds_of_lines_of_progress(demo: Demo
     logs = await all_logs(demo, job_id)
 
     assert job.status is JobStatus.SUCCESS
-    text = plain(logs)
+    text = plain(logs, StreamType.STDOUT)
     assert text.count("\n") > 300
     assert re.search(r"aws_instance\.web\[3\]: Still creating\.\.\. \[\d+s elapsed\]", text)
     assert len(logs) > 80
+    assert_cut_like_a_runner(logs)
 
 
 async def test_cancelling_stops_the_simulated_run(demo: DemoBackend) -> None:
@@ -155,8 +184,12 @@ async def test_cancelling_stops_the_simulated_run(demo: DemoBackend) -> None:
 
     assert job.status is JobStatus.CANCELLED
     assert job.error_message == "Cancelled by user"
-    assert "Interrupt received." in plain(logs, StreamType.STDERR)
+    stdout = plain(logs, StreamType.STDOUT)
+    assert "\nInterrupt received.\n" in stdout  # OpenTofu says so on STDOUT
     assert "Apply complete!" not in plain(logs)
+    assert plain(logs, StreamType.SYSTEM).endswith("▸ Job finished — CANCELLED\n")
+    # Interrupted, OpenTofu finishes the line it was writing: no stream ends mid-line.
+    assert all(plain(logs, s).endswith("\n") for s in {c.stream for c in logs})
     assert await demo.cancel_job(job_id) is False
 
 
@@ -175,7 +208,7 @@ async def test_applying_the_plan_runs_a_deploy_on_the_chosen_tendril(demo: DemoB
     plan_id = demo.start_scenario("plan")
     await demo.connect()
     plan = await settle(demo, plan_id)
-    planned = SUMMARY.search(plain(await all_logs(demo, plan_id)))
+    planned = SUMMARY.search(plain(await all_logs(demo, plan_id), StreamType.STDOUT))
     cloud = next(t for t in await demo.list_tendrils() if t.name == "trellis-cloud-eu-1")
 
     deploy = await demo.apply_plan(plan, cloud.id)
@@ -184,9 +217,11 @@ async def test_applying_the_plan_runs_a_deploy_on_the_chosen_tendril(demo: DemoB
 
     assert done.status is JobStatus.SUCCESS
     assert done.worker_id == cloud.id and done.worker_name == "trellis-cloud-eu-1"
-    applied = APPLIED.search(plain(logs))
+    applied = APPLIED.search(plain(logs, StreamType.STDOUT))
     assert planned and applied and applied.groups() == planned.groups()
-    assert f"Downloading plan file plans/acme-platform/staging/{plan_id}" in plain(logs)
+    assert done.plan_job_id == plan_id
+    assert "▸ Downloading plan file\n▸ Running tofu apply\n" in plain(logs, StreamType.SYSTEM)
+    assert "OpenTofu will perform" not in plain(logs)  # a saved plan is applied, not shown
     meta = done.execution_metadata
     assert meta["cluster_name"] == "acme-platform-staging"
     assert meta["cluster_endpoint"].startswith("https://")
@@ -194,7 +229,7 @@ async def test_applying_the_plan_runs_a_deploy_on_the_chosen_tendril(demo: DemoB
     assert meta["argocd_admin_password"]
     secret = meta["outputs"]["argocd_admin_password"]
     assert secret == {"value": meta["argocd_admin_password"], "sensitive": True, "type": "string"}
-    assert "argocd_admin_password = <sensitive>" in plain(logs)
+    assert "argocd_admin_password = <sensitive>" in plain(logs, StreamType.STDOUT)
     assert meta["argocd_admin_password"] not in plain(logs)
 
 
@@ -287,14 +322,18 @@ async def test_a_tendril_that_ignores_cancel_writes_processing_back_and_finishes
     assert "Interrupt received." not in plain(await all_logs(demo, job_id))
 
 
-async def test_a_job_whose_tendril_dies_is_requeued_and_finished_by_another(
+async def test_a_tendril_that_dies_mid_apply_is_requeued_and_another_finishes_the_job(
     demo: DemoBackend,
 ) -> None:
     job_id = demo.start_scenario("requeued")
+    requeued: list[dict[str, Any]] = []
+    demo.store.on_job_queued(
+        lambda jid: requeued.append(dict(demo.store.jobs[jid])) if jid == job_id else None
+    )
     await demo.connect()
 
     job = await settle(demo, job_id)
-    logs = plain(await all_logs(demo, job_id), StreamType.SYSTEM)
+    logs = await all_logs(demo, job_id)
 
     assert demo.store.status_history[job_id] == [
         "QUEUED",
@@ -305,10 +344,24 @@ async def test_a_job_whose_tendril_dies_is_requeued_and_finished_by_another(
         "PROCESSING",
         "SUCCESS",
     ]
-    claims = re.findall(r"Tendril (\S+) claimed job", logs)
-    assert len(claims) == 2 and claims[0] != claims[1]
-    assert f"Tendril {claims[0]} stopped sending heartbeats" in logs
-    assert job.worker_name == claims[1]
+    # Put back exactly as recover_stale_jobs() does: the claim cleared.
+    back = requeued[-1]
+    assert back["status"] == "QUEUED"
+    assert (back["worker_id"], back["claimed_at"], back["started_at"]) == (None, None, None)
+    # Claimed again by the other Tendril, with its own claim and start.
+    assert job.status is JobStatus.SUCCESS and job.worker_name is not None
+    assert job.claimed_at and job.started_at and back["updated_at"] <= job.claimed_at
+    claims = [i for i, c in enumerate(logs) if c.text == "▸ Job claimed — preparing workspace…\n"]
+    assert len(claims) == 2
+    first, second = logs[: claims[1]], logs[claims[1] :]
+    # The dead runner stopped mid-apply; its last row ends mid-line, the rest of the line was
+    # lost with its buffer, and nobody wrote a word about it (the platform writes no log).
+    assert "Creating..." in plain(first, StreamType.STDOUT)
+    assert "Apply complete!" not in plain(first)
+    assert not first[-1].text.endswith("\n")
+    assert "▸ Job finished" not in plain(first, StreamType.SYSTEM)
+    assert APPLIED.search(plain(second, StreamType.STDOUT))
+    assert plain(second, StreamType.SYSTEM).endswith("▸ Job finished — SUCCESS\n")
 
 
 async def test_a_feed_over_a_flaky_realtime_stream_still_gets_every_chunk_once(
@@ -320,17 +373,27 @@ async def test_a_feed_over_a_flaky_realtime_stream_still_gets_every_chunk_once(
     drops: list[str] = []
     feed = LogFeed(demo, job_id, received.extend, on_link=lambda r: drops.append(r or ""))
     following = asyncio.create_task(feed.run())
+
+    def per_stream(chunks: list[LogChunk]) -> dict[str, str]:
+        texts: dict[str, str] = {}
+        for c in chunks:
+            texts[str(c.stream)] = texts.get(str(c.stream), "") + c.text
+        return texts
+
     try:
         await settle(demo, job_id)
-        expected = await all_logs(demo, job_id)
+        expected = per_stream(await all_logs(demo, job_id))
         async with asyncio.timeout(HANG):
-            while len(received) < len(expected):
+            while per_stream(received) != expected:
                 await asyncio.sleep(0.005)
     finally:
         following.cancel()
         await asyncio.gather(following, return_exceptions=True)
 
-    assert [c.id for c in received] == [c.id for c in expected]
+    # Rows end mid-line, so the feed may hand them on as they complete lines: what counts is
+    # that each stream's text arrived whole, once, in the log's order.
+    ids = [c.id for c in received]
+    assert ids == sorted(set(ids))
     assert any("realtime channel closed" in reason for reason in drops)
 
 
@@ -358,8 +421,9 @@ def _merged_metadata(script: Script) -> dict[str, Any]:
     return merged
 
 
-def _script_text(script: Script) -> str:
-    return "".join(SGR.sub("", text) for f in script.flushes for text, _stream in f.chunks)
+def _script_text(script: Script, stream: StreamType = StreamType.STDOUT) -> str:
+    """A stream's text as its rows carry it (rows joined, colour codes removed)."""
+    return "".join(SGR.sub("", text) for f in script.flushes for text, s in f.chunks if s == stream)
 
 
 @settings(max_examples=40)
@@ -376,7 +440,9 @@ def test_any_plan_prints_the_summary_its_metadata_implies(seed: int) -> None:
         sum("delete" in a for a in actions),
     )
     assert found is not None and tuple(int(n) for n in found.groups()) == counts
-    assert all(0.5 <= f.delay <= 2.0 for f in script.flushes[1:])
+    # Watchable: a flush every 100 ms to 2 s or so of simulated time, never a long silence.
+    delays = [f.delay for f in script.flushes]
+    assert all(0 <= d <= 3.0 for d in delays) and 0.1 <= sum(delays) / len(delays) <= 2.0
 
 
 @settings(max_examples=40)
@@ -409,3 +475,73 @@ def test_applying_any_plan_completes_each_change_once_and_waits_for_dependencies
     planned = SUMMARY.search(_script_text(build_script(_plan_context(), random.Random(seed))))
     applied = APPLIED.search(text)
     assert planned and applied and applied.groups() == planned.groups()
+
+
+@settings(max_examples=25)
+@given(
+    seed=st.integers(0, 10_000),
+    job_type=st.sampled_from(["PLAN", "DEPLOY", "DESTROY", "FETCH_RESOURCES", "DEPLOY_WORKER"]),
+    fate=st.sampled_from(["success", "fail", "long"]),
+)
+def test_the_rows_of_any_script_carry_exactly_what_was_written_to_each_stream(
+    seed: int, job_type: str, fate: Fate
+) -> None:
+    script = build_script(_plan_context(job_type, fate), random.Random(seed))
+
+    for stream in StreamType:
+        written = "".join(t for step in script.steps for t, s in step.chunks if s == stream)
+        rows = [t for f in script.flushes for t, s in f.chunks if s == stream]
+        assert "".join(rows) == written
+        assert all(0 < len(row.encode()) <= MAX_ROW_BYTES for row in rows)
+    assert not any("\x1b" in t for f in script.flushes for t, _s in f.chunks)
+    assert sum(f.starts_processing for f in script.flushes) == 1
+    assert _script_text(script, StreamType.SYSTEM).endswith(
+        f"▸ Job finished — {script.status.value}\n"
+    )
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 10_000))
+def test_a_crashing_tendril_stops_mid_apply_right_after_a_row_that_ends_mid_line(
+    seed: int,
+) -> None:
+    plain_script = build_script(_plan_context("DEPLOY", "requeued"), random.Random(seed))
+    script = replace(plain_script, crash_before=len(plain_script.flushes) * 2 // 5)
+    death = script.death_point()
+
+    assert death is not None and 0 < death < len(script.flushes)
+    sent = script.flushes[:death]
+    assert not sent[-1].chunks[-1][0].endswith("\n")
+    stdout = "".join(t for f in sent for t, s in f.chunks if s == StreamType.STDOUT)
+    assert "Creating..." in stdout and "Apply complete!" not in stdout
+
+
+def test_the_colour_option_writes_what_opentofu_prints_on_a_terminal() -> None:
+    context = _plan_context()
+    plain_script = build_script(context, random.Random(3))
+    coloured = build_script(replace(context, ansi=True), random.Random(3))
+
+    text = "".join(t for f in coloured.flushes for t, s in f.chunks if s == StreamType.STDOUT)
+    for code in ("\x1b[32m+\x1b[0m", "\x1b[33m~\x1b[0m", "\x1b[31m-\x1b[0m", "\x1b[1mPlan:"):
+        assert code in text
+    assert "\x1b[33m╷\x1b[0m\n\x1b[33m│\x1b[0m \x1b[1m\x1b[33mWarning: " in text  # boxed
+    planned, shown = (
+        SUMMARY.search(_script_text(plain_script)),
+        SUMMARY.search(_script_text(coloured)),
+    )
+    assert planned and shown and planned.groups() == shown.groups()
+    assert plain_script.coloured().flushes == coloured.flushes  # the same run, in colour
+
+
+async def test_a_demo_with_colour_on_writes_ansi_and_can_turn_it_off_per_scenario() -> None:
+    for ansi, scenario_ansi, expected in ((True, None, True), (True, False, False)):
+        backend = DemoBackend(speed=FAST, seed=2, ansi=ansi)
+        job_id = backend.start_scenario("plan", ansi=scenario_ansi)
+        await backend.connect()
+        try:
+            await settle(backend, job_id)
+            logs = await all_logs(backend, job_id)
+        finally:
+            await backend.close()
+        assert any("\x1b[" in c.text for c in logs) is expected
+        assert "OpenTofu has been successfully initialized!" in plain(logs, StreamType.STDOUT)

@@ -1,4 +1,4 @@
-"""Terraform's apply walk for the demo: waves, parallelism and ``Still creating...`` lines."""
+"""OpenTofu's apply walk for the demo: waves, parallelism and ``Still creating...`` lines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from joblens.backends.demo_terraform import DELETE, REPLACE, UPDATE, Change, bold, fake_id
+from joblens.backends.demo_terraform import (
+    DELETE,
+    PLAIN,
+    REPLACE,
+    UPDATE,
+    Change,
+    Palette,
+    fake_id,
+)
 
 _VERBS = {"create": "Creating...", "update": "Modifying...", "destroy": "Destroying..."}
 
@@ -38,7 +46,7 @@ class ApplyTick:
 
 @dataclass(slots=True)
 class ApplySimulation:
-    """Terraform's apply walk, in simulated seconds: waves, parallelism, ``Still creating``."""
+    """OpenTofu's apply walk, in simulated seconds: waves, parallelism, ``Still creating``."""
 
     changes: Sequence[Change]
     rng: random.Random
@@ -46,6 +54,7 @@ class ApplySimulation:
     parallelism: int = 10
     fail_address: str | None = None
     fail_after: int = 60
+    palette: Palette = PLAIN
 
     def _queue(self) -> list[tuple[Change, str]]:
         order: list[tuple[Change, str]] = []
@@ -60,6 +69,7 @@ class ApplySimulation:
 
     def ticks(self) -> Iterator[ApplyTick]:
         """Flushes until every operation is done (or the failing one fails)."""
+        bold = self.palette.b
         pending = self._queue()
         total = len(pending)
         running: list[_Op] = []
@@ -82,7 +92,7 @@ class ApplySimulation:
                 running.append(op)
                 verb = _VERBS[phase]
                 suffix = "" if phase == "create" else f" [id={op.ident}]"
-                lines.append(bold(f"{res.address}: {verb}") + suffix)
+                lines.append(bold(f"{res.address}: {verb}{suffix}"))
             clock += self.step
             failed: str | None = None
             for op in list(running):
@@ -93,8 +103,9 @@ class ApplySimulation:
                         word = {"create": "creating", "update": "modifying"}.get(
                             op.phase, "destroying"
                         )
+                        ident = "" if op.phase == "create" else f"id={op.ident}, "
                         lines.append(
-                            bold(f"{res.address}: Still {word}... [{elapsed(mark)} elapsed]")
+                            bold(f"{res.address}: Still {word}... [{ident}{elapsed(mark)} elapsed]")
                         )
                 if age < op.duration:
                     continue
@@ -106,13 +117,11 @@ class ApplySimulation:
                 after = elapsed(op.duration)
                 if op.phase == "create":
                     lines.append(
-                        bold(f"{res.address}: Creation complete after {after}")
-                        + f" [id={op.ident}]"
+                        bold(f"{res.address}: Creation complete after {after} [id={op.ident}]")
                     )
                 elif op.phase == "update":
                     lines.append(
-                        bold(f"{res.address}: Modifications complete after {after}")
-                        + f" [id={op.ident}]"
+                        bold(f"{res.address}: Modifications complete after {after} [id={op.ident}]")
                     )
                 else:
                     lines.append(bold(f"{res.address}: Destruction complete after {after}"))

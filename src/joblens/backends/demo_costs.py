@@ -1,11 +1,15 @@
-"""Infracost-like cost estimates for the demo's PLAN: the printed table and the metadata."""
+"""Infracost-like cost estimates for the demo's PLAN: the printed table and the metadata.
+
+The runner runs ``infracost breakdown --no-color`` on the plan: the table goes to STDOUT and
+Infracost's own progress to STDERR, which is where a PLAN's STDERR rows come from.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from joblens.backends.demo_terraform import BOLD, DELETE, RESET, Change
+from joblens.backends.demo_terraform import DELETE, PLAIN, Change, Palette
 
 HOURS_PER_MONTH = 730
 
@@ -19,10 +23,18 @@ def _priced(changes: Sequence[Change]) -> list[Change]:
     return [c for c in changes if c.actions != DELETE]
 
 
-def cost_table(project: str, changes: Sequence[Change]) -> str:
-    """The ``infracost breakdown`` table as one flush of text."""
+#: What Infracost writes to STDERR while it prices a plan JSON file.
+PROGRESS = (
+    "Detected Terraform plan JSON file at tfplan.json\n"
+    "  ✔ Extracting only cost-related params from terraform \n"
+    "  ✔ Retrieving cloud prices to calculate costs \n"
+)
+
+
+def cost_table(project: str, changes: Sequence[Change], p: Palette = PLAIN) -> str:
+    """The ``infracost breakdown`` table, as one write."""
     rows = [
-        f"{BOLD}Project: {project}{RESET}",
+        p.b(f"Project: {project}"),
         "",
         f" {'Name':<58} {'Monthly Qty':>11}  {'Unit':<6} {'Monthly Cost':>12}",
         "",
@@ -32,7 +44,7 @@ def cost_table(project: str, changes: Sequence[Change]) -> str:
         res = change.resource
         if not res.costs:
             continue
-        rows.append(f" {BOLD}{res.address}{RESET}")
+        rows.append(f" {p.b(res.address)}")
         for i, cost in enumerate(res.costs):
             branch = "└─" if i == len(res.costs) - 1 else "├─"
             label = f" {branch} {cost.name}"
@@ -41,7 +53,8 @@ def cost_table(project: str, changes: Sequence[Change]) -> str:
             total += cost.monthly
         rows.append("")
     money = f"${total:,.2f}"
-    rows.append(f" {BOLD}{'OVERALL TOTAL':<78} {money:>12}{RESET}")
+    total_row = f"{'OVERALL TOTAL':<78} {money:>12}"
+    rows.append(f" {p.b(total_row)}")
     free = sum(1 for c in _priced(changes) if not c.resource.costs)
     rows += [
         "",

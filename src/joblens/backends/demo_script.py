@@ -1,65 +1,60 @@
-"""What a simulated Tendril writes for a job: timed flushes of output and metadata, and an end.
+"""What a simulated Tendril writes for a job: timed flushes of rows and metadata, and an end.
 
 A :class:`Script` is built up front from the job's type, its fate (succeed, fail, run long),
-its configuration and, for a DEPLOY, its PLAN's metadata; the Tendril only plays it back. Delays
-are simulated seconds at speed 1.
+its configuration and, for a DEPLOY, its PLAN's metadata; the Tendril only plays it back. The
+builders below write what a newer runner and OpenTofu write (:class:`Step`); ``demo_runner``
+turns that into the rows a real runner inserts, cut wherever its flushes fall. Delays are
+simulated seconds at speed 1.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from joblens.backends.demo_apply import ApplySimulation
-from joblens.backends.demo_costs import cost_breakdown, cost_summary, cost_table
+from joblens.backends.demo_costs import PROGRESS, cost_breakdown, cost_summary, cost_table
+from joblens.backends.demo_runner import Flush, Step, cut
 from joblens.backends.demo_terraform import (
-    BOLD,
     CREATE,
     DELETE,
-    DEPRECATION_WARNING,
-    GREEN,
-    RESET,
     Change,
+    Palette,
     Resource,
     choose_changes,
-    error_block,
-    init_chunks,
-    plan_chunks,
-    refresh_chunks,
+    palette,
     stack_resources,
     summary_counts,
     web_instances,
 )
+from joblens.backends.demo_tofu import (
+    DEPRECATION,
+    init_chunks,
+    node_group_error,
+    outputs_block,
+    plan_chunks,
+    refresh_chunks,
+    saved_plan,
+)
 from joblens.models import JobStatus, JobType, StreamType
+from joblens.runner_log import (
+    DOWNLOADING_PLAN,
+    ESTIMATING_COSTS,
+    JOB_CLAIMED,
+    UPLOADING_PLAN,
+    assuming_role,
+    job_finished,
+    running,
+)
+
+__all__ = ["Fate", "Flush", "JobContext", "Script", "Step", "build_script"]
 
 #: How a job's run goes: "cancel-ignored" and "requeued" succeed, after a twist the Tendril adds.
 Fate = Literal["success", "fail", "long", "cancel-ignored", "requeued"]
 
 ACCOUNT_ID = "492837465012"
-
-
-@dataclass(frozen=True, slots=True)
-class Flush:
-    """Wait ``delay``, then write ``chunks`` (text, stream) and merge ``metadata``."""
-
-    delay: float
-    chunks: tuple[tuple[str, StreamType], ...] = ()
-    metadata: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Script:
-    """A job's whole run, and how it ends."""
-
-    flushes: tuple[Flush, ...]
-    status: JobStatus
-    error_message: str | None = None
-    #: Like some real Tendrils, keep running (and write PROCESSING back) after a cancel.
-    ignores_cancel: bool = False
-    #: The Tendril dies before this flush; the platform puts the job back in the queue.
-    crash_before: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,23 +67,73 @@ class JobContext:
     config: Mapping[str, Any]
     plan_job_id: str | None = None
     plan_metadata: Mapping[str, Any] | None = None
+    #: OpenTofu run without ``-no-color`` (no real runner does): its output carries ANSI.
+    ansi: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A job's whole run, and how it ends."""
+
+    flushes: tuple[Flush, ...]
+    status: JobStatus
+    error_message: str | None = None
+    #: Like some real Tendrils, keep running (and write PROCESSING back) after a cancel.
+    ignores_cancel: bool = False
+    #: The Tendril dies near this flush (see :meth:`death_point`); the platform re-queues.
+    crash_before: int | None = None
+    #: What OpenTofu and the runner wrote, before the runner cut it into rows.
+    steps: tuple[Step, ...] = ()
+    context: JobContext | None = field(default=None, compare=False, repr=False)
+    rng_state: Any = field(default=None, compare=False, repr=False)
+
+    def coloured(self) -> Script:
+        """The same run with OpenTofu's colours (same choices, same twist)."""
+        if self.context is None or self.context.ansi or self.rng_state is None:
+            return self
+        rng = random.Random()
+        rng.setstate(self.rng_state)
+        again = build_script(replace(self.context, ansi=True), rng)
+        crash = self.crash_before
+        if crash is not None:  # the same point of the run, in a differently cut list
+            crash = crash * len(again.flushes) // max(len(self.flushes), 1)
+        return replace(again, ignores_cancel=self.ignores_cancel, crash_before=crash)
+
+    def death_point(self) -> int | None:
+        """The flush before which a crashing Tendril stops: the first from ``crash_before`` on
+        that follows a row ending mid-line while applying, as a killed runner's last row does
+        (the rest of the line was in its buffer, lost with it)."""
+        if self.crash_before is None:
+            return None
+        phase: Any = None
+        for i, flush in enumerate(self.flushes):
+            if i >= max(self.crash_before, 1) and phase == "apply":
+                last = self.flushes[i - 1].chunks
+                if last and not last[-1][0].endswith("\n"):
+                    return i
+            phase = (flush.metadata or {}).get("phase", phase)
+        return min(self.crash_before, len(self.flushes))
 
 
 @dataclass(slots=True)
 class _Writer:
+    """Collects the steps of a run: what OpenTofu and the runner write, and when."""
+
     rng: random.Random
+    p: Palette
     low: float = 0.5
     high: float = 2.0
-    flushes: list[Flush] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
     def write(
         self,
         *chunks: tuple[str, StreamType],
         metadata: Mapping[str, Any] | None = None,
         delay: float | None = None,
+        starts_processing: bool = False,
     ) -> None:
         wait = self.rng.uniform(self.low, self.high) if delay is None else delay
-        self.flushes.append(Flush(wait, tuple(chunks), metadata))
+        self.steps.append(Step(wait, tuple(chunks), metadata, starts_processing))
 
     def out(self, text: str, **kw: Any) -> None:
         self.write((text, StreamType.STDOUT), **kw)
@@ -98,6 +143,17 @@ class _Writer:
 
     def system(self, text: str, **kw: Any) -> None:
         self.write((text, StreamType.SYSTEM), **kw)
+
+    def finish(
+        self,
+        status: JobStatus,
+        error: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Script:
+        """End with the runner's last line; cut everything into the rows it sends."""
+        self.system(job_finished(status.value), metadata=metadata, delay=0.4)
+        flushes = cut(self.steps, random.Random(self.rng.getrandbits(64)))
+        return Script(flushes, status, error, steps=tuple(self.steps))
 
 
 def _section(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -121,21 +177,31 @@ def _node_groups(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"name": "general", "instance_types": ["m6i.large"], "desired_size": 2}]
 
 
-def _preamble(w: _Writer, ctx: JobContext, command: str) -> None:
-    project, stage, region = _names(ctx.config)
+def _claimed(w: _Writer, ctx: JobContext) -> None:
+    """Claimed: prepare the workspace, then (PROCESSING) assume the vine's deployer role."""
+    _project, stage, _region = _names(ctx.config)
+    w.system(JOB_CLAIMED, delay=0.0)
     w.system(
-        f"Assuming IAM role arn:aws:iam::{ACCOUNT_ID}:role/trellis-deployer-{stage} "
-        f"in {region}…\nAssumed role; session expires in 60 minutes.\n",
+        assuming_role(f"arn:aws:iam::{ACCOUNT_ID}:role/trellis-deployer-{stage}"),
         metadata={"phase": "init", "progress": 5},
-        delay=0.8,
+        delay=w.rng.uniform(0.5, 1.0),
+        starts_processing=True,
     )
-    w.system(
-        f"Workspace ready: {project}/{stage} (terraform "
-        f"{_section(ctx.config, 'vine').get('terraform_version', '1.9.8')}). "
-        f"Running terraform {command}.\n"
-    )
-    for i, chunk in enumerate(init_chunks(f"{project}/{stage}/terraform.tfstate", "1.9.8")):
+
+
+def _init(w: _Writer, ctx: JobContext) -> None:
+    _claimed(w, ctx)
+    w.system(running("tofu init"), delay=0.8)
+    for i, chunk in enumerate(init_chunks(w.p)):
         w.out(chunk, metadata={"progress": 10 + 5 * i})
+
+
+def _plan_output(w: _Writer, changes: list[Change], progress: int) -> None:
+    """Refresh, then the plan itself, as ``tofu plan`` and ``tofu apply`` without a file print."""
+    for chunk in refresh_chunks(changes, w.rng, w.p):
+        w.out(chunk, metadata={"phase": "refresh", "progress": progress})
+    for chunk in plan_chunks(changes, w.p):
+        w.out(chunk, metadata={"phase": "plan", "progress": progress + 10})
 
 
 def _changes_from_plan(ctx: JobContext, resources: list[Resource]) -> list[Change]:
@@ -160,17 +226,14 @@ def _changes_from_plan(ctx: JobContext, resources: list[Resource]) -> list[Chang
 
 def plan_script(ctx: JobContext, rng: random.Random) -> Script:
     """A PLAN that succeeds: init, refresh, plan, a warning, costs, the uploaded plan file."""
-    w = _Writer(rng)
+    w = _Writer(rng, palette(ctx.ansi))
     project, stage, _region = _names(ctx.config)
     changes = choose_changes(stack_resources(f"{project}-{stage}", _node_groups(ctx.config)), rng)
-    _preamble(w, ctx, "plan")
-    for chunk in refresh_chunks(changes, rng):
-        w.out(chunk, metadata={"phase": "refresh", "progress": 30})
-    chunks = plan_chunks(changes)
-    for chunk in chunks[:-1]:
-        w.out(chunk, metadata={"phase": "plan", "progress": 50})
+    _init(w, ctx)
+    w.system(running("tofu plan"))
+    _plan_output(w, changes, 30)
     w.out(
-        chunks[-1],
+        DEPRECATION.render(w.p) + saved_plan("tfplan"),
         metadata={
             "phase": "plan",
             "progress": 70,
@@ -182,26 +245,21 @@ def plan_script(ctx: JobContext, rng: random.Random) -> Script:
             },
         },
     )
-    w.err(DEPRECATION_WARNING)
-    w.system(
-        "Estimating costs (Infracost v0.10.39)…\n",
-        metadata={"phase": "cost_estimation", "progress": 80},
-    )
+    w.system(ESTIMATING_COSTS, metadata={"phase": "cost_estimation", "progress": 80})
+    w.err(PROGRESS)
     w.out(
-        cost_table(f"{project}/{stage}", changes),
+        cost_table(f"{project}/{stage}", changes, w.p),
         metadata={
             "cost_breakdown": cost_breakdown(f"{project}/{stage}", changes),
             "cost_summary": cost_summary(changes),
             "progress": 90,
         },
     )
+    w.system(UPLOADING_PLAN)
     key = f"plans/{project}/{stage}/{ctx.job_id}.tfplan"
-    w.system(f"Uploading plan file to s3://trellis-plans-{ACCOUNT_ID}/{key}…\n")
-    w.system(
-        "Plan file uploaded (148 KB). Review the plan, then Apply it on a Tendril.\n",
-        metadata={"phase": "completed", "progress": 100, "plan_file_key": key},
+    return w.finish(
+        JobStatus.SUCCESS, metadata={"phase": "completed", "progress": 100, "plan_file_key": key}
     )
-    return Script(tuple(w.flushes), JobStatus.SUCCESS)
 
 
 def _deploy_changes(ctx: JobContext, rng: random.Random) -> list[Change]:
@@ -217,16 +275,18 @@ def _deploy_changes(ctx: JobContext, rng: random.Random) -> list[Change]:
 
 def deploy_script(ctx: JobContext, rng: random.Random) -> Script:
     """A DEPLOY: apply progress, then outputs (success) or an EKS node group error (fail)."""
-    w = _Writer(rng, 0.8, 2.0) if ctx.fate == "long" else _Writer(rng)
+    p = palette(ctx.ansi)
+    w = _Writer(rng, p, 0.8, 2.0) if ctx.fate == "long" else _Writer(rng, p)
     project, stage, region = _names(ctx.config)
     cluster = f"{project}-{stage}"
     changes = _deploy_changes(ctx, rng)
-    _preamble(w, ctx, "apply")
+    _init(w, ctx)
     if ctx.plan_job_id:
-        w.system(
-            f"Downloading plan file plans/{project}/{stage}/{ctx.plan_job_id}.tfplan; "
-            "configuration hash matches the PLAN.\n"
-        )
+        w.system(DOWNLOADING_PLAN)
+        w.system(running("tofu apply"), delay=0.6)
+    else:  # no saved plan: `tofu apply -auto-approve` plans first and prints it
+        w.system(running("tofu apply"))
+        _plan_output(w, changes, 15)
     groups = [c.resource.address for c in changes if c.resource.type == "aws_eks_node_group"]
     fail_at = groups[0] if ctx.fate == "fail" and groups else None
     sim = ApplySimulation(
@@ -235,120 +295,48 @@ def deploy_script(ctx: JobContext, rng: random.Random) -> Script:
         step=10 if ctx.fate == "long" else 30,
         fail_address=fail_at,
         fail_after=int(rng.uniform(170, 260)),
+        palette=p,
     )
-    warned = False
     failed: str | None = None
     for tick in sim.ticks():
-        progress = 20 + int(70 * tick.done / max(tick.total, 1))
+        progress = 30 + int(60 * tick.done / max(tick.total, 1))
         if tick.lines:
             w.out("\n".join(tick.lines) + "\n", metadata={"phase": "apply", "progress": progress})
-        if not warned and tick.done * 3 >= tick.total:
-            w.err(DEPRECATION_WARNING)
-            warned = True
         failed = tick.failed
     if failed:
-        group = failed.split('"')[1] if '"' in failed else "general"
-        summary = f"creating EKS Node Group ({cluster}:{group}): waiting for completion"
-        detail = (
-            "unexpected state 'CREATE_FAILED', wanted target 'ACTIVE'. last error: "
-            f"eks-{group}-4cc9a1e2: AsgInstanceLaunchFailures: Could not launch On-Demand "
-            "Instances. InsufficientInstanceCapacity - We currently do not have sufficient "
-            f"m6i.large capacity in the Availability Zone you requested ({region}c)."
-        )
-        w.err(
-            error_block(
-                summary,
-                detail,
-                f"with {failed},\non modules/eks/nodes.tf line 3, in resource "
-                '"aws_eks_node_group" "this":',
-            ),
-            metadata={"phase": "apply", "failed_resource": failed},
-        )
-        w.system("terraform apply exited with status 1. Releasing the state lock.\n")
-        return Script(tuple(w.flushes), JobStatus.FAILED, f"Error: {summary}: {detail}")
+        diagnostic, message = node_group_error(cluster, region, failed)
+        w.err(diagnostic.render(p), metadata={"phase": "apply", "failed_resource": failed})
+        return w.finish(JobStatus.FAILED, message)
     add, change, destroy = summary_counts(changes)
-    w.out(
-        f"\n{BOLD}{GREEN}Apply complete! Resources: {add} added, {change} changed, "
-        f"{destroy} destroyed.{RESET}\n"
-    )
-    outputs, meta = _outputs(cluster, region, stage, project, rng)
+    done = f"Apply complete! Resources: {add} added, {change} changed, {destroy} destroyed."
+    w.out(DEPRECATION.render(p) + f"\n{p.paint(p.green, p.b(done))}\n")
+    outputs, meta = outputs_block(cluster, region, stage, project, rng, p)
     w.out(outputs, metadata={"phase": "outputs", "progress": 95})
-    w.system("Checking the Argo CD rollout…\n")
-    # kubectl redraws its progress line with a bare CR: the log keeps every redraw.
-    w.out(
-        'Waiting for deployment "argocd-server" rollout to finish: 0 of 2 updated replicas '
-        'are available...\rWaiting for deployment "argocd-server" rollout to finish: 1 of 2 '
-        'updated replicas are available...\rdeployment "argocd-server" successfully rolled out\n'
-    )
-    w.system(
-        f"Registered cluster {cluster} with the platform; Argo CD is at {meta['argocd_url']}.\n",
-        metadata={"phase": "completed", "progress": 100, **meta},
-    )
-    return Script(tuple(w.flushes), JobStatus.SUCCESS)
-
-
-def _outputs(
-    cluster: str, region: str, stage: str, project: str, rng: random.Random
-) -> tuple[str, dict[str, Any]]:
-    """The ``Outputs:`` block and the DEPLOY metadata (one output sensitive)."""
-    endpoint = f"https://{rng.getrandbits(128):032X}.gr7.{region}.eks.amazonaws.com"
-    argocd = f"https://argocd.{stage}.{project}.example.com"
-    password = "".join(
-        rng.choice("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(16)
-    )
-    vpc = f"vpc-{rng.getrandbits(68):017x}"
-    text = (
-        f"\n{GREEN}Outputs:{RESET}\n\n"
-        "argocd_admin_password = <sensitive>\n"
-        f'argocd_url = "{argocd}"\n'
-        f'cluster_endpoint = "{endpoint}"\n'
-        f'cluster_name = "{cluster}"\n'
-        'node_group_names = [\n  "general",\n  "spot",\n]\n'
-        f'vpc_id = "{vpc}"\n'
-    )
-    meta: dict[str, Any] = {
-        "cluster_name": cluster,
-        "cluster_endpoint": endpoint,
-        "argocd_url": argocd,
-        "argocd_admin_password": password,
-        "outputs": {
-            "argocd_admin_password": {"value": password, "sensitive": True, "type": "string"},
-            "argocd_url": argocd,
-            "cluster_endpoint": endpoint,
-            "cluster_name": cluster,
-            "node_group_names": {
-                "value": ["general", "spot"],
-                "sensitive": False,
-                "type": ["list", "string"],
-            },
-            "vpc_id": vpc,
-        },
-    }
-    return text, meta
+    return w.finish(JobStatus.SUCCESS, metadata={"phase": "completed", "progress": 100, **meta})
 
 
 def destroy_script(ctx: JobContext, rng: random.Random) -> Script:
     """A DESTROY of the whole stack."""
-    w = _Writer(rng)
+    p = palette(ctx.ansi)
+    w = _Writer(rng, p)
     project, stage, _region = _names(ctx.config)
     resources = stack_resources(f"{project}-{stage}", _node_groups(ctx.config))
     changes = [Change(r, DELETE) for r in reversed(resources)]
-    _preamble(w, ctx, "destroy")
-    for tick in ApplySimulation(changes, rng, step=30).ticks():
+    _init(w, ctx)
+    w.system(running("tofu destroy"))
+    for tick in ApplySimulation(changes, rng, step=30, palette=p).ticks():
         if tick.lines:
             w.out("\n".join(tick.lines) + "\n", metadata={"phase": "destroy"})
-    w.out(
-        f"\n{BOLD}{GREEN}Destroy complete! Resources: {len(changes)} destroyed.{RESET}\n",
-        metadata={"phase": "completed", "progress": 100},
-    )
-    return Script(tuple(w.flushes), JobStatus.SUCCESS)
+    done = f"Destroy complete! Resources: {len(changes)} destroyed."
+    w.out(f"\n{p.paint(p.green, p.b(done))}\n")
+    return w.finish(JobStatus.SUCCESS, metadata={"phase": "completed", "progress": 100})
 
 
 def discovery_script(ctx: JobContext, rng: random.Random) -> Script:
     """CONNECTION_TEST and FETCH_RESOURCES: check the account, list what is there."""
-    w = _Writer(rng)
+    w = _Writer(rng, palette(ctx.ansi))
     _project, stage, region = _names(ctx.config)
-    w.system(f"Assuming IAM role arn:aws:iam::{ACCOUNT_ID}:role/trellis-deployer-{stage}…\n")
+    _claimed(w, ctx)
     w.out(
         f"Caller identity: arn:aws:sts::{ACCOUNT_ID}:assumed-role/"
         f"trellis-deployer-{stage}/tendril\n"
@@ -364,29 +352,30 @@ def discovery_script(ctx: JobContext, rng: random.Random) -> Script:
         f"Found {len(cached['vpcs'])} VPC, {len(cached['eks_clusters'])} EKS cluster.\n",
         metadata={"cached_resources": cached},
     )
-    return Script(tuple(w.flushes), JobStatus.SUCCESS)
+    return w.finish(JobStatus.SUCCESS)
 
 
 def worker_script(ctx: JobContext, rng: random.Random) -> Script:
     """DEPLOY_WORKER and friends, and any job type this demo does not know."""
-    w = _Writer(rng)
-    w.system(f"Running {ctx.job_type} for this account…\n")
+    w = _Writer(rng, palette(ctx.ansi))
+    _claimed(w, ctx)
+    w.system(running(f"{ctx.job_type.lower()} for this account"))
     w.out("Rendering Tendril manifests…\nApplying Helm release tendril (chart 0.14.2)…\n")
-    w.out(
-        "Release tendril is ready; it will register within a minute.\n",
-        metadata={"phase": "completed", "progress": 100},
-    )
-    return Script(tuple(w.flushes), JobStatus.SUCCESS)
+    w.out("Release tendril is ready; it will register within a minute.\n")
+    return w.finish(JobStatus.SUCCESS, metadata={"phase": "completed", "progress": 100})
 
 
 def build_script(ctx: JobContext, rng: random.Random) -> Script:
     """The script for any job."""
+    state = rng.getstate()  # to build the same run again in colour (Script.coloured)
     if ctx.job_type == JobType.PLAN:
-        return plan_script(ctx, rng)
-    if ctx.job_type == JobType.DEPLOY:
-        return deploy_script(ctx, rng)
-    if ctx.job_type == JobType.DESTROY:
-        return destroy_script(ctx, rng)
-    if ctx.job_type in (JobType.CONNECTION_TEST, JobType.FETCH_RESOURCES):
-        return discovery_script(ctx, rng)
-    return worker_script(ctx, rng)
+        script = plan_script(ctx, rng)
+    elif ctx.job_type == JobType.DEPLOY:
+        script = deploy_script(ctx, rng)
+    elif ctx.job_type == JobType.DESTROY:
+        script = destroy_script(ctx, rng)
+    elif ctx.job_type in (JobType.CONNECTION_TEST, JobType.FETCH_RESOURCES):
+        script = discovery_script(ctx, rng)
+    else:
+        script = worker_script(ctx, rng)
+    return replace(script, context=ctx, rng_state=state)

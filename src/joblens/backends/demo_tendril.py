@@ -2,8 +2,10 @@
 
 It does what a real Tendril does to the tables: QUEUED -> CLAIMED (worker_id, claimed_at) ->
 PROCESSING (started_at) -> a terminal status (completed_at), merging execution_metadata and
-inserting log chunks on the way. Unlike some real Tendrils it notices a cancellation at its next
-flush and stops Terraform gracefully, as the web page promises.
+inserting log rows on the way, cut where a newer runner's flushes fall (``demo_runner``). Unlike
+some real Tendrils it notices a cancellation at its next flush and stops OpenTofu gracefully,
+as the web page promises. One that crashes writes nothing more; the platform re-queues the job
+as ``recover_stale_jobs()`` does.
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from joblens.backends.demo_runner import Flush
 from joblens.backends.demo_script import Script
 from joblens.backends.demo_store import DemoStore, now
+from joblens.backends.demo_world import COLOUR_KEY
 from joblens.models import JobStatus, StreamType
+from joblens.runner_log import job_finished, replay
 
 ScriptFor = Callable[[Mapping[str, Any]], Script]
 
+#: What OpenTofu prints (to STDOUT) when the runner interrupts it.
 INTERRUPTED = (
-    "\nInterrupt received.\nPlease wait for Terraform to exit or data loss may occur.\n"
+    "\nInterrupt received.\nPlease wait for OpenTofu to exit or data loss may occur.\n"
     "Gracefully shutting down...\n\nStopping operation...\n"
 )
+#: Simulated seconds from a runner's death until the platform re-queues its job (its heartbeat
+#: is stale by then; far shorter than the platform's own timeout, to stay watchable).
+STALE_AFTER = 5.0
 
 
 class Clock:
@@ -92,8 +101,11 @@ class SimulatedTendril:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
-    def _log(self, job_id: str, text: str, stream: StreamType) -> None:
-        self.store.insert_log(job_id, text, stream)
+    def _log(self, job_id: str, text: str, stream: StreamType | str) -> None:
+        self.store.insert_log(job_id, text, str(stream))
+
+    def _runs_with_colour(self) -> bool:
+        return bool((self.store.workers[self.worker_id].get("metadata") or {}).get(COLOUR_KEY))
 
     async def _run_job(self, job_id: str) -> None:
         try:
@@ -113,33 +125,36 @@ class SimulatedTendril:
         if claimed is None:
             return
         script = self.script_for(claimed)
-        self._log(job_id, f"Tendril {self.name} claimed job {job_id[:8]}.\n", StreamType.SYSTEM)
-        await self.clock.sleep(self.rng.uniform(0.5, 1.0))
-        started = self.store.update_job(
-            job_id,
-            {"status": JobStatus.PROCESSING.value, "started_at": now()},
-            only_if={JobStatus.CLAIMED},
-        )
-        if started is None:
-            return
+        if self._runs_with_colour():
+            script = script.coloured()
+        death = script.death_point()
         # A Tendril that ignores cancellation writes PROCESSING with every progress update.
         progress = {"status": JobStatus.PROCESSING.value} if script.ignores_cancel else {}
+        expected = JobStatus.CLAIMED
+        played: Flush | None = None
         for index, flush in enumerate(script.flushes):
-            if index == script.crash_before:
+            if index == death:
                 await self._crash(job_id)
                 return
             await self.clock.sleep(flush.delay)
-            if (
-                self.store.jobs[job_id]["status"] != JobStatus.PROCESSING
-                and not script.ignores_cancel
-            ):
-                self._stop_terraform(job_id)
+            if self.store.jobs[job_id]["status"] != expected and not script.ignores_cancel:
+                self._stop_tofu(job_id, played, running=expected == JobStatus.PROCESSING)
                 return
+            if flush.starts_processing:
+                started = self.store.update_job(
+                    job_id,
+                    {"status": JobStatus.PROCESSING.value, "started_at": now()},
+                    only_if={JobStatus.CLAIMED},
+                )
+                if started is None:
+                    return
+                expected = JobStatus.PROCESSING
             for text, stream in flush.chunks:
                 self._log(job_id, text, stream)
             if flush.metadata:
                 self.store.update_job(job_id, progress, metadata=flush.metadata)
-        await self.clock.sleep(self.rng.uniform(0.3, 0.8))
+            played = flush
+        await self.clock.sleep(self.rng.uniform(0.1, 0.3))
         self.store.update_job(
             job_id,
             {
@@ -151,27 +166,35 @@ class SimulatedTendril:
         )
 
     async def _crash(self, job_id: str) -> None:
-        """Die mid-run: after the heartbeat timeout the platform re-queues the job."""
+        """Die mid-run. A dead runner writes nothing more: what it held unsent is lost (its last
+        row may end mid-line for good). After the heartbeat timeout the platform re-queues the
+        job, and writes nothing to its log either."""
         self.abandoned.add(job_id)
-        await self.clock.sleep(5.0)
-        requeued = self.store.update_job(
-            job_id,
-            {"status": JobStatus.QUEUED.value, "worker_id": None},
-            only_if={JobStatus.PROCESSING},
-        )
-        if requeued is not None:
-            self._log(
-                job_id,
-                f"Tendril {self.name} stopped sending heartbeats; the job was put back in the "
-                "queue and will be retried on another Tendril.\n",
-                StreamType.SYSTEM,
-            )
+        await self.clock.sleep(STALE_AFTER)
+        recover_stale_job(self.store, job_id)
 
-    def _stop_terraform(self, job_id: str) -> None:
-        """Cancelled while running: interrupt Terraform and say so (status is left alone)."""
-        self._log(job_id, INTERRUPTED, StreamType.STDERR)
-        self._log(
-            job_id,
-            f"Job cancelled; Tendril {self.name} stopped Terraform and released the state lock.\n",
-            StreamType.SYSTEM,
-        )
+    def _stop_tofu(self, job_id: str, played: Flush | None, *, running: bool) -> None:
+        """Cancelled: interrupt OpenTofu (it finishes its line and says so), send what is left
+        and end; the status, set by whoever cancelled, is left alone."""
+        writes = [(0.0, str(stream), text) for text, stream in (played.unsent if played else ())]
+        if running:
+            writes.append((0.05, StreamType.STDOUT.value, INTERRUPTED))
+        writes.append((0.3, StreamType.SYSTEM.value, job_finished(JobStatus.CANCELLED.value)))
+        for row in replay(writes):
+            self._log(job_id, row.text, row.stream)
+
+
+def recover_stale_job(store: DemoStore, job_id: str) -> dict[str, Any] | None:
+    """What the platform's ``recover_stale_jobs()`` does to a job whose runner stopped
+    heartbeating: back to QUEUED with its claim cleared (``worker_id``, ``claimed_at``,
+    ``started_at``), for another runner to claim. Its logs stay as they are."""
+    return store.update_job(
+        job_id,
+        {
+            "status": JobStatus.QUEUED.value,
+            "worker_id": None,
+            "claimed_at": None,
+            "started_at": None,
+        },
+        only_if={JobStatus.CLAIMED, JobStatus.PROCESSING},
+    )

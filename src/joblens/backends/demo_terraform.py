@@ -1,22 +1,19 @@
-"""Terraform-like text for the demo: the resources of an EKS stack, plan and apply output.
+"""The demo's infrastructure: an EKS stack's resources, the changes a plan makes, and colours.
 
-Everything here is pure: given the same inputs and random generator, the same text. The
-colours are the ones Terraform itself prints (bold addresses, green +, yellow ~, red -).
+Everything here is pure: given the same inputs and random generator, the same result. The text
+OpenTofu prints for it is in ``demo_tofu.py``; :class:`Palette` is here because every writer of
+that text (plan, apply, Infracost) takes one. By default it is :data:`PLAIN`: the real runner's
+terraform-exec runs every command with ``-no-color``, so real logs hold no escape codes.
+:data:`ANSI` renders the same output as OpenTofu does on a terminal, so the colour path of
+everything downstream stays exercised.
 """
 
 from __future__ import annotations
 
 import random
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-RESET = "\x1b[0m"
-BOLD = "\x1b[1m"
-RED = "\x1b[31m"
-GREEN = "\x1b[32m"
-YELLOW = "\x1b[33m"
 
 CREATE = ("create",)
 UPDATE = ("update",)
@@ -24,8 +21,34 @@ DELETE = ("delete",)
 REPLACE = ("delete", "create")
 
 
-def bold(text: str) -> str:
-    return f"{BOLD}{text}{RESET}"
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The escape codes OpenTofu would write: all empty under ``-no-color`` (the real runner)."""
+
+    bold: str = ""
+    red: str = ""
+    green: str = ""
+    yellow: str = ""
+    reset: str = ""
+
+    @property
+    def ansi(self) -> bool:
+        return bool(self.reset)
+
+    def b(self, text: str) -> str:
+        """Bold text (resource addresses, headings)."""
+        return f"{self.bold}{text}{self.reset}"
+
+    def paint(self, colour: str, text: str) -> str:
+        return f"{colour}{text}{self.reset}"
+
+
+PLAIN = Palette()
+ANSI = Palette("\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m")
+
+
+def palette(ansi: bool) -> Palette:
+    return ANSI if ansi else PLAIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,138 +281,18 @@ def choose_changes(resources: Sequence[Resource], rng: random.Random) -> list[Ch
 
 
 def summary_counts(changes: Sequence[Change]) -> tuple[int, int, int]:
-    """(to add, to change, to destroy) as Terraform counts them: a replace adds and destroys."""
+    """(to add, to change, to destroy) as OpenTofu counts them: a replace adds and destroys."""
     add = sum(1 for c in changes if "create" in c.actions)
     change = sum(1 for c in changes if c.actions == UPDATE)
     destroy = sum(1 for c in changes if "delete" in c.actions)
     return add, change, destroy
 
 
-def plan_summary_line(changes: Sequence[Change]) -> str:
+def plan_summary_line(changes: Sequence[Change], p: Palette = PLAIN) -> str:
     add, change, destroy = summary_counts(changes)
-    return f"{bold('Plan:')} {add} to add, {change} to change, {destroy} to destroy."
+    return f"{p.b('Plan:')} {add} to add, {change} to change, {destroy} to destroy."
 
 
 def fake_id(prefix: str, rng: random.Random) -> str:
     digits = f"{rng.getrandbits(68):017x}"
     return f"{prefix}-{digits}" if prefix else digits[:12]
-
-
-def init_chunks(backend_key: str, tf_version: str) -> list[str]:
-    """``terraform init`` output, as two flushes."""
-    first = (
-        f"{BOLD}Initializing the backend...{RESET}\n"
-        f'{GREEN}\nSuccessfully configured the backend "s3"! Terraform will automatically\n'
-        f"use this backend unless the backend configuration changes.{RESET}\n"
-        f"{BOLD}Initializing modules...{RESET}\n"
-        "- eks in modules/eks\n- vpc in modules/vpc\n"
-        f"{BOLD}Initializing provider plugins...{RESET}\n"
-        '- Finding hashicorp/aws versions matching "~> 5.70"...\n'
-        '- Finding hashicorp/helm versions matching "~> 2.15"...\n'
-        '- Finding hashicorp/kubernetes versions matching "~> 2.33"...\n'
-    )
-    second = (
-        "- Installing hashicorp/aws v5.76.0...\n"
-        "- Installed hashicorp/aws v5.76.0 (signed by HashiCorp)\n"
-        "- Installing hashicorp/helm v2.16.1...\n"
-        "- Installed hashicorp/helm v2.16.1 (signed by HashiCorp)\n"
-        "- Installing hashicorp/kubernetes v2.33.0...\n"
-        "- Installed hashicorp/kubernetes v2.33.0 (signed by HashiCorp)\n"
-        f"Terraform v{tf_version} on linux_amd64; state key {backend_key}\n\n"
-        f"{BOLD}{GREEN}Terraform has been successfully initialized!{RESET}{GREEN}\n"
-        "You may now begin working with Terraform.\n"
-        f"{RESET}"
-    )
-    return [first, second]
-
-
-def refresh_chunks(changes: Sequence[Change], rng: random.Random) -> list[str]:
-    """``Refreshing state...`` for every resource that already exists."""
-    lines = [
-        f"{bold(c.resource.address + ': Refreshing state...')} "
-        f"[id={fake_id(c.resource.id_prefix, rng)}]"
-        for c in changes
-        if c.actions != CREATE
-    ]
-    lines.insert(0, f"{bold('data.aws_caller_identity.current: Reading...')}")
-    lines.insert(1, "data.aws_caller_identity.current: Read complete after 0s [id=492837465012]")
-    return ["\n".join(lines[i : i + 4]) + "\n" for i in range(0, len(lines), 4)]
-
-
-_SYMBOL = {
-    CREATE: f"{GREEN}+{RESET}",
-    UPDATE: f"{YELLOW}~{RESET}",
-    DELETE: f"{RED}-{RESET}",
-    REPLACE: f"{RED}-{RESET}/{GREEN}+{RESET}",
-}
-_VERB = {
-    CREATE: "will be created",
-    UPDATE: "will be updated in-place",
-    DELETE: f"will be {BOLD}{RED}destroyed{RESET}",
-    REPLACE: f"must be {BOLD}{RED}replaced{RESET}",
-}
-
-
-def _change_block(change: Change) -> str:
-    res = change.resource
-    head = f"  {BOLD}# {res.address}{RESET} {_VERB[change.actions]}"
-    symbol = _SYMBOL[change.actions]
-    body = [head, f'  {symbol} resource "{res.type}" "{res.name}" {{']
-    if change.actions == UPDATE:
-        # Terraform hides what does not change in an in-place update.
-        body.append(f"        # ({len(res.attrs) + 3} unchanged attributes hidden)")
-    else:
-        mark = _SYMBOL[DELETE] if change.actions == DELETE else _SYMBOL[CREATE]
-        tail = f" {RED}->{RESET} null" if change.actions == DELETE else ""
-        body += [f"      {mark} {key} = {value}{tail}" for key, value in res.attrs]
-        if change.actions == REPLACE:
-            body[-1] += f" {RED}# forces replacement{RESET}"
-    if change.actions in (CREATE, REPLACE):
-        body.append(f"      {GREEN}+{RESET} id = (known after apply)")
-    if change.actions == UPDATE:
-        body.append(f"      {YELLOW}~{RESET} tags = {{")
-        body.append(f'          {GREEN}+{RESET} "CostCenter" = "platform"')
-        body.append("        }")
-    body.append("    }")
-    return "\n".join(body) + "\n"
-
-
-def plan_chunks(changes: Sequence[Change]) -> list[str]:
-    """The plan: the legend, one block per change, then the summary line; several flushes."""
-    legend = (
-        "\nTerraform used the selected providers to generate the following execution\n"
-        "plan. Resource actions are indicated with the following symbols:\n"
-        f"  {_SYMBOL[CREATE]} create\n  {_SYMBOL[UPDATE]} update in-place\n"
-        f"  {_SYMBOL[DELETE]} destroy\n{_SYMBOL[REPLACE]} destroy and then create replacement\n\n"
-        "Terraform will perform the following actions:\n\n"
-    )
-    chunks = [legend]
-    blocks = [_change_block(c) for c in changes]
-    for i in range(0, len(blocks), 3):
-        chunks.append("\n".join(blocks[i : i + 3]))
-    chunks.append(f"\n{plan_summary_line(changes)}\n")
-    return chunks
-
-
-DEPRECATION_WARNING = (
-    f"{YELLOW}╷{RESET}\n"
-    f"{YELLOW}│{RESET} {BOLD}{YELLOW}Warning: {RESET}{BOLD}Argument is deprecated{RESET}\n"
-    f"{YELLOW}│{RESET} \n"
-    f"{YELLOW}│{RESET}   with module.eks.aws_eks_addon.coredns,\n"
-    f'{YELLOW}│{RESET}   on modules/eks/addons.tf line 14, in resource "aws_eks_addon" "coredns":\n'
-    f'{YELLOW}│{RESET}   14:   {BOLD}resolve_conflicts{RESET} = "OVERWRITE"\n'
-    f"{YELLOW}│{RESET} \n"
-    f"{YELLOW}│{RESET} Use resolve_conflicts_on_create and resolve_conflicts_on_update instead.\n"
-    f"{YELLOW}╵{RESET}\n"
-)
-
-
-def error_block(summary: str, detail: str, where: str) -> str:
-    """A Terraform error box, as written to STDERR (long details wrapped, as Terraform does)."""
-    bar = f"{RED}│{RESET}"
-    lines = [f"{RED}╷{RESET}", f"{bar} {BOLD}{RED}Error: {RESET}{BOLD}{summary}{RESET}", f"{bar} "]
-    lines += [f"{bar}   {line}" for line in where.splitlines()]
-    lines.append(f"{bar} ")
-    lines += [f"{bar} {line}" for line in textwrap.wrap(detail, 76, break_on_hyphens=False)]
-    lines.append(f"{RED}╵{RESET}")
-    return "\n".join(lines) + "\n"

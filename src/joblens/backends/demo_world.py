@@ -26,6 +26,23 @@ class World:
     beating_tendril_ids: tuple[str, ...]  # those whose heartbeat stays fresh (and a draining one)
 
 
+#: In a live Tendril's ``metadata``: it runs OpenTofu without ``-no-color``, so its output
+#: carries ANSI colour. No real runner does (terraform-exec always passes ``-no-color``); the
+#: demo keeps the option so that the colour path stays exercised (``DemoBackend(ansi=True)``).
+COLOUR_KEY = "demo_tofu_colour"
+
+
+def set_colour(store: DemoStore, world: World, ansi: bool) -> None:
+    """Make the world's live Tendrils run OpenTofu with colour (or, by default, without)."""
+    for worker_id in world.live_tendril_ids:
+        metadata = dict(store.workers[worker_id].get("metadata") or {})
+        if ansi:
+            metadata[COLOUR_KEY] = True
+        else:
+            metadata.pop(COLOUR_KEY, None)
+        store.workers[worker_id]["metadata"] = metadata
+
+
 def configuration_hash(snapshot: Mapping[str, Any]) -> str:
     """SHA-256 of the snapshot's canonical JSON, as some creation paths store it."""
     text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"))
@@ -82,8 +99,11 @@ def config_snapshot(vine: Mapping[str, Any], rng: random.Random) -> dict[str, An
     }
 
 
-def populate(store: DemoStore) -> World:
-    """Insert the world's rows; Tendril heartbeats are relative to now."""
+def populate(store: DemoStore, *, ansi: bool = False) -> World:
+    """Insert the world's rows; Tendril heartbeats are relative to now.
+
+    With ``ansi`` the live Tendrils run OpenTofu with colour (see :data:`COLOUR_KEY`).
+    """
     user = store.new_id()
     vineyard = store.new_id()
     store.vineyards[vineyard] = {"id": vineyard, "name": "Acme Platform"}
@@ -160,7 +180,7 @@ def populate(store: DemoStore) -> World:
             "version": "0.15.0",
         }
     )
-    return World(
+    world = World(
         user_id=user,
         vineyard_id=vineyard,
         identity_id=identity,
@@ -169,3 +189,5 @@ def populate(store: DemoStore) -> World:
         live_tendril_ids=(default["id"], cloud["id"]),
         beating_tendril_ids=(default["id"], cloud["id"], draining["id"]),
     )
+    set_colour(store, world, ansi)
+    return world
