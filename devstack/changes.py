@@ -1,4 +1,12 @@
-"""Committed changes of published tables, matched to subscribers' filters and RLS."""
+"""Committed changes of published tables, matched to subscribers' filters and RLS.
+
+What a subscriber receives is what hosted realtime (walrus' ``apply_rls``) sends: ``record``
+the new row; ``old_record`` the old row's replica identity (every column for REPLICA IDENTITY
+FULL, the primary key by default), cut to the key for a DELETE under RLS only; both limited
+to the columns the subscriber may select (and its binding's ``select``, key kept). A change
+whose new row and old identity together exceed 1 MiB (the WAL record's size, as walrus
+measures it) keeps only the values of at most 64 bytes in both, with "Error 413".
+"""
 
 from __future__ import annotations
 
@@ -87,6 +95,8 @@ class ChangeFeed:
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._reloads: set[asyncio.Task[None]] = set()
+        # (schema, table) -> the old row's columns an UPDATE/DELETE carries (None: all)
+        self._identities: dict[tuple[str, str], list[str] | None] = {}
 
     async def start(self) -> None:
         """Open the LISTEN connection and the dispatch task."""
@@ -104,6 +114,7 @@ class ChangeFeed:
 
     def _reload_requested(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload in ("", "reload schema"):
+            self._identities.clear()  # e.g. ALTER TABLE ... REPLICA IDENTITY
             task = asyncio.create_task(self._after_ddl())
             self._reloads.add(task)
             task.add_done_callback(self._reloads.discard)
@@ -156,6 +167,9 @@ class ChangeFeed:
         ]
         if not changes or not self.channels:
             return
+        identities = {
+            key: await self._identity(*key) for key in {(c.schema, c.table) for c in changes}
+        }
         deliveries: dict[Channel, dict[int, list[int]]] = {}
         for channel in list(self.channels):
             for binding in channel.bindings:
@@ -171,7 +185,22 @@ class ChangeFeed:
                 matched = per_change.get(change.seq)
                 if matched:
                     columns = bindings[matched[0]].columns
-                    await channel.deliver(matched, self._payload(change, columns))
+                    identity = identities.get((change.schema, change.table))
+                    await channel.deliver(matched, self._payload(change, columns, identity))
+
+    async def _identity(self, schema: str, table: str) -> list[str] | None:
+        """The old row's columns the WAL holds for this table: None for REPLICA IDENTITY FULL,
+        else the primary key's (DEFAULT) or the replica index's (USING INDEX); [] for NOTHING.
+        Read when a change is delivered, cached until the next DDL."""
+        key = (schema, table)
+        if key not in self._identities:
+            async with self.stack.pool.acquire() as conn:
+                row = await conn.fetchrow(IDENTITY_SQL, schema, table)
+            if row is None or row["kind"] == "f":
+                self._identities[key] = None
+            else:
+                self._identities[key] = list(row["cols"])
+        return self._identities[key]
 
     async def _visible(
         self, channel: Channel, binding: Binding, changes: list[Change]
@@ -224,7 +253,9 @@ class ChangeFeed:
             await run_as(conn, channel.claims, "GET", "realtime")
             return [int(r["ord"]) for r in await conn.fetch(sql, *params.values)]
 
-    def _payload(self, change: Change, columns: set[str] | None) -> dict[str, Any]:
+    def _payload(
+        self, change: Change, columns: set[str] | None, identity: list[str] | None
+    ) -> dict[str, Any]:
         table = self.stack.cat.table(change.schema, change.table)
         cols = [
             {"name": c.name, "type": c.type_name}
@@ -239,27 +270,43 @@ class ChangeFeed:
             "columns": cols,
             "errors": None,
         }
-        errors: list[str] = []
-        if change.kind != "DELETE":
-            data["record"] = _fit(_only(change.record or {}, columns), errors)
+        record = change.record or {}
+        old: dict[str, Any] = {}
         if change.kind != "INSERT":
-            old = change.old_record or {}
-            if table is not None and table.rls and table.primary_key:
-                old = {k: old.get(k) for k in table.primary_key}
-            data["old_record"] = _fit(_only(old, columns), errors)
-        if errors:
-            data["errors"] = errors
+            full = change.old_record or {}
+            old = full if identity is None else {k: full[k] for k in identity if k in full}
+        # walrus measures the whole WAL record: the new row and the old identity together.
+        too_large = len(json.dumps(record)) + (len(json.dumps(old)) if old else 0) > MAX_RECORD
+        if change.kind != "DELETE":
+            data["record"] = _fit(_only(record, columns), too_large)
+        if change.kind != "INSERT":
+            if change.kind == "DELETE" and table is not None and table.rls and table.primary_key:
+                old = {k: old[k] for k in table.primary_key if k in old}  # deletes can't be RLS'd
+            data["old_record"] = _fit(_only(old, columns), too_large)
+        if too_large:
+            data["errors"] = [TOO_LARGE]
         return data
+
+
+IDENTITY_SQL = """
+select c.relreplident::text as kind,
+       array(select a.attname::text from pg_index i
+             join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+             where i.indrelid = c.oid
+               and ((c.relreplident = 'd' and i.indisprimary)
+                    or (c.relreplident = 'i' and i.indisreplident))
+             order by a.attnum) as cols
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = $1 and c.relname = $2
+"""
 
 
 def _only(record: dict[str, Any], columns: set[str] | None) -> dict[str, Any]:
     return record if columns is None else {k: v for k, v in record.items() if k in columns}
 
 
-def _fit(record: dict[str, Any], errors: list[str]) -> dict[str, Any]:
-    """Like the real server: a record over 1 MiB keeps only its small values, with a 413."""
-    if len(json.dumps(record)) <= MAX_RECORD:
+def _fit(record: dict[str, Any], too_large: bool) -> dict[str, Any]:
+    """Like the real server: in a change over 1 MiB, only the values of at most 64 bytes."""
+    if not too_large:
         return record
-    if TOO_LARGE not in errors:
-        errors.append(TOO_LARGE)
     return {k: v for k, v in record.items() if len(json.dumps(v)) <= 64}

@@ -325,7 +325,7 @@ class RealtimeHub:
                 unknown = [c for c in wanted if c not in table.columns]
                 if unknown:
                     return f"{problem}: unknown columns {unknown}"
-                b.columns &= set(wanted)
+                b.columns &= set(wanted) | set(table.primary_key)  # the key always comes along
         return None
 
     async def _selectable(self, channel: Channel, table: str, columns: list[str]) -> set[str]:

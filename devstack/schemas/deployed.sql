@@ -99,7 +99,7 @@ create table public.job_logs (
 );
 create index job_logs_job_idx on public.job_logs (job_id, id);
 
--- Row-level security, as PLATFORM.md describes it.
+-- Row-level security, as docs/PLATFORM.md ("Row-level security") describes it.
 alter table public.provision_jobs enable row level security;
 alter table public.job_logs enable row level security;
 alter table public.workers enable row level security;

@@ -79,8 +79,12 @@ async def test_updates_carry_old_record_and_a_huge_row_is_413(stack_documented: 
         user.client.table("provision_jobs").update({"status": "CANCELLED"}).eq("id", job).execute()
     )
     await until(lambda: len(changes) == 1)
-    assert changes[0]["data"]["record"]["status"] == "CANCELLED"
-    assert changes[0]["data"]["old_record"] == {"id": job}  # RLS on: only the primary key
+    record, old = changes[0]["data"]["record"], changes[0]["data"]["old_record"]
+    assert record["status"] == "CANCELLED"
+    # provision_jobs is REPLICA IDENTITY FULL: hosted realtime sends the whole old row, RLS or
+    # not (only a DELETE is cut to the key under RLS). This used to assert {"id": job}.
+    assert old["status"] == "QUEUED" and set(old) == set(record)
+    assert _without(old, "status", "updated_at") == _without(record, "status", "updated_at")
     logs = await subscribe(user.client, stack.logs_table, job)
     await stack.asql(
         f"insert into {stack.logs_table} (job_id, log_chunk) values ($1, $2)",
@@ -106,6 +110,107 @@ async def test_updates_carry_old_record_and_a_huge_row_is_413(stack_documented: 
     await add_logs(stack, job, 1)
     await until(lambda: len(seen) == 1)
     assert set(seen[0]["data"]["record"]) == {"id", "stream_type"}
+
+
+def _without(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in names}
+
+
+async def _job_channel(
+    client: Any, job: str | None, logs_table: str | None = None
+) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    """A channel with a job's log INSERTs (if ``logs_table``) and its UPDATEs, subscribed and
+    live: (channel, log payloads, job payloads)."""
+    channel = client.channel(f"jobs-{uuid.uuid4().hex[:8]}")
+    logs: list[dict[str, Any]] = []
+    jobs: list[dict[str, Any]] = []
+    system: list[Any] = []
+    if logs_table:
+        channel.on_postgres_changes(
+            "INSERT", logs.append, table=logs_table, filter=f"job_id=eq.{job}"
+        )
+    channel.on_postgres_changes(
+        "UPDATE", jobs.append, table="provision_jobs", filter=f"id=eq.{job}" if job else None
+    )
+    channel.on_system(system.append)
+    await channel.subscribe()
+    await until(lambda: bool(system))
+    assert system[0].message == "Subscribed to PostgreSQL"
+    return channel, logs, jobs
+
+
+async def test_job_updates_reach_the_owner_only_on_their_own_binding(stack: StackInfo) -> None:
+    owner, other = await signed_in(stack), await signed_in(stack)
+    job = await new_job(stack, owner.id)
+    channel, logs, updates = await _job_channel(owner.client, job, stack.logs_table)
+    _, _, snooped = await _job_channel(other.client, job)
+    _, _, unfiltered = await _job_channel(other.client, None)
+    ids = [b.id for b in channel.postgres_changes_callbacks]
+    assert len(set(ids)) == 2 and all(ids)  # each binding got its own id from the join reply
+    for status in ("CLAIMED", "PROCESSING"):
+        await stack.asql("update provision_jobs set status = $2 where id = $1", job, status)
+    await add_logs(stack, job, 2)
+    await stack.asql("update provision_jobs set status = 'SUCCESS' where id = $1", job)
+    await until(lambda: len(updates) == 3 and len(logs) == 2)
+    assert [p["data"]["record"]["status"] for p in updates] == ["CLAIMED", "PROCESSING", "SUCCESS"]
+    assert [p["data"]["old_record"]["status"] for p in updates] == [
+        "QUEUED",
+        "CLAIMED",
+        "PROCESSING",
+    ]
+    assert {p["ids"][0] for p in updates} == {ids[1]} and {p["ids"][0] for p in logs} == {ids[0]}
+    data = updates[0]["data"]
+    assert (data["type"], data["schema"], data["table"]) == ("UPDATE", "public", "provision_jobs")
+    assert data["errors"] is None and data["commit_timestamp"].endswith("Z")
+    assert {"name": "status", "type": "job_status"} in data["columns"]
+    assert {c["name"] for c in data["columns"]} == set(data["record"])
+    assert data["record"]["id"] == job and data["old_record"]["user_id"] == owner.id
+    await asyncio.sleep(0.3)
+    assert snooped == [] and unfiltered == []  # RLS: never another user's job
+
+
+async def test_old_record_follows_the_replica_identity(stack_documented: StackInfo) -> None:
+    stack = stack_documented
+    user = await signed_in(stack)
+    await stack.asql("create table public.memos (id bigint primary key, body text, tag text)")
+    await stack.asql("alter publication supabase_realtime add table public.memos")
+    await stack.asql("insert into public.memos values (1, 'first', 't')")
+    channel: Any = user.client.channel("memos")
+    seen: list[dict[str, Any]] = []
+    system: list[Any] = []
+    channel.on_postgres_changes("*", seen.append, table="memos")
+    channel.on_system(system.append)
+    await channel.subscribe()
+    await until(lambda: bool(system))
+    await stack.asql("update public.memos set body = 'second' where id = 1")
+    await until(lambda: len(seen) == 1)
+    assert seen[0]["data"]["old_record"] == {"id": 1}  # DEFAULT: the primary key only
+    await stack.asql("alter table public.memos replica identity full")
+    await stack.asql("update public.memos set body = 'third' where id = 1")
+    await stack.asql("delete from public.memos where id = 1")
+    await until(lambda: len(seen) == 3)
+    assert seen[1]["data"]["old_record"] == {"id": 1, "body": "second", "tag": "t"}
+    assert seen[2]["data"]["type"] == "DELETE" and "record" not in seen[2]["data"]
+    assert seen[2]["data"]["old_record"] == {"id": 1, "body": "third", "tag": "t"}  # no RLS
+
+
+async def test_a_job_row_over_one_mebibyte_with_its_old_row_is_413(stack: StackInfo) -> None:
+    user = await signed_in(stack)
+    job = await new_job(stack, user.id)
+    _, _, updates = await _job_channel(user.client, job)
+    metadata = json.dumps({"plan": "x" * 600_000})
+    await stack.asql(
+        "update provision_jobs set execution_metadata = $2::jsonb where id = $1", job, metadata
+    )
+    # The same 600 kB in the new row and in the old one: over 1 MiB together (the WAL record).
+    await stack.asql("update provision_jobs set status = 'PROCESSING' where id = $1", job)
+    await until(lambda: len(updates) == 2)
+    first, second = updates[0]["data"], updates[1]["data"]
+    assert first["errors"] is None and len(first["record"]["execution_metadata"]["plan"]) == 600_000
+    assert second["errors"] == ["Error 413: Payload Too Large"]
+    for row in (second["record"], second["old_record"]):
+        assert "execution_metadata" not in row and row["id"] == job
+    assert (second["record"]["status"], second["old_record"]["status"]) == ("PROCESSING", "QUEUED")
 
 
 async def _join_error(client: Any, table: str, flt: str | None) -> dict[str, Any]:

@@ -39,7 +39,18 @@ class LiveInterrupted:
     reason: str
 
 
-FollowEvent = LiveStarted | ChunksArrived | LiveInterrupted
+@dataclass(frozen=True, slots=True)
+class JobChanged:
+    """The job's own row changed (a live UPDATE): status, runner, times, error, metadata.
+
+    ``job`` is parsed from the row alone: the display names of embeds (Tendril, vine) are
+    ``None`` in it; ask ``get_job`` when a changed id needs its name.
+    """
+
+    job: Job
+
+
+FollowEvent = LiveStarted | ChunksArrived | LiveInterrupted | JobChanged
 
 
 class Backend(ABC):
@@ -86,7 +97,8 @@ class Backend(ABC):
         """Live chunks as they are committed, until the generator is closed (``aclose``).
 
         Yields LiveStarted whenever the stream (re)starts delivering; the caller backfills
-        then. Reconnects by itself, yielding LiveInterrupted while it is down.
+        then. Reconnects by itself, yielding LiveInterrupted while it is down. Yields
+        JobChanged when the job's own row is updated (the status poll stays the fallback).
         """
 
     @abstractmethod

@@ -1,7 +1,7 @@
 """The embedded demo backend: in-memory tables, simulated Tendrils, realistic Terraform jobs.
 
 ``joblens demo`` runs on it, so the job view works on a fresh machine without Supabase. It keeps
-PLATFORM.md's semantics (conditional cancel, what Re-run and Apply insert, bigint log ids,
+docs/PLATFORM.md's semantics (conditional cancel, what Re-run and Apply insert, bigint log ids,
 Tendril liveness) and is checked by the same contract tests as the Supabase backend.
 """
 
@@ -12,7 +12,7 @@ import bisect
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Iterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from joblens.backends.base import (
     Backend,
     ChunksArrived,
     FollowEvent,
+    JobChanged,
     LiveInterrupted,
     LiveStarted,
 )
@@ -56,17 +57,24 @@ class DemoBackend(Backend):
     name = "demo"
 
     def __init__(
-        self, speed: float = 1.0, *, seed: int | None = None, simulate: bool = True
+        self,
+        speed: float = 1.0,
+        *,
+        seed: int | None = None,
+        simulate: bool = True,
+        ansi: bool = False,
     ) -> None:
         """``speed`` scales every delay; ``seed`` makes ids and output repeatable.
 
         With ``simulate=False`` no Tendril runs jobs (the contract tests drive every change).
+        With ``ansi`` the Tendrils run OpenTofu with colour; real runners never do (they pass
+        ``-no-color``), so by default the output is plain text, as real logs are.
         """
         self.clock = Clock(speed)
         self._seed = seed
         self._rng = random.Random(seed)
         self.store = DemoStore(self._new_id)
-        self.world: World = populate(self.store)
+        self.world: World = populate(self.store, ansi=ansi)
         self._simulate = simulate
         self._fates: dict[str, Fate] = {}
         self._attempts: dict[str, int] = {}
@@ -127,8 +135,17 @@ class DemoBackend(Backend):
 
     # scenarios
 
-    def start_scenario(self, name: str) -> str:
-        """Create the scenario's job (it runs once connected); return its id."""
+    def start_scenario(self, name: str, *, ansi: bool | None = None) -> str:
+        """Create the scenario's job (it runs once connected); return its id.
+
+        ``ansi`` (when given) makes the Tendrils run OpenTofu with or without colour from now on.
+        "requeued": the first Tendril dies mid-apply, the platform re-queues the job as
+        ``recover_stale_jobs()`` does, and the other Tendril claims it and finishes.
+        """
+        if ansi is not None:
+            from joblens.backends.demo_world import set_colour
+
+            set_colour(self.store, self.world, ansi)
         staging = self.world.vine_ids[0]
         if name == "plan":
             return self._create_job(JobType.PLAN, staging, "success", self.world.default_tendril_id)
@@ -186,10 +203,6 @@ class DemoBackend(Backend):
             {"status": "CLAIMED", "worker_id": tendril, "claimed_at": clock - timedelta(seconds=1)},
         )
         self.store.update_job(plan_id, {"status": "PROCESSING", "started_at": clock})
-        name = self.store.workers[tendril]["name"]
-        self.store.insert_log(
-            plan_id, f"Tendril {name} claimed job {plan_id[:8]}.\n", "SYSTEM", clock
-        )
         for flush in script.flushes:
             clock += timedelta(seconds=flush.delay * 3)  # a real run is slower than the demo's
             for text, stream in flush.chunks:
@@ -288,7 +301,8 @@ class DemoBackend(Backend):
                         break
                     while not queue.empty():
                         batch.append(queue.get_nowait())
-                    yield ChunksArrived(tuple(batch))
+                    for event in _events_of(batch):
+                        yield event
             finally:
                 self.store.unsubscribe(job_id, queue)
             # Simulated drop: what is committed until the next subscription is only backfilled.
@@ -336,6 +350,21 @@ class DemoBackend(Backend):
     def write_log(self, job_id: str, text: str, stream: StreamType | str) -> LogChunk:
         """Commit one chunk, as a Tendril would."""
         return self.store.insert_log(job_id, text, str(stream))
+
+
+def _events_of(batch: list[LogChunk | Job]) -> Iterator[FollowEvent]:
+    """Queued commits as follow events, in commit order: runs of chunks, and row updates."""
+    chunks: list[LogChunk] = []
+    for item in batch:
+        if isinstance(item, LogChunk):
+            chunks.append(item)
+            continue
+        if chunks:
+            yield ChunksArrived(tuple(chunks))
+            chunks = []
+        yield JobChanged(item)
+    if chunks:
+        yield ChunksArrived(tuple(chunks))
 
 
 def _log_id(chunk: LogChunk) -> int:

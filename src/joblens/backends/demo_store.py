@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from joblens.models import LogChunk
+from joblens.models import Job, LogChunk
 
 
 def now() -> datetime:
@@ -55,7 +55,9 @@ class DemoStore:
         self.identities: dict[str, dict[str, Any]] = {}
         self._logs: dict[str, list[dict[str, Any]]] = {}
         self._log_ids = itertools.count(1)
-        self._subscribers: dict[str, set[asyncio.Queue[LogChunk]]] = {}
+        # A job's live subscribers get its log chunks and its row's updates, in commit order
+        # (as realtime sends INSERTs of the logs and UPDATEs of provision_jobs on one channel).
+        self._subscribers: dict[str, set[asyncio.Queue[LogChunk | Job]]] = {}
         self._job_listeners: list[Callable[[str], None]] = []
         #: Every status each job has had, in order: how tests see a job's whole journey.
         self.status_history: dict[str, list[str]] = {}
@@ -100,6 +102,10 @@ class DemoStore:
             merged.update(metadata)
             row["execution_metadata"] = merged
         row["updated_at"] = now()
+        if job_id in self._subscribers:
+            changed = Job.from_row(row)  # the bare row, without embeds, as realtime sends it
+            for queue in self._subscribers[job_id]:
+                queue.put_nowait(changed)
         return row
 
     def on_job_queued(self, listener: Callable[[str], None]) -> None:
@@ -154,12 +160,12 @@ class DemoStore:
         """The job's log rows, by id (insertion order is id order)."""
         return self._logs.get(job_id, [])
 
-    def subscribe(self, job_id: str) -> asyncio.Queue[LogChunk]:
-        queue: asyncio.Queue[LogChunk] = asyncio.Queue()
+    def subscribe(self, job_id: str) -> asyncio.Queue[LogChunk | Job]:
+        queue: asyncio.Queue[LogChunk | Job] = asyncio.Queue()
         self._subscribers.setdefault(job_id, set()).add(queue)
         return queue
 
-    def unsubscribe(self, job_id: str, queue: asyncio.Queue[LogChunk]) -> None:
+    def unsubscribe(self, job_id: str, queue: asyncio.Queue[LogChunk | Job]) -> None:
         queues = self._subscribers.get(job_id)
         if queues is not None:
             queues.discard(queue)

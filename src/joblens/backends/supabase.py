@@ -315,6 +315,7 @@ class SupabaseBackend(Backend):
             token=lambda: self._token,
             refresh=self._refresh_session,
             refetch=self.fetch_chunk,
+            refetch_job=self.get_job,  # a job row over the 1 MiB realtime limit
             timing=self._live_timing,
         )
         self._streams.add(stream)

@@ -1,6 +1,7 @@
-"""The realtime half of the Supabase backend: one job's log INSERTs, kept alive by a watchdog.
+"""The realtime half of the Supabase backend: one job's log INSERTs and its own row's UPDATEs,
+on one channel kept alive by a watchdog.
 
-What supabase-py 2.34 does, and what this module does about it (see shared/SUPABASE.md):
+What supabase-py 2.34 does, and what this module does about it (docs/SUPABASE.md):
 
 - SUBSCRIBED arrives before the server delivers anything; only the ``system`` frame
   "Subscribed to PostgreSQL" (status ok) means live, so that is when LiveStarted is yielded.
@@ -14,7 +15,15 @@ What supabase-py 2.34 does, and what this module does about it (see shared/SUPAB
 - CLOSED is terminal for a channel object (token expiry, phx_close): the watchdog removes it
   and subscribes a new channel under a new name. An expired token is refreshed when there is
   a refresh token, and is an AuthError otherwise.
-- A row over 1 MiB arrives with ``errors`` ("Error 413") and a partial record: re-fetched by id.
+- A row over 1 MiB arrives with ``errors`` ("Error 413") and a partial record: re-fetched by id
+  (payloads are read in :mod:`joblens.backends.supabase_changes`).
+- The job's row comes through a second binding on the same channel (``UPDATE`` of
+  ``provision_jobs`` filtered by ``id=eq.<job>``): realtime-py gives each binding the id the
+  server echoed for it, in order, and calls a binding's callback only for frames whose ``ids``
+  hold that id, so log rows and job rows reach their own callbacks. They share one queue, so a
+  status change comes out in commit order with the chunks around it. A project whose
+  ``provision_jobs`` is not published refuses the whole channel: the channel is then joined
+  again without that binding, and the status poll alone tells of status changes.
 """
 
 from __future__ import annotations
@@ -25,18 +34,33 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from realtime.message import Message
 from realtime.types import RealtimePostgresChangesListenEvent
 
-from joblens.backends.base import ChunksArrived, FollowEvent, LiveInterrupted, LiveStarted
+from joblens.backends.base import (
+    ChunksArrived,
+    FollowEvent,
+    JobChanged,
+    LiveInterrupted,
+    LiveStarted,
+)
+from joblens.backends.supabase_changes import (
+    ChangeItem,
+    ChangeReader,
+    DownItem,
+    FatalItem,
+    LiveItem,
+    QueueItem,
+    refuses_binding,
+)
 from joblens.backends.supabase_errors import TOKEN_MESSAGE, first_line, live_down_reason
+from joblens.backends.supabase_jobs import JOBS
 from joblens.backends.supabase_keepalive import FrameClock, LiveTiming
 from joblens.errors import AuthError, JoblensError
-from joblens.models import LogChunk
+from joblens.models import Job, LogChunk
 from realtime import AsyncRealtimeChannel
 from supabase import AsyncClient
 
@@ -49,33 +73,8 @@ UUID_LINGER = 0.025
 _TOKEN_WORDS = ("token has expired", "invalidjwt", "jwt", "expired")
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
-    generation: int
-    payload: Any
-
-
-@dataclass(frozen=True, slots=True)
-class _Live:
-    generation: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Down:
-    generation: int | None  # None: not tied to one channel (the socket, the watchdog)
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Fatal:
-    error: JoblensError
-
-
-_Item = _Change | _Live | _Down | _Fatal
-
-
 class LiveLogs:
-    """Follows one job's log INSERTs over supabase-py's realtime client."""
+    """Follows one job's log INSERTs and its row's UPDATEs over supabase-py's realtime client."""
 
     def __init__(
         self,
@@ -86,17 +85,22 @@ class LiveLogs:
         token: Callable[[], str],
         refresh: Callable[[], Awaitable[bool]],
         refetch: Callable[[int | str], Awaitable[LogChunk | None]],
+        refetch_job: Callable[[str], Awaitable[Job]] | None = None,
+        jobs_table: str = JOBS,
         timing: LiveTiming | None = None,
     ) -> None:
         self._client = client
         self._table = table
+        self._jobs_table = jobs_table
         self._job_id = job_id.lower()
         self._token = token
         self._refresh = refresh
-        self._refetch = refetch
+        self._reader = ChangeReader(job_id, refetch_chunk=refetch, refetch_job=refetch_job)
         self._timing = timing or LiveTiming()
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._pending: deque[_Item] = deque()
+        self._follow_job = True  # False once the server refused the job binding
+        self._job_refused = False
+        self._queue: asyncio.Queue[QueueItem] = asyncio.Queue()
+        self._pending: deque[QueueItem] = deque()
         self._wake = asyncio.Event()
         self._channel: AsyncRealtimeChannel | None = None
         self._generation = 0
@@ -113,16 +117,19 @@ class LiveLogs:
 
     # -- callbacks: run inside the socket's listen loop; they must never raise -----------------
 
-    def _callbacks(
-        self, generation: int
-    ) -> tuple[Callable[[Any], None], Callable[[Any], None], Callable[[Any, Any], None]]:
+    def _on_change(self, generation: int, *, job: bool) -> Callable[[Any], None]:
         def on_change(payload: Any) -> None:
             try:
                 self._seen = time.monotonic()
-                self._queue.put_nowait(_Change(generation, payload))
+                self._queue.put_nowait(ChangeItem(generation, payload, job))
             except Exception:  # raising here would kill the listener
                 pass
 
+        return on_change
+
+    def _callbacks(
+        self, generation: int
+    ) -> tuple[Callable[[Any], None], Callable[[Any, Any], None]]:
         def on_system(payload: Any) -> None:
             try:
                 self._seen = time.monotonic()
@@ -132,7 +139,7 @@ class LiveLogs:
                 ):
                     if generation == self._generation:
                         self._live_at = time.monotonic()  # for the watchdog, at once
-                    self._queue.put_nowait(_Live(generation))
+                    self._queue.put_nowait(LiveItem(generation))
             except Exception:
                 pass
 
@@ -146,40 +153,51 @@ class LiveLogs:
                     self._joined_at = time.monotonic()
                     return
                 detail = str(error) if error is not None else ""
+                if self._follow_job and refuses_binding(detail, self._jobs_table):
+                    self._job_refused = True  # rejoined without it: not an interruption
+                    self._wake.set()
+                    return
                 if any(word in detail.lower() for word in _TOKEN_WORDS):
                     self._token_rejected = True
                 self._joined_at = None
                 if self._live_at is not None:
                     self._live_at = None
                     self._down_since = time.monotonic()
-                self._queue.put_nowait(_Down(generation, live_down_reason(name, detail)))
+                self._queue.put_nowait(DownItem(generation, live_down_reason(name, detail)))
                 self._wake.set()
             except Exception:
                 pass
 
-        return on_change, on_system, on_state
+        return on_system, on_state
 
     # -- the stream the backend hands out ------------------------------------------------------
 
     async def events(self) -> AsyncIterator[FollowEvent]:
-        """LiveStarted / ChunksArrived / LiveInterrupted until closed; AuthError if refused."""
+        """LiveStarted / ChunksArrived / JobChanged / LiveInterrupted until closed.
+
+        Raises AuthError when the token is refused and cannot be refreshed.
+        """
         self._watchdog = asyncio.create_task(self._watch(), name=f"joblens-live-{self._job_id}")
         down_reported = False
         try:
             while True:
                 item = self._pending.popleft() if self._pending else await self._queue.get()
-                if isinstance(item, _Fatal):
+                if isinstance(item, FatalItem):
                     raise item.error
-                if isinstance(item, _Down):
+                if isinstance(item, DownItem):
                     if item.generation not in (None, self._generation) or down_reported:
                         continue
                     down_reported = True
                     yield LiveInterrupted(item.reason)
                 elif item.generation != self._generation:
                     continue
-                elif isinstance(item, _Live):
+                elif isinstance(item, LiveItem):
                     down_reported = False
                     yield LiveStarted()
+                elif item.job:
+                    job = await self._reader.job(item.payload)
+                    if job is not None:
+                        yield JobChanged(job)
                 else:
                     chunks = await self._batch(item)
                     if chunks:
@@ -187,7 +205,7 @@ class LiveLogs:
         finally:
             await self.close()
 
-    async def _batch(self, first: _Change) -> list[LogChunk]:
+    async def _batch(self, first: ChangeItem) -> list[LogChunk]:
         """The changes queued behind ``first`` as chunks, in the table's order.
 
         With uuid ids the order is (created_at, id), and the rows of one transaction share
@@ -201,59 +219,34 @@ class LiveLogs:
         chunks.sort(key=lambda chunk: chunk.order_key)
         return chunks
 
-    def _drain_changes(self) -> list[_Change]:
-        """Changes already queued behind the first one, so a burst becomes one batch."""
-        batch: list[_Change] = []
+    def _drain_changes(self) -> list[ChangeItem]:
+        """Log changes already queued behind the first one, so a burst becomes one batch.
+
+        Stops at anything else (a job change included), which waits in ``_pending``: what
+        came after it stays after it.
+        """
+        batch: list[ChangeItem] = []
         while len(batch) < MAX_BATCH - 1:
             try:
                 item = self._queue.get_nowait()
             except asyncio.QueueEmpty:
                 break
-            if isinstance(item, _Change):
-                if item.generation == self._generation:
-                    batch.append(item)
+            if isinstance(item, ChangeItem) and item.generation != self._generation:
+                continue
+            if isinstance(item, ChangeItem) and not item.job:
+                batch.append(item)
                 continue
             self._pending.append(item)
             break
         return batch
 
-    async def _chunks_from(self, changes: list[_Change]) -> list[LogChunk]:
+    async def _chunks_from(self, changes: list[ChangeItem]) -> list[LogChunk]:
         chunks: list[LogChunk] = []
         for change in changes:
-            chunk = await self._chunk_from(change.payload)
+            chunk = await self._reader.chunk(change.payload)
             if chunk is not None:
                 chunks.append(chunk)
         return chunks
-
-    async def _chunk_from(self, payload: Any) -> LogChunk | None:
-        data = payload.get("data") if isinstance(payload, Mapping) else None
-        if not isinstance(data, Mapping):
-            return None
-        record = data.get("record")
-        if not isinstance(record, Mapping):
-            return None
-        errors = data.get("errors")
-        truncated = bool(errors) and "413" in str(errors)
-        if truncated or not isinstance(record.get("log_chunk"), str):
-            row_id = record.get("id")
-            if row_id is None:
-                log.warning("a live log row arrived without its id; the next backfill has it")
-                return None
-            return await self._refetch_with_retries(row_id)
-        chunk = LogChunk.from_row(record)
-        return chunk if chunk.job_id.lower() == self._job_id else None
-
-    async def _refetch_with_retries(self, row_id: Any) -> LogChunk | None:
-        key: int | str = row_id if isinstance(row_id, int) else str(row_id)
-        for delay in (0.0, 0.5, 1.0, 2.0):
-            await asyncio.sleep(delay)
-            try:
-                return await self._refetch(key)
-            except AuthError:
-                raise
-            except JoblensError as error:
-                log.warning("re-fetching oversized log row %s failed: %s", key, error)
-        return None
 
     # -- the watchdog --------------------------------------------------------------------------
 
@@ -264,13 +257,15 @@ class LiveLogs:
             try:
                 await self._check()
             except JoblensError as error:
-                self._queue.put_nowait(_Fatal(error))
+                self._queue.put_nowait(FatalItem(error))
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the server is down or refusing: keep trying
                 log.info("realtime check failed: %s", error)
-                self._queue.put_nowait(_Down(None, f"realtime unavailable ({first_line(error)})"))
+                self._queue.put_nowait(
+                    DownItem(None, f"realtime unavailable ({first_line(error)})")
+                )
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._timing.check_every)
@@ -286,8 +281,17 @@ class LiveLogs:
                 raise AuthError(TOKEN_MESSAGE)
             await self._replace_channel()
             return
+        if self._job_refused and self._follow_job:
+            self._follow_job = False
+            log.warning(
+                "%s is not in the supabase_realtime publication: status changes come from"
+                " the status poll only",
+                self._jobs_table,
+            )
+            await self._replace_channel(announce=False)
+            return
         if not realtime.is_connected and self._channel is not None:
-            self._queue.put_nowait(_Down(None, "realtime connection lost; reconnecting"))
+            self._queue.put_nowait(DownItem(None, "realtime connection lost; reconnecting"))
             await realtime.connect()  # rejoins the channels that errored
             self._seen = time.monotonic()
         channel = self._channel
@@ -307,7 +311,7 @@ class LiveLogs:
                 log.info("no 'Subscribed to PostgreSQL' frame; assuming the channel is live")
                 self._joined_at = None
                 self._live_at = now
-                self._queue.put_nowait(_Live(self._generation))
+                self._queue.put_nowait(LiveItem(self._generation))
             elif now - self._down_since > self._timing.not_live_after:
                 await self._replace_channel()
                 return
@@ -321,7 +325,7 @@ class LiveLogs:
             transport = getattr(ws, "transport", None)
             log.info("no realtime frame for %.0f s; reconnecting", quiet)
             self._queue.put_nowait(
-                _Down(None, "realtime connection stopped answering; reconnecting")
+                DownItem(None, "realtime connection stopped answering; reconnecting")
             )
             self._seen = now  # give the new socket its own grace period
             if transport is not None:
@@ -335,27 +339,39 @@ class LiveLogs:
             )
             await self._client.realtime.send(probe)  # the reply ticks the frame clock
 
-    async def _replace_channel(self) -> None:
-        """Subscribe a fresh channel (new name: the old object may be CLOSED), then drop the old."""
+    async def _replace_channel(self, *, announce: bool = True) -> None:
+        """Subscribe a fresh channel (new name: the old object may be CLOSED), then drop the old.
+
+        Its bindings, in this order (the server's join reply echoes them in the same order,
+        each with its id): the job's log INSERTs, then the job's own row UPDATEs.
+        """
         old = self._channel
         self._generation += 1
         generation = self._generation
         self._joined_at = None
         self._live_at = None
         self._down_since = time.monotonic()
-        if old is not None:
-            self._queue.put_nowait(_Down(None, "realtime channel closed; resubscribing"))
+        if old is not None and announce:
+            self._queue.put_nowait(DownItem(None, "realtime channel closed; resubscribing"))
         name = f"joblens:{self._table}:{self._job_id[:8]}:{uuid.uuid4().hex[:12]}"
-        on_change, on_system, on_state = self._callbacks(generation)
+        on_system, on_state = self._callbacks(generation)
         await self._client.realtime.set_auth(self._token())
         channel = self._client.channel(name)
         channel.on_postgres_changes(
             RealtimePostgresChangesListenEvent.Insert,  # "INSERT": echoed back verbatim
-            callback=on_change,
+            callback=self._on_change(generation, job=False),
             table=self._table,
             schema="public",
             filter=f"job_id=eq.{self._job_id}",
         )
+        if self._follow_job:
+            channel.on_postgres_changes(
+                RealtimePostgresChangesListenEvent.Update,  # "UPDATE", echoed back verbatim
+                callback=self._on_change(generation, job=True),
+                table=self._jobs_table,
+                schema="public",
+                filter=f"id=eq.{self._job_id}",
+            )
         channel.on_system(on_system)
         self._channel = channel
         if old is not None:
