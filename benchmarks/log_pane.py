@@ -1,6 +1,7 @@
 """joblens's LogPane against Textual's Log and RichLog, headless, on one Terraform-like workload.
 
-    python benchmarks/log_pane.py [--quick]
+    python benchmarks/log_pane.py [--quick] [--colourless]
+    python benchmarks/log_pane.py --line-cost
 
 Each measurement runs in a fresh subprocess (``--worker``), so memory is a clean RSS delta and
 one widget's garbage never slows another. Figures: ingest time to the final rendered frame
@@ -9,6 +10,12 @@ back to the bottom, one cold render of the visible region at the top/middle/end,
 a chunk's arrival to its row being rendered, and CPU while streaming 1,000 lines/s. The last
 lines are ``RATIO <figure> <baseline> <number>``: the baseline's figure over joblens's (larger
 is better for joblens).
+
+``--colourless`` feeds every widget the same log with its colour codes removed, as the
+platform's runner writes it (tofu runs with ``-no-color``), so joblens highlights it
+(``terraform_colour``) at render time and the others show it grey; it ends with the
+``--line-cost`` figure: what rendering one line costs joblens, for colourless lines highlighted
+against coloured lines through the ANSI parser (the path every coloured line took before).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -35,6 +43,28 @@ SIZE = (200, 50)
 #: Runs per widget of the ingest figure at each size (the median is reported); others run once.
 INGEST_REPEATS = {10_000: 5, 100_000: 3}
 _TOKEN = "ZZTOKEN"
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+#: Lines of the workload timed by the line-cost figure (about 5% of them are coloured).
+LINE_COST_LINES = 40_000
+# A framed diagnostic as tofu prints it without colour: its gutter's colour is found by
+# looking back to the block's first line, the only highlighting that reads other lines.
+_FRAMED_ERROR = (
+    "╷\n"
+    "│ Error: creating RDS DB Instance (tendril-main): InvalidParameterCombination: RDS does"
+    " not support creating a DB instance with DBInstanceClass=db.t2.micro, Engine=postgres\n"
+    "│\n"
+    "│   with aws_db_instance.main,\n"
+    '│   on database.tf line 1, in resource "aws_db_instance" "main":\n'
+    '│    1: resource "aws_db_instance" "main" {\n'
+    "│\n"
+    + "│ The detail of the error, wrapped by tofu at the terminal's width, line on line.\n" * 12
+    + "╵\n"
+)
+
+
+def _colourless(text: str) -> str:
+    """The text as the platform's runner gets it from ``tofu -no-color``."""
+    return _SGR.sub("", text)
 
 
 def _rss_bytes() -> int:
@@ -129,8 +159,12 @@ async def _until_seen(widget: Any, token: str, timeout: float = 60.0) -> float:
     return float(seen)
 
 
-async def _worker(kind: str, lines: int, extras: bool, stream_seconds: float) -> None:
+async def _worker(
+    kind: str, lines: int, extras: bool, stream_seconds: float, colourless: bool
+) -> None:
     texts = list(batches(lines))
+    if colourless:
+        texts = [_colourless(text) for text in texts]
     texts[0] = f"{_TOKEN}-TOP\n" + texts[0]
     texts[-1] += f"{_TOKEN}-END\n"
     text_bytes = sum(len(t.encode()) for t in texts)
@@ -176,6 +210,8 @@ async def _worker(kind: str, lines: int, extras: bool, stream_seconds: float) ->
         result["latency_s"] = sorted(latencies)
         # Streaming 1,000 lines/s (10 lines every 10 ms) into the open view.
         chunk = "".join(next(batches(10, seed=7)))
+        if colourless:
+            chunk = _colourless(chunk)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         tick = wall0
         while time.perf_counter() - wall0 < stream_seconds:
@@ -224,11 +260,13 @@ async def _wrap_figures(pilot: Any, widget: Any, drop_caches: Callable[[], None]
 
 
 def _run(
-    kind: str, lines: int, extras: bool, stream_seconds: float, timeout: float
+    kind: str, lines: int, extras: bool, stream_seconds: float, timeout: float, colourless: bool
 ) -> dict[str, Any]:
     command = [sys.executable, __file__, "--worker", kind, str(lines)]
     if extras:
         command += ["--extras", "--stream-seconds", str(stream_seconds)]
+    if colourless:
+        command.append("--colourless")
     print(f"  running {kind} {lines:,} lines{' + extras' if extras else ''} ...", flush=True)
     for attempt in (1, 2):
         try:
@@ -250,16 +288,91 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def _line_cost() -> None:
+    """What ``line_segments`` costs per line (the pane's whole work for a line it paints once).
+
+    Best of 7 passes over each set, every line rendered cold (the pane caches a line after its
+    first paint, so this is paid once per line shown). Highlighting is turned off for the
+    reference row by swapping ``line_spans`` for a function that finds nothing.
+    """
+    from rich.console import Console
+    from rich.style import Style
+
+    import joblens.widgets.log_render as log_render
+    from joblens.widgets.log_store import LineStore
+
+    console = Console(width=200, color_system="truecolor")
+    base, marker = Style(color="white", bgcolor="black"), Style(italic=True)
+    every = [line for text in batches(LINE_COST_LINES) for line in text.split("\n")[:-1]]
+    coloured = [line for line in every if "\x1b" in line]
+    stripped = [_colourless(line) for line in every]
+
+    def store_of(lines: list[str]) -> LineStore:
+        store = LineStore()
+        store.append("".join(line + "\n" for line in lines))
+        return store
+
+    def per_line(store: LineStore) -> float:
+        count = len(store)
+        best = float("inf")
+        for _ in range(7):
+            t0 = time.perf_counter()
+            for index in range(count):
+                # The neighbours' text, as LogPane._line_segments gives it for every line.
+                def nearby(offset: int, index: int = index) -> str | None:
+                    at = index + offset
+                    return store.line(at).decode("utf-8", "replace") if 0 <= at < count else None
+
+                log_render.line_segments(store.line(index), base, marker, console, nearby)
+            best = min(best, time.perf_counter() - t0)
+        return best / count
+
+    framed = store_of(_FRAMED_ERROR.split("\n")[:-1] * 50)
+    figures = [
+        ("coloured lines, ANSI parse", len(coloured), per_line(store_of(coloured))),
+        (
+            "the same lines colourless, highlighted",
+            len(coloured),
+            per_line(store_of([_colourless(line) for line in coloured])),
+        ),
+        ("every line colourless, highlighted", len(stripped), per_line(store_of(stripped))),
+        ("framed diagnostic lines (look-back)", len(framed), per_line(framed)),
+    ]
+    real = log_render.line_spans
+    log_render.line_spans = lambda text, nearby=None: ()
+    try:
+        off = per_line(store_of(stripped))
+    finally:
+        log_render.line_spans = real
+    figures.append(("every line colourless, not highlighted", len(stripped), off))
+    print(f"\nline_segments per line, cold (best of 7), Python {sys.version.split()[0]}")
+    for label, count, seconds in figures:
+        print(f"  {label:42} {count:>7,} lines {seconds * 1e6:>8.2f} us")
+    ansi, highlighted = figures[0][2], figures[1][2]
+    print(f"RATIO line_cost ansi_over_highlighted {ansi / highlighted:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k lines only, under a minute")
+    parser.add_argument(
+        "--colourless",
+        action="store_true",
+        help="the log without colour codes (tofu -no-color), highlighted by joblens",
+    )
+    parser.add_argument(
+        "--line-cost", action="store_true", help="only the per-line render cost, a few seconds"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "LINES"), help=argparse.SUPPRESS)
     parser.add_argument("--extras", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--stream-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, lines = args.worker[0], int(args.worker[1])
-        asyncio.run(_worker(kind, lines, args.extras, args.stream_seconds))
+        asyncio.run(_worker(kind, lines, args.extras, args.stream_seconds, args.colourless))
+        return
+    if args.line_cost:
+        _line_cost()
         return
 
     sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
@@ -275,13 +388,14 @@ def main() -> None:
                 # RichLog takes ~3 minutes for 1M lines here; anything far beyond that is a hang.
                 timeout = 60 + size / 1000
                 extras = size == extras_at and (kind, size) not in results
-                result = _run(kind, size, extras, stream_seconds, timeout)
+                result = _run(kind, size, extras, stream_seconds, timeout, args.colourless)
                 results.setdefault((kind, size), result)
                 ingest.setdefault((kind, size), []).append(result["ingest_s"])
 
     print(
         f"\nLogPane vs Textual Log/RichLog, headless {SIZE[0]}x{SIZE[1]},"
         f" Python {sys.version.split()[0]}"
+        + (", colourless input (joblens highlights it)" if args.colourless else "")
     )
     print(f"{'figure':34} " + " ".join(f"{k:>14}" for k in KINDS))
     ratios: list[tuple[str, str, float]] = []
@@ -327,6 +441,8 @@ def main() -> None:
     )
     for figure, baseline, ratio in ratios:
         print(f"RATIO {figure} {baseline} {ratio:.1f}")
+    if args.colourless:
+        _line_cost()
 
 
 if __name__ == "__main__":

@@ -9,9 +9,15 @@ Each line is parsed on its own, with no state from the line before: rendering li
 must not mean parsing the 899,999 before it. A colour left on at the end of a line is carried
 into the next lines of its chunk once, at ingest (``sanitize.carry_colour``), so lines look as
 they would in a terminal; it does not bleed from one chunk into the rest of the log.
+
+Lines with no colour codes at all (the runner passes ``-no-color`` to tofu) are coloured here
+as tofu's colour mode would have (``terraform_colour``), at this same render time: ingest pays
+nothing for it, and a line that matches nothing keeps the one-segment fast path.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from rich.ansi import AnsiDecoder
 from rich.cells import cell_len
@@ -22,6 +28,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from joblens.sanitize import sanitize, strip_sgr
+from joblens.terraform_colour import Nearby, Spans, line_spans
 from joblens.widgets.log_store import expand_tabs
 
 #: The most cells of one line that are displayed; the rest is summarised by a marker.
@@ -35,6 +42,50 @@ _RAW_LIMIT = LINE_CELL_CAP * 8
 
 _decoder = AnsiDecoder()
 
+# terraform_colour's style names as the ANSI colours tofu would have written: the terminal's
+# (here Textual's ANSI theme's) green, not a colour of joblens's own theme.
+_TOFU_STYLES: dict[str, Style] = {
+    "create": Style(color="green"),
+    "destroy": Style(color="red"),
+    "update": Style(color="yellow"),
+    "read": Style(color="cyan"),
+    "bold": Style(bold=True),
+    "dim": Style(dim=True),
+    "error": Style(color="red", bold=True),
+    "warning": Style(color="yellow", bold=True),
+    "error-frame": Style(color="red"),
+    "warning-frame": Style(color="yellow"),
+    "success": Style(color="green", bold=True),
+    "note": Style(color="cyan", bold=True),
+}
+
+
+@lru_cache(maxsize=128)
+def _tofu_style(stream_style: Style, name: str, tinted: bool) -> Style:
+    """A span's style on top of its line's stream style (a handful of pairs, so cached).
+
+    A tinted line (STDERR red, SYSTEM blue) keeps its stream's colour: only bold and dim are
+    added, so an error stays one red and a blue system line never turns half green.
+    """
+    style = _TOFU_STYLES[name]
+    if tinted:
+        style = Style(bold=style.bold, dim=style.dim)
+    return stream_style + style
+
+
+def _tofu_segments(text: str, found: Spans, style: Style, tinted: bool) -> list[Segment]:
+    """The line cut at its spans; neighbours of one style are one segment (as ``simplify``)."""
+    segments: list[Segment] = []
+    done = 0
+    for start, end, name in found:
+        if start > done:
+            segments.append(Segment(text[done:start], style))
+        segments.append(Segment(text[start:end], _tofu_style(style, name, tinted)))
+        done = end
+    if done < len(text):
+        segments.append(Segment(text[done:], style))
+    return list(Segment.simplify(segments))
+
 
 def _parse_sgr(text: str) -> Text:
     _decoder.style = Style.null()  # no carry-over from the previous line (see module doc)
@@ -42,12 +93,22 @@ def _parse_sgr(text: str) -> Text:
 
 
 def line_segments(
-    raw: bytes, style: Style, marker_style: Style, console: Console
+    raw: bytes,
+    style: Style,
+    marker_style: Style,
+    console: Console,
+    nearby: Nearby | None = None,
+    *,
+    tinted: bool = False,
 ) -> tuple[list[Segment], int]:
     """The styled segments of one whole line and their width in cells.
 
-    ``style`` is the line's stream style. Segments, not a ``Strip``: a Strip carries seven
-    caches, and keeping thousands of them alive made the garbage collector's full passes long.
+    ``style`` is the line's stream style; ``tinted`` says it colours the line (STDERR,
+    SYSTEM), so Terraform highlighting adds only bold and dim to it. ``nearby`` gives the
+    text of the lines around (by relative offset, None past the ends), for the gutter of a
+    diagnostic frame (``terraform_colour.frame_severity``); without it frames stay plain.
+    Segments, not a ``Strip``: a Strip carries seven caches, and keeping thousands of them
+    alive made the garbage collector's full passes long.
     """
     cut = len(raw) > _RAW_LIMIT
     text = raw[:_RAW_LIMIT].decode("utf-8", "ignore") if cut else raw.decode("utf-8", "replace")
@@ -55,11 +116,16 @@ def line_segments(
     if "\x1b" not in text:
         if "\t" in text:
             text = expand_tabs(text)
+        found = line_spans(text, nearby)
         if not cut:
             width = len(text) if text.isascii() else cell_len(text)
             if width <= LINE_CELL_CAP:
-                return [Segment(text, style)], width
+                if not found:
+                    return [Segment(text, style)], width
+                return _tofu_segments(text, found, style, tinted), width
         rich_text = Text(text)
+        for start, end, name in found:
+            rich_text.stylize(_tofu_style(Style.null(), name, tinted), start, end)
     else:
         rich_text = _parse_sgr(text)
         if "\t" in rich_text.plain:
