@@ -11,12 +11,13 @@ import re
 from typing import Any
 
 import pytest
+from tests.log_oracle import shown_lines
 
 from joblens.backends.demo import DemoBackend
+from joblens.backends.demo_store import now
 from joblens.errors import ExitCode, InvalidJobId, JobNotFound
 from joblens.models import StreamType
 from joblens.plain import LineWriter, print_logs, render_line
-from joblens.sanitize import sanitize, split_chunk, strip_sgr
 
 SPEED = 100.0
 # Any escape that is not a complete SGR sequence.
@@ -32,7 +33,7 @@ async def expected_lines(backend: DemoBackend, job_id: str) -> list[str]:
     """What plain mode must print without colour: every stored line, sanitised, in order."""
     await backend.connect()
     chunks = await backend.fetch_logs(job_id, limit=100_000)
-    return [strip_sgr(line) for c in chunks for line in split_chunk(sanitize(c.text))]
+    return shown_lines((str(c.stream), c.text) for c in chunks)
 
 
 async def run_plain(
@@ -111,16 +112,41 @@ async def test_colour_always_keeps_sgr_and_tints_stderr_red_and_system_blue() ->
     backend = DemoBackend(speed=SPEED, seed=8, simulate=False)
     job_id = backend.start_scenario("plan")
     backend.write_log(job_id, "plain out\n\x1b[32mgreen\x1b[0m\n", StreamType.STDOUT)
-    backend.write_log(job_id, "Error: boom\n", StreamType.STDERR)
+    backend.write_log(job_id, "boom\n", StreamType.STDERR)
     backend.write_log(job_id, "Assuming IAM role\n", StreamType.SYSTEM)
     code, out, _ = await run_plain(backend, job_id, follow=False, color="always")
     assert code == ExitCode.OK
     assert out.splitlines() == [
         "plain out",
         "\x1b[32mgreen\x1b[0m\x1b[0m",
-        "\x1b[31mError: boom\x1b[0m",
+        "\x1b[31mboom\x1b[0m",
         "\x1b[34mAssuming IAM role\x1b[0m",
     ]
+
+
+async def test_colour_always_colours_colourless_terraform_as_tofu_would() -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console()
+    backend = DemoBackend(speed=SPEED, seed=16, simulate=False)
+    job_id = backend.start_scenario("plan")
+    backend.write_log(job_id, '  + resource "aws_vpc" "main" {\nPlan: 1 to add', "STDOUT")
+    backend.write_log(job_id, "Error: boom\n", StreamType.STDERR)
+    backend.write_log(job_id, ", 0 to change, 0 to destroy.\n", "STDOUT")
+    code, out, _ = await run_plain(backend, job_id, follow=False, color="always")
+    assert code == ExitCode.OK
+    lines = [Text.from_ansi(line) for line in out.splitlines()]
+    assert [line.plain for line in lines] == [
+        '  + resource "aws_vpc" "main" {',
+        "Error: boom",
+        "Plan: 1 to add, 0 to change, 0 to destroy.",
+    ]
+    plus = lines[0].get_style_at_offset(console, 2)
+    assert plus.color is not None and plus.color.number == 2  # green
+    error = lines[1].get_style_at_offset(console, 0)
+    assert error.bold and error.color is not None and error.color.number == 1  # red
+    assert lines[2].get_style_at_offset(console, 0).bold
 
 
 async def test_colour_auto_follows_the_terminal_and_never_strips_everything() -> None:
@@ -232,3 +258,59 @@ async def test_a_briefly_unreachable_server_does_not_end_the_follow() -> None:
     assert code == ExitCode.OK
     assert "timed out; retrying" in err
     assert out.splitlines() == await expected_lines(backend, job_id)
+
+
+async def test_rows_cut_mid_line_print_whole_lines_and_the_rest_when_the_job_ends() -> None:
+    backend = DemoBackend(speed=SPEED, seed=14, simulate=False)
+    job_id = backend.start_scenario("plan")
+    backend.store.update_job(job_id, {"status": "PROCESSING"})
+    rows = [
+        ("Plan: 1 to", "STDOUT"),
+        ("│ Warn", "STDERR"),
+        (" add, 0 to change, 0 to destroy.\nSaved the pl", "STDOUT"),
+        ("ing: x\n", "STDERR"),
+        ("an to: plan.out", "STDOUT"),
+    ]
+    for text, stream in rows:
+        backend.write_log(job_id, text, stream)
+    follower = asyncio.create_task(run_plain(backend, job_id, follow=True))
+    await asyncio.sleep(0.3)
+    backend.store.update_job(job_id, {"status": "SUCCESS"})
+    code, out, err = await follower
+    assert code == ExitCode.OK and err == ""
+    assert out.splitlines() == [
+        "Plan: 1 to add, 0 to change, 0 to destroy.",
+        "│ Warning: x",
+        "Saved the plan to: plan.out",
+    ]
+
+
+async def test_a_requeue_ends_the_dead_attempts_lines_and_says_so_on_stderr() -> None:
+    backend = DemoBackend(speed=SPEED, seed=15, simulate=False)
+    job_id = backend.start_scenario("requeued")
+    first, second = backend.world.beating_tendril_ids[:2]
+    backend.store.update_job(
+        job_id, {"status": "PROCESSING", "worker_id": first, "claimed_at": now()}
+    )
+    backend.write_log(job_id, "aws_eks_cluster.this: Still creating... [10s ela", "STDOUT")
+    follower = asyncio.create_task(run_plain(backend, job_id, follow=True))
+    await asyncio.sleep(0.3)
+    # The Tendril died mid-line; the platform puts the job back in the queue.
+    backend.store.update_job(
+        job_id, {"status": "QUEUED", "worker_id": None, "claimed_at": None, "started_at": None}
+    )
+    await asyncio.sleep(0.1)
+    backend.store.update_job(
+        job_id, {"status": "PROCESSING", "worker_id": second, "claimed_at": now()}
+    )
+    backend.write_log(job_id, "aws_eks_cluster.this: Creating...\n", "STDOUT")
+    backend.store.update_job(job_id, {"status": "SUCCESS"})
+    code, out, err = await follower
+    assert code == ExitCode.OK
+    assert out.splitlines() == [
+        "aws_eks_cluster.this: Still creating... [10s ela",
+        "aws_eks_cluster.this: Creating...",
+    ]
+    name = backend.store.workers[first]["name"]
+    assert f"Tendril {name} stopped responding · attempt 2 ──" in err
+    assert err.count("requeued") == 1

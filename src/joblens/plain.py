@@ -3,7 +3,10 @@
 ``joblens logs JOB`` prints every line written so far and exits 0. With ``--follow`` it keeps
 printing until the job reaches a terminal status and every line is printed, then exits with
 the job's outcome: 0 for SUCCESS, 1 for FAILED (the error message goes to stderr as one line),
-3 for CANCELLED (see :class:`joblens.errors.ExitCode`). Errors propagate as
+3 for CANCELLED (see :class:`joblens.errors.ExitCode`). A line is printed when its newline
+arrives (chunks end mid-line, see :mod:`joblens.lines`); each stream's unfinished rest when
+the job ends. When the job is requeued, the dead attempt's unfinished lines end there and a
+separator goes to stderr, so stdout holds only the job's own lines. Errors propagate as
 :class:`joblens.errors.JoblensError` for the command line to report. Text is sanitised by the
 feed; colour is kept only when asked for (``always``) or when stdout is a terminal (``auto``).
 A reader that goes away (``| head``) ends the output quietly.
@@ -15,14 +18,17 @@ import asyncio
 import contextlib
 import os
 import sys
+from collections import deque
 from collections.abc import Callable
 from typing import TextIO
 
+from joblens.attempts import AttemptTracker, Requeue, is_older
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
-from joblens.models import JobState, JobStatus, LogChunk, StreamType
+from joblens.models import Job, JobState, JobStatus, LogChunk, StreamType
 from joblens.sanitize import plain_text, split_chunk, strip_sgr
+from joblens.terraform_colour import LOOKBACK, colour_line, colour_lines
 
 #: Consecutive failed polls tolerated before the error is reported (a flaky network).
 POLL_FAILURES_TOLERATED = 5
@@ -54,14 +60,16 @@ def use_colour(color: str, out: TextIO) -> bool:
         return False
 
 
+def _tint(stream: StreamType | str) -> str:
+    return _STREAM_COLOURS.get(stream, "") if isinstance(stream, StreamType) else ""
+
+
 def render_line(line: str, stream: StreamType | str, colour: bool) -> str:
-    """One sanitised line as printed: stream colour unless the line has its own, or plain."""
+    """One sanitised line as printed: its own colours, or tofu's colours (Terraform output
+    carries none, see :mod:`joblens.terraform_colour`) on its stream's, or plain."""
     if not colour:
         return strip_sgr(line)
-    if "\x1b[" in line:
-        return line + _RESET  # its own colours win; never let them leak into the next line
-    tint = _STREAM_COLOURS.get(stream) if isinstance(stream, StreamType) else None
-    return f"{tint}{line}{_RESET}" if tint else line
+    return colour_line(line, tint=_tint(stream))
 
 
 class LineWriter:
@@ -70,12 +78,18 @@ class LineWriter:
     def __init__(self, out: TextIO, colour: bool) -> None:
         self.out = out
         self.colour = colour
+        # The lines printed last: a diagnostic frame's gutter takes the colour of its block.
+        self._recent: deque[str] = deque(maxlen=LOOKBACK)
 
     def __call__(self, chunks: list[LogChunk]) -> None:
         parts: list[str] = []
         for chunk in chunks:
-            for line in split_chunk(chunk.text):
-                parts.append(render_line(line, chunk.stream, self.colour))
+            lines = split_chunk(chunk.text)
+            if not self.colour:
+                parts += map(strip_sgr, lines)
+                continue
+            parts += colour_lines(lines, before=self._recent, tint=_tint(chunk.stream))
+            self._recent.extend(lines)
         if not parts:
             return
         self._write("\n".join(parts) + "\n")
@@ -127,15 +141,24 @@ async def print_logs(
     try:
         await backend.connect()
         job_id = await backend.resolve_job_id(job_ref)  # JobNotFound before printing anything
-        feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err))
         if not follow:
+            feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err))
             await feed.backfill()
+            feed.close_open_lines()  # the log as written so far, to its last character
             return int(ExitCode.OK)
-        state = await backend.get_job_state(job_id)
-        if not state.is_terminal:
-            state = await _follow_until_terminal(backend, feed, job_id, poll_seconds, err)
+        job = await backend.get_job(job_id)
+
+        def requeued(requeue: Requeue) -> None:
+            feed.close_open_lines()  # the dead attempt's last lines end here
+            _say(err, f"joblens: {requeue.separator()}")
+
+        watch = _JobWatch(job, requeued)
+        feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err), on_job=watch.seen)
+        if not job.is_terminal:
+            await _follow_until_terminal(backend, feed, watch, poll_seconds, err)
         await feed.backfill()  # everything committed before the final status
-        return _report_outcome(job_id, state, err)
+        feed.close_open_lines()
+        return _report_outcome(job_id, watch.state, err)
     except _ReaderGone:
         _silence_stdout(out)
         return int(ExitCode.OK)
@@ -143,22 +166,49 @@ async def print_logs(
         await backend.close()
 
 
-async def _follow_until_terminal(
-    backend: Backend, feed: LogFeed, job_id: str, poll_seconds: float, err: TextIO
-) -> JobState:
-    """Run the live feed while polling the status; stop the feed at a terminal status.
+class _JobWatch:
+    """What is known of the job's row: its state, its attempts, whether it has ended."""
 
-    A feed that fails because the server is briefly unreachable is restarted (it resumes
-    after the last line printed); any other failure ends the command.
+    def __init__(self, job: Job, on_requeue: Callable[[Requeue], None]) -> None:
+        self.job = job
+        self.state = job.state
+        self.ended = asyncio.Event()
+        self._on_requeue = on_requeue
+        self._attempts = AttemptTracker(job)
+
+    def seen(self, job: Job) -> None:
+        """A newer version of the row (a live UPDATE, or read after the poll saw a change)."""
+        if is_older(job, self.job):
+            return  # a poll's read that crossed a newer live change
+        self.job = job
+        requeue = self._attempts.observe(job)
+        if requeue is not None:
+            self._on_requeue(requeue)
+        self.state = job.state
+        if job.is_terminal:
+            self.ended.set()
+
+
+async def _follow_until_terminal(
+    backend: Backend, feed: LogFeed, watch: _JobWatch, poll_seconds: float, err: TextIO
+) -> None:
+    """Run the live feed while watching the status; stop the feed at a terminal status.
+
+    The status comes live (JobChanged, through the feed) and from the poll, which is the
+    fallback and reads the full row only when the state changed. A feed that fails because
+    the server is briefly unreachable is restarted (it resumes after the last line
+    printed); any other failure ends the command.
     """
+    job_id = feed.job_id
 
     def start() -> asyncio.Task[None]:
         return asyncio.create_task(feed.run(), name="joblens-plain-feed")
 
     follower = start()
+    ended = asyncio.create_task(watch.ended.wait(), name="joblens-plain-ended")
     failures = 0
     try:
-        while True:
+        while not watch.state.is_terminal:
             if follower.done():
                 error = None if follower.cancelled() else follower.exception()
                 if not isinstance(error, BackendUnavailable):
@@ -169,16 +219,21 @@ async def _follow_until_terminal(
                 follower = start()
             try:
                 state = await backend.get_job_state(job_id)
+                if state != watch.state:
+                    watch.seen(await backend.get_job(job_id))
             except BackendUnavailable:
                 failures += 1
                 if failures > POLL_FAILURES_TOLERATED:
                     raise
             else:
                 failures = 0
-                if state.is_terminal:
-                    return state
-            await asyncio.wait({follower}, timeout=poll_seconds)
+            if watch.state.is_terminal:
+                break
+            await asyncio.wait(
+                {follower, ended}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
     finally:
+        ended.cancel()
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await follower

@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 from devstack.testing import StackInfo
+from tests.log_oracle import shown_lines
 
 from joblens.backends.base import FollowEvent
 from joblens.backends.supabase import SupabaseBackend
@@ -133,6 +134,17 @@ async def db_chunks(stack: StackInfo, job_id: str) -> list[tuple[str, str]]:
         job_id,
     )
     return [(r["id"], r["log_chunk"]) for r in rows]
+
+
+async def db_lines(stack: StackInfo, job_id: str) -> list[str]:
+    """The job's lines as plain mode prints them without colour (tests/log_oracle.py)."""
+    order = "l.id" if stack.logs_table == "job_logs" else "l.created_at, l.id"
+    rows = await stack.asql(
+        f"select l.stream_type, l.log_chunk from {stack.logs_table} l "
+        f"where l.job_id = $1 order by {order}",
+        job_id,
+    )
+    return shown_lines((r["stream_type"], r["log_chunk"]) for r in rows)
 
 
 async def set_status(stack: StackInfo, job_id: str, status: str, error: str | None = None) -> None:

@@ -10,6 +10,7 @@ from stackhelp import (
     backend_for,
     create_job,
     db_chunks,
+    db_lines,
     next_event,
     wait_for,
     write_logs,
@@ -18,10 +19,10 @@ from stackhelp import (
 from joblens.backends.base import ChunksArrived, LiveStarted
 from joblens.feed import LogFeed
 from joblens.models import LogChunk
-from joblens.sanitize import sanitize
+from joblens.sanitize import split_chunk, strip_sgr
 
 
-async def test_a_backlog_and_a_writing_tendril_end_as_exactly_the_databases_chunks(
+async def test_a_backlog_and_a_writing_tendril_end_as_exactly_the_databases_lines(
     stack: StackInfo, user: User
 ) -> None:
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
@@ -47,15 +48,19 @@ async def test_a_backlog_and_a_writing_tendril_end_as_exactly_the_databases_chun
         assert state.status == "SUCCESS"
         assert await tendril == 0
         expected = await db_chunks(stack, job_id)
-        await wait_for(lambda: len(got) >= len(expected), timeout=10)
+        last_id = expected[-1][0]
+        await wait_for(lambda: feed.merger.last is not None, timeout=10)
+        await wait_for(lambda: str(feed.merger.last.id) == last_id, timeout=10)  # type: ignore[union-attr]
     finally:
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)
         await backend.close()
+    feed.close_open_lines()
     assert len(expected) > 500
-    assert [str(c.id) for c in got] == [chunk_id for chunk_id, _ in expected]
-    assert [c.text for c in got] == [sanitize(text) for _, text in expected]
-    assert sum(c.text.count("\n") for c in got[:500]) == 5000
+    # Every row taken once, in order: the lines are the table's, each stream's rows joined.
+    lines = [strip_sgr(line) for c in got for line in split_chunk(c.text)]
+    assert lines == await db_lines(stack, job_id)
+    assert lines[:5000] == [f"backlog {c}.{i}" for c in range(500) for i in range(10)]
 
 
 async def test_pages_never_rely_on_the_server_returning_what_was_asked(

@@ -8,10 +8,9 @@ import re
 import sys
 
 from devstack.testing import REPO_ROOT, StackInfo
-from stackhelp import User, create_job, db_chunks, write_logs
+from stackhelp import User, create_job, db_lines, write_logs
 
 from joblens.errors import ExitCode
-from joblens.sanitize import sanitize, split_chunk, strip_sgr
 
 NON_SGR_ESCAPE = re.compile(r"\x1b(?!\[[0-9;:]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
 
@@ -44,8 +43,7 @@ async def joblens(stack: StackInfo, token: str, *args: str) -> tuple[int, str, s
 
 
 async def expected_lines(stack: StackInfo, job_id: str) -> list[str]:
-    chunks = await db_chunks(stack, job_id)
-    return [strip_sgr(line) for _, text in chunks for line in split_chunk(sanitize(text))]
+    return await db_lines(stack, job_id)
 
 
 async def test_logs_follow_prints_every_line_of_a_running_job_and_exits_0(

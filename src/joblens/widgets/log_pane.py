@@ -6,6 +6,10 @@ when visible and cached (``log_render``), wrapped by counting rows from stored w
 pause, every frame during a burst, and during a long stream as often as keeps its paints to a
 small share of a core (10 to 25 times a second); nothing runs while the job is quiet.
 
+Each stream's unfinished line (a chunk that ended mid-line, see ``joblens.lines``) is shown
+after the stored lines and replaced by the stored line once it completes; it is never stored
+twice or split.
+
 Following: the view is pinned to the bottom while lines arrive. Any scroll away from the bottom
 (keys, wheel, scrollbar) pauses it and counts the lines that arrive; any scroll back to the
 bottom pins it again (``watch_scroll_y`` decides, whatever moved the view).
@@ -39,7 +43,13 @@ from joblens.widgets.log_follow import LogFollowIndicator
 from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
 from joblens.widgets.log_scrollbar import QuietBar
 from joblens.widgets.log_search import Finder, match_cells, no_match_message
-from joblens.widgets.log_store import LineStore, expand_tabs, stream_code
+from joblens.widgets.log_store import (
+    NOTE,
+    LineStore,
+    display_width,
+    expand_tabs,
+    stream_code,
+)
 from joblens.widgets.log_wrap import WrapIndex
 
 __all__ = ["LogFollowIndicator", "LogPane"]
@@ -50,6 +60,8 @@ _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
 _CACHE_LINES = 1024
 _CACHE_ROWS = 512
+#: Index of the "… (N more characters)" style in ``_stream_styles``.
+_MARKER = NOTE + 1
 
 
 class LogPane(ScrollView, can_focus=True):
@@ -62,6 +74,7 @@ class LogPane(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "log-pane--stderr",
         "log-pane--system",
+        "log-pane--note",
         "log-pane--marker",
         "log-pane--match",
         "log-pane--current-match",
@@ -140,6 +153,9 @@ class LogPane(ScrollView, can_focus=True):
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
+        # Each stream's unfinished line: its text, stream code and width in cells.
+        self._open: list[tuple[bytes, int, int]] = []
+        self._open_changed = False
         self._flush_timer: Timer | None = None  # set while a flush is queued
         self._cadence = FlushCadence()
         self._bar = QuietBar()
@@ -168,6 +184,34 @@ class LogPane(ScrollView, can_focus=True):
             self._pending_append += added
             self._schedule_flush()
 
+    def write_note(self, text: str) -> None:
+        """Append one line of joblens's own (not the job's output), styled apart."""
+        if self._store.append(text.replace("\n", " ") + "\n", NOTE):
+            self._pending_append += 1
+            self._schedule_flush()
+
+    def show_open_lines(self, chunks: Sequence[LogChunk]) -> None:
+        """Show each stream's unfinished line (sanitised, no newline) after the stored lines.
+
+        Called with the current set every time it changes: a line that completed is in the
+        store by then (``write_chunks`` first), so it is never shown twice.
+        """
+        lines = []
+        for chunk in chunks:
+            if chunk.text:
+                raw = chunk.text.encode("utf-8", "replace")
+                lines.append((raw, stream_code(chunk.stream), display_width(raw)))
+        if lines == self._open:
+            return
+        self._open = lines
+        self._open_changed = True
+        self._schedule_flush()
+
+    @property
+    def open_lines(self) -> list[str]:
+        """The unfinished lines shown after the stored ones."""
+        return [raw.decode("utf-8", "replace") for raw, _, _ in self._open]
+
     def prepend_chunks(self, chunks: Sequence[LogChunk]) -> None:
         """Insert older chunks before every line, keeping the view on the same lines."""
         added = self._store.prepend((c.text, stream_code(c.stream)) for c in chunks)
@@ -191,6 +235,8 @@ class LogPane(ScrollView, can_focus=True):
         self._cache.clear()
         self._rows.clear()
         self._pending_append = self._pending_prepend = 0
+        self._open = []
+        self._open_changed = False
         self.clear_search()
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
@@ -236,7 +282,7 @@ class LogPane(ScrollView, can_focus=True):
         return self._flush_timer is not None
 
     def _flush_pending(self) -> None:
-        if self._pending_append or self._pending_prepend:
+        if self._pending_append or self._pending_prepend or self._open_changed:
             self._flush()
 
     def _top_line(self) -> int:
@@ -282,8 +328,9 @@ class LogPane(ScrollView, can_focus=True):
         self._cadence.flushed(monotonic())
         appended, prepended = self._pending_append, self._pending_prepend
         self._pending_append = self._pending_prepend = 0
-        if not (appended or prepended):
+        if not (appended or prepended or self._open_changed):
             return
+        self._open_changed = False
         if prepended:
             self._rows.clear()  # every line's index moved
             self._shift_selection(prepended)
@@ -293,11 +340,15 @@ class LogPane(ScrollView, can_focus=True):
         pin = not self.is_vertical_scrollbar_grabbed and (
             self.following or round(self.scroll_target_y) >= self.max_scroll_y
         )
-        self._update_virtual_size()
+        relaid = self._update_virtual_size()
         if pin:
             self.scroll_to(y=self.max_scroll_y, animate=False)
             self.following = True
             self.unseen = 0
+            if relaid:
+                # A horizontal scrollbar came or went: the view's height changes only once the
+                # layout is done, and the newest line must not end up under the bar.
+                self.call_after_refresh(self._keep_pinned)
         else:
             if prepended:
                 shift = self._row_of_line(prepended)
@@ -315,28 +366,39 @@ class LogPane(ScrollView, can_focus=True):
         start, end = (None if o is None else Offset(o.x, o.y + lines) for o in selection)
         self.screen.selections = {**self.screen.selections, self: Selection(start, end)}
 
-    def _update_virtual_size(self) -> None:
+    def _keep_pinned(self) -> None:
+        if self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+
+    def _open_rows(self, width: int) -> list[int]:
+        """Rows each unfinished line takes (wrapped at ``width`` when wrapping, else one)."""
+        if width <= 0:
+            return [1] * len(self._open)
+        return [max(1, -(-min(w, RENDERED_CELL_CAP) // width)) for _, _, w in self._open]
+
+    def _update_virtual_size(self) -> bool:
+        """Size the scrollable area to the lines (and unfinished lines); True if laid out."""
         if self.wrap:
             width = self.scrollable_content_region.width
             if width <= 0:  # not laid out yet: sized on the first Resize
-                self._set_virtual_size(Size(0, len(self._store)))
-                return
-            rows = self._wrap_index.update(width)
-            self._set_virtual_size(Size(width, rows))
-        else:
-            width = min(self._store.max_width, RENDERED_CELL_CAP)
-            self._set_virtual_size(Size(width, len(self._store)))
+                return self._set_virtual_size(Size(0, len(self._store) + len(self._open)))
+            rows = self._wrap_index.update(width) + sum(self._open_rows(width))
+            return self._set_virtual_size(Size(width, rows))
+        widest = max([self._store.max_width, *(w for _, _, w in self._open)])
+        width = min(widest, RENDERED_CELL_CAP)
+        return self._set_virtual_size(Size(width, len(self._store) + len(self._open)))
 
-    def _set_virtual_size(self, size: Size) -> None:
+    def _set_virtual_size(self, size: Size) -> bool:
         """Grow the scrollable area without a screen layout when no scrollbar appears.
 
         Assigning ``virtual_size`` re-lays out and repaints the whole screen; at 60 flushes a
         second that was most of the CPU while streaming. The vertical scrollbar is always
-        shown (``overflow-y: scroll``), so only the horizontal one can come or go.
+        shown (``overflow-y: scroll``), so only the horizontal one can come or go. Returns
+        True when the screen is laid out again (the view's height may change with it).
         """
         old = self.virtual_size
         if size == old:
-            return
+            return False
         view_width = self.scrollable_content_region.width
         height = self.styles.height
         if (
@@ -345,7 +407,7 @@ class LogPane(ScrollView, can_focus=True):
             or (height is not None and height.is_auto)  # the pane's own size follows content
         ):
             self.virtual_size = size
-            return
+            return True
         self.set_reactive(LogPane.virtual_size, size)
         # What Widget._scroll_update does, but the vertical bar repaints only if it looks
         # different (a third of the streaming CPU went into repainting an unchanged bar).
@@ -358,6 +420,7 @@ class LogPane(ScrollView, can_focus=True):
             self.horizontal_scrollbar.window_size = view.width - self.scrollbar_size_vertical
         self.scroll_x = self.validate_scroll_x(self.scroll_x)
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
+        return False
 
     def _wrapping(self) -> bool:
         return self.wrap and self._wrap_index.width == self.scrollable_content_region.width
@@ -481,13 +544,14 @@ class LogPane(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ rendering
 
     def _stream_styles(self) -> tuple[Style, ...]:
-        """Base styles by stream code (STDOUT, STDERR, SYSTEM), then the marker's."""
+        """Base styles by stream code (STDOUT, STDERR, SYSTEM, NOTE), then the marker's."""
         if self._styles is None:
             base = self.rich_style
             self._styles = (
                 base,
                 base + self.get_component_rich_style("log-pane--stderr", partial=True),
                 base + self.get_component_rich_style("log-pane--system", partial=True),
+                base + self.get_component_rich_style("log-pane--note", partial=True),
                 base + self.get_component_rich_style("log-pane--marker", partial=True),
             )
         return self._styles
@@ -498,9 +562,19 @@ class LogPane(ScrollView, can_focus=True):
         if cached is None:
             styles = self._stream_styles()
             code = self._store.stream(index)
-            style = styles[code] if code < 3 else styles[0]
+            style = styles[code] if code <= NOTE else styles[0]
             raw = self._store.line(index)
-            cached = line_segments(raw, style, styles[3], self.app.console)
+            store = self._store
+
+            def nearby(offset: int) -> str | None:
+                # Called only for the gutter of a diagnostic frame (╷ │ ╵): a few lines around.
+                at = index + offset
+                return store.line(at).decode("utf-8", "replace") if 0 <= at < len(store) else None
+
+            tinted = style is not styles[0]  # STDERR and SYSTEM keep their colour
+            cached = line_segments(
+                raw, style, styles[_MARKER], self.app.console, nearby, tinted=tinted
+            )
             self._cache[key] = cached
         return cached
 
@@ -517,12 +591,12 @@ class LogPane(ScrollView, can_focus=True):
         base = self._stream_styles()[0]
         if self._wrapping():
             if row >= self._wrap_index.total:
-                return Strip.blank(width, base)
+                return self._open_row(row - self._wrap_index.total, width, 0, base)
             line, sub = self._wrap_index.locate(row)
             start = sub * width
         else:
             if row >= len(self._store):
-                return Strip.blank(width, base)
+                return self._open_row(row - len(self._store), width, scroll_x, base)
             line, start = row, scroll_x
         selection = self.text_selection
         plain = selection is None and self._finder.query is None
@@ -541,6 +615,20 @@ class LogPane(ScrollView, can_focus=True):
         if plain:
             self._rows[line, start, width] = strip
         return strip
+
+    def _open_row(self, row: int, width: int, scroll_x: int, base: Style) -> Strip:
+        """Row ``row`` of the unfinished lines (after the stored ones); blank past them."""
+        wrapping = self._wrapping()
+        for (raw, code, _), rows in zip(self._open, self._open_rows(width), strict=True):
+            if row >= rows if wrapping else row > 0:
+                row -= rows if wrapping else 1
+                continue
+            styles = self._stream_styles()
+            style = styles[code] if code <= NOTE else styles[0]
+            segments, length = line_segments(raw, style, styles[_MARKER], self.app.console)
+            start = row * width if wrapping else scroll_x
+            return row_strip(segments, length, start, width, base)
+        return Strip.blank(width, base)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, without colour codes (what Ctrl+C copies)."""

@@ -24,8 +24,9 @@ from rich.cells import cell_len
 from joblens.models import StreamType
 from joblens.sanitize import strip_sgr
 
-#: Stream codes stored per line (one byte each).
-STDOUT, STDERR, SYSTEM = 0, 1, 2
+#: Stream codes stored per line (one byte each). NOTE is joblens's own line in the log (such
+#: as where a requeued job's next attempt begins), not the job's output.
+STDOUT, STDERR, SYSTEM, NOTE = 0, 1, 2, 3
 _STREAM_CODES: dict[str, int] = {
     StreamType.STDOUT.value: STDOUT,
     StreamType.STDERR.value: STDERR,
