@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -225,6 +225,38 @@ class Job:
     @property
     def state(self) -> JobState:
         return JobState(self.status, self.error_message)
+
+    def with_names_from(self, older: Job) -> Job:
+        """This version of the row with ``older``'s display names wherever the ids agree.
+
+        A realtime UPDATE carries the row without its embeds: the Tendril, vine, vineyard and
+        cloud identity names are kept from the version that had them.
+        """
+        if older.id != self.id:
+            return self
+        same = {
+            "worker_name": self.worker_id == older.worker_id,
+            "assigned_worker_name": self.assigned_worker_id == older.assigned_worker_id,
+            "vine_name": self.vine_id == older.vine_id,
+            "vine_stage": self.vine_id == older.vine_id,
+            "vine_region": self.vine_id == older.vine_id,
+            "vineyard_name": self.vineyard_id == older.vineyard_id,
+            "cloud_identity_label": self.cloud_identity_id == older.cloud_identity_id,
+        }
+        names = {
+            name: getattr(older, name)
+            for name, kept in same.items()
+            if kept and getattr(self, name) is None
+        }
+        return replace(self, **names) if names else self
+
+    @property
+    def missing_names(self) -> bool:
+        """Whether a Tendril this job names is shown without its name (ask ``get_job``)."""
+        return bool(
+            (self.worker_id and self.worker_name is None)
+            or (self.assigned_worker_id and self.assigned_worker_name is None)
+        )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:

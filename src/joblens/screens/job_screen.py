@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Collapsible, Footer, Input
 
+from joblens.attempts import AttemptTracker, Requeue, is_older
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import AuthError, JoblensError
@@ -69,12 +70,15 @@ class JobScreen(Screen[None]):
         self._seen_cancelled = False
         self._banner_note: str | None = None
         self._problems: dict[str, str | None] = {"feed": "connecting", "poll": None}
+        self._attempts = AttemptTracker(job)
         self.feed = LogFeed(
             backend,
             job.id,
             self._write_chunks,
             on_link=self._link_changed,
             older_sink=self._prepend_chunks,
+            on_open=self._show_open_lines,
+            on_job=self._job_changed,
         )
 
     @property
@@ -111,8 +115,24 @@ class JobScreen(Screen[None]):
     def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
         self.query_one(LogPane).prepend_chunks(chunks)
 
+    def _show_open_lines(self, chunks: list[LogChunk]) -> None:
+        self.query_one(LogPane).show_open_lines(chunks)
+
+    def _job_changed(self, job: Job) -> None:
+        """A live UPDATE of the job's row: shown at once, names kept from the last full read."""
+        if not self.is_attached:
+            return
+        job = job.with_names_from(self.job)
+        self._show_job(job)
+        if job.missing_names:
+            # Claimed by another Tendril: its name needs the full row.
+            self.run_worker(self._refresh_job(), group="refresh-job", exclusive=True)
+
     def _link_changed(self, problem: str | None) -> None:
         self._set_problem("feed", problem)
+        if problem is None and self.is_attached:
+            # Live again: UPDATEs of the job made while the stream was down are not replayed.
+            self.run_worker(self._refresh_job(), group="refresh-job", exclusive=True)
 
     def _set_problem(self, source: str, problem: str | None) -> None:
         """The header's link indicator: live unless the log stream or the poll has a problem."""
@@ -180,11 +200,16 @@ class JobScreen(Screen[None]):
         if not self.is_attached:
             return  # a result that arrived after the screen was closed: drop it
         previous = self.job
+        if is_older(job, previous):
+            return  # a poll's read that crossed a newer live change
         self.job = job
+        requeue = self._attempts.observe(job)
+        if requeue is not None:
+            self._mark_requeue(requeue)
         if job.status == JobStatus.CANCELLED:
             self._seen_cancelled = True
         elif previous.status == JobStatus.CANCELLED and job.status in ACTIVE_STATUSES:
-            # Running Tendrils do not watch for cancellation (PLATFORM.md).
+            # Running Tendrils do not watch for cancellation (docs/PLATFORM.md, "Cancel").
             self.notify(
                 f"The Tendril kept running after the cancel: the job is {job.status} again.",
                 title="Still running",
@@ -207,6 +232,19 @@ class JobScreen(Screen[None]):
 
     async def _refresh_job(self) -> None:
         self._show_job(await self.backend.get_job(self.job.id))
+
+    def _mark_requeue(self, requeue: Requeue) -> None:
+        """The job went back to the queue: end the dead attempt's lines and mark the place."""
+        self.feed.close_open_lines()
+        self.query_one(LogPane).write_note(requeue.separator())
+        self.query_one(JobHeader).show_attempt(requeue.attempt, self._attempts.first_start)
+        self.notify(
+            f"The Tendril stopped responding; the job is queued again (attempt {requeue.attempt}).",
+            title="Requeued",
+            severity="warning",
+            markup=False,
+            timeout=10,
+        )
 
     # -- the follow indicator --------------------------------------------------------------
 

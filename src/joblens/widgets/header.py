@@ -78,6 +78,8 @@ class JobHeader(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.job = job
         self._busy: frozenset[JobAction] = frozenset()
+        self._attempt = 1
+        self._first_start: datetime | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
@@ -118,6 +120,12 @@ class JobHeader(Widget):
         self._tick()
         self.refresh_actions()
 
+    def show_attempt(self, attempt: int, first_start: datetime | None) -> None:
+        """The job was requeued: show which attempt runs, and the time since the first."""
+        self._attempt, self._first_start = attempt, first_start
+        self.query_one("#tendril", Static).update(self._tendril_text(self.job))
+        self._tick()
+
     def show_busy(self, busy: frozenset[JobAction]) -> None:
         """Disable the buttons of the actions whose requests are in flight."""
         self._busy = busy
@@ -130,8 +138,7 @@ class JobHeader(Widget):
             button.display = spec.action in available
             button.disabled = spec.action in self._busy
 
-    @staticmethod
-    def _tendril_text(job: Job) -> Text:
+    def _tendril_text(self, job: Job) -> Text:
         text = Text("Tendril ", style="dim")
         requested = job.assigned_worker_name or (
             f"#{job.assigned_worker_id[:8]}" if job.assigned_worker_id else "any available"
@@ -144,17 +151,27 @@ class JobHeader(Widget):
         else:
             text.append(requested)
             text.append(" (requested)", style="dim")
+        if self._attempt > 1:
+            text.append(f"  attempt {self._attempt}", style="bold")
         return text
 
     def _tick(self, now: datetime | None = None) -> None:
-        phase = duration_phase(self.job, now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        phase = duration_phase(self.job, now)
         widget = self.query_one("#duration", Static)
         if phase is None:
             widget.update("")
             return
         label, seconds = phase
+        text = Text.assemble((f"{label} ", "dim"), format_duration(seconds))
+        if self._attempt > 1:  # requeued: this attempt's time, then the job's
+            start = self._first_start or self.job.created_at
+            if start is not None:
+                end = (self.job.completed_at or now) if self.job.is_terminal else now
+                total = format_duration((end - start).total_seconds())
+                text.append(f" · {total} in all", style="dim")
         # A layout only when the width changes (9s -> 10s), not every second.
-        update_in_place(widget, Text.assemble((f"{label} ", "dim"), format_duration(seconds)))
+        update_in_place(widget, text)
 
     def watch_link_problem(self, problem: str | None) -> None:
         state = self.query_one("#link-state", Static)

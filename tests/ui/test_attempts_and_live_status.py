@@ -1,0 +1,102 @@
+"""A job as the platform really runs it: rows cut mid-line, status changes seen live, and a
+job whose Tendril died put back in the queue and run again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from textual.widgets import Static
+
+from joblens.screens import job_screen
+from joblens.widgets.header import StatusBadge
+from joblens.widgets.log_pane import LogPane
+
+from .conftest import StaticWorld, opened, wait_for
+
+
+def text_of(screen: object, selector: str) -> str:
+    widget = screen.query_one(selector, Static)  # type: ignore[attr-defined]
+    return str(widget.render())
+
+
+@pytest.fixture
+def no_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the live stream can tell the view of a change (the 3 s poll is far away)."""
+    monkeypatch.setattr(job_screen, "POLL_SECONDS", 600.0)
+
+
+async def test_a_status_change_reaches_the_header_without_the_poll(
+    static_world: StaticWorld, no_poll: None
+) -> None:
+    job_id = static_world.job(status="CLAIMED")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        badge = screen.query_one(StatusBadge)
+        await wait_for(pilot, lambda: screen.feed.live)
+        static_world.set(job_id, status="PROCESSING", started_at=datetime.now(UTC))
+        await wait_for(pilot, lambda: badge.status == "PROCESSING", timeout=2)
+        static_world.set(job_id, status="SUCCESS", completed_at=datetime.now(UTC))
+        await wait_for(pilot, lambda: "SUCCESS" in str(badge.render()), timeout=2)
+        assert "Tendril" in text_of(screen, "#tendril")  # the name kept from the full row
+
+
+async def test_lines_cut_across_rows_are_shown_whole(static_world: StaticWorld) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    static_world.logs(
+        job_id,
+        ("Terraform will perform the fol", "STDOUT"),
+        ("╷\n│ Warn", "STDERR"),
+        ("lowing actions:\n\n  # aws_vpc.main will be cre", "STDOUT"),
+        ("ing: deprecated\n", "STDERR"),
+    )
+    async with static_world.app(job_id).run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot)
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.line_count == 4)
+        lines = [pane.line_text(i) for i in range(pane.line_count)]
+        assert lines == [
+            "╷",
+            "Terraform will perform the following actions:",
+            "",
+            "│ Warning: deprecated",
+        ]
+        assert pane.open_lines == ["  # aws_vpc.main will be cre"]
+        static_world.logs(job_id, ("ated\n", "STDOUT"))
+        await wait_for(pilot, lambda: pane.line_count == 5)
+        assert pane.line_text(4) == "  # aws_vpc.main will be created"
+        assert pane.open_lines == []
+
+
+async def test_a_requeued_job_marks_the_attempt_in_the_log_and_the_header(
+    static_world: StaticWorld, no_poll: None
+) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    static_world.logs(job_id, ("aws_eks_cluster.this: Still creating... [10s ela", "STDOUT"))
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: screen.feed.live and pane.open_lines != [])
+        # The runner died mid-line; the platform puts the job back in the queue.
+        static_world.set(job_id, status="QUEUED", worker_id=None, claimed_at=None, started_at=None)
+        await wait_for(pilot, lambda: pane.line_count == 2)
+        assert pane.line_text(0) == "aws_eks_cluster.this: Still creating... [10s ela"
+        separator = pane.line_text(1)
+        assert separator.startswith("── requeued ")
+        assert "tendril-eu-west-1 stopped responding · attempt 2 ──" in separator
+        assert "attempt 2" in text_of(screen, "#tendril")
+        assert "in all" in text_of(screen, "#duration")
+        assert pane.open_lines == []
+        # Another Tendril claims it: the header names it once the full row is read.
+        other = next(
+            t
+            for t in static_world.world.beating_tendril_ids
+            if t != static_world.world.default_tendril_id
+        )
+        static_world.set(job_id, status="CLAIMED", worker_id=other, claimed_at=datetime.now(UTC))
+        name = static_world.store.workers[other]["name"]
+        await wait_for(pilot, lambda: name in text_of(screen, "#tendril"), timeout=3)
+        static_world.logs(job_id, ("Tendril claimed the job\n", "SYSTEM"))
+        await wait_for(pilot, lambda: pane.line_count == 3)
+        assert pane.line_text(2) == "Tendril claimed the job"
+        assert "attempt 2" in text_of(screen, "#tendril")
