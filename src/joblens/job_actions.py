@@ -1,4 +1,4 @@
-"""Which actions a job offers in its current state (PLATFORM.md, "What the web page does")."""
+"""Which actions a job offers in its current state (docs/PLATFORM.md, "Actions")."""
 
 from __future__ import annotations
 

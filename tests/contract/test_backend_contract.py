@@ -1,7 +1,7 @@
 """What every backend promises the screens: the contract of ``joblens.backends.base.Backend``.
 
 Rows are written by the seeder (as Tendrils and the web page would); the backend under test
-only reads them and takes the actions. See PLATFORM.md for what each action writes.
+only reads them and takes the actions. See docs/PLATFORM.md for what each action writes.
 """
 
 from __future__ import annotations

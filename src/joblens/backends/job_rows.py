@@ -1,5 +1,5 @@
-"""What each action writes to ``provision_jobs`` (PLATFORM.md's "What the web page does"), and
-when it may: one definition for every backend, so the demo refuses what Supabase refuses."""
+"""What each action writes to ``provision_jobs`` (docs/PLATFORM.md, "Actions"), and when it
+may: one definition for every backend, so the demo refuses what Supabase refuses."""
 
 from __future__ import annotations
 
