@@ -17,18 +17,35 @@ from joblens.widgets.log_pane import LogPane
 
 from .conftest import StaticWorld, wait_for
 
+# As the platform's runner writes it: no colour (-no-color), rows cut where a flush fell.
 PLAN_OUTPUT = (
-    ("Tendril tendril-eu-west-1 claimed job.\n", "SYSTEM"),
-    ("Assuming IAM role arn:aws:iam::123456789012:role/trellis-deployer…\n", "SYSTEM"),
     (
-        "Terraform will perform the following actions:\n\n"
-        '  \x1b[32m+\x1b[0m resource "aws_eks_cluster" "main" {\n'
-        '  \x1b[33m~\x1b[0m resource "aws_iam_role" "nodes" {\n'
-        '  \x1b[31m-\x1b[0m resource "aws_instance" "bastion" {\n\n'
-        "\x1b[1mPlan:\x1b[0m 1 to add, 1 to change, 1 to destroy.\n",
+        "▸ Job claimed — preparing workspace…\n"
+        "▸ Assuming IAM role arn:aws:iam::123456789012:role/trellis-deployer\n",
+        "SYSTEM",
+    ),
+    (
+        "OpenTofu will perform the following actions:\n\n"
+        "  # aws_eks_cluster.main will be created\n"
+        '  + resource "aws_eks_cluster" "main" {\n'
+        '      + name = "acme-staging"\n'
+        "    }\n\n"
+        "  # aws_iam_role.nodes will be upd",
         "STDOUT",
     ),
     ("Warning: Argument is deprecated\n", "STDERR"),
+    (
+        "ated in-place\n"
+        '  ~ resource "aws_iam_role" "nodes" {\n'
+        "      ~ max_session_duration = 3600 -> 7200\n"
+        "    }\n\n"
+        "  # aws_instance.bastion will be destroyed\n"
+        '  - resource "aws_instance" "bastion" {\n'
+        '      - ami = "ami-0a8e758f5e873d1c1" -> null\n'
+        "    }\n\n"
+        "Plan: 1 to add, 1 to change, 1 to destroy.\n",
+        "STDOUT",
+    ),
 )
 
 
