@@ -27,6 +27,7 @@ import asyncio
 import collections
 import cProfile
 import gc
+import itertools
 import json
 import pstats
 import random
@@ -151,15 +152,25 @@ async def create_job(stack: StackInfo, user_id: str, status: str = "PROCESSING")
     return str(rows[0]["id"])
 
 
-async def insert_history(stack: StackInfo, job_id: str, lines: int, per_chunk: int = 100) -> int:
+async def insert_history(
+    stack: StackInfo, job_id: str, lines: int, per_chunk: int = 100, cut: bool = False
+) -> int:
     """``lines`` Terraform-like lines in chunks of ``per_chunk``, one row each; the last line
-    is marked."""
+    is marked. With ``cut``, the rows end where a runner's flush falls, mid-line (as many
+    rows, of random lengths around the same mean)."""
     texts = list(batches(lines))
     if per_chunk != 100:
         flat = "".join(texts).splitlines(keepends=True)
         texts = ["".join(flat[i : i + per_chunk]) for i in range(0, len(flat), per_chunk)]
     last = texts[-1].rstrip("\n").rsplit("\n", 1)
     texts[-1] = (last[0] + "\n" if len(last) == 2 else "") + f"{HISTORY_END} of {lines} lines\n"
+    if cut:
+        whole = "".join(texts)
+        rnd = random.Random(5)
+        bounds = sorted(rnd.sample(range(1, len(whole) - 1), len(texts) - 1))
+        bounds = [0, *bounds, len(whole)]
+        texts = [whole[a:b] for a, b in itertools.pairwise(bounds)]
+        assert texts[-1].endswith("\n")
     conn = await asyncpg.connect(stack.database_url)
     try:
         await conn.executemany(
@@ -521,7 +532,9 @@ async def _run(stack: StackInfo, args: argparse.Namespace) -> None:
     if args.history_lines:
         job_id = await create_job(stack, user_id, status="SUCCESS")
         t0 = time.monotonic()
-        chunks = await insert_history(stack, job_id, args.history_lines, args.history_chunk_lines)
+        chunks = await insert_history(
+            stack, job_id, args.history_lines, args.history_chunk_lines, args.history_cut
+        )
         seeded = time.monotonic() - t0
         await asyncio.sleep(3.0)  # the server digests the inserts' change events first
         print(
@@ -582,6 +595,11 @@ def main() -> None:
         type=int,
         default=100,
         help="lines per history chunk (10: 10,000 rows, so older pages load in the background)",
+    )
+    parser.add_argument(
+        "--history-cut",
+        action="store_true",
+        help="cut the history's rows mid-line, where a runner's flush falls (see joblens.lines)",
     )
     parser.add_argument(
         "--profile", action="store_true", help="print the app's cProfile of the live window"
