@@ -28,6 +28,7 @@ from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.models import Job, JobState, JobStatus, LogChunk, StreamType
 from joblens.sanitize import plain_text, split_chunk, strip_sgr
+from joblens.secrets import mask_text
 from joblens.terraform_colour import LOOKBACK, colour_line, colour_lines
 
 #: Consecutive failed polls tolerated before the error is reported (a flaky network).
@@ -114,6 +115,12 @@ def _one_line(text: str) -> str:
     return " ".join(plain_text(text).split())
 
 
+def _masked(error_message: str | None) -> str:
+    """The job's error message sanitised with its secrets masked, its lines still apart (a
+    kubeconfig's ``token:`` line is recognised by where it starts)."""
+    return mask_text(plain_text(error_message or ""))
+
+
 def _silence_stdout(out: TextIO) -> None:
     """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
     if out is not sys.stdout:
@@ -175,12 +182,23 @@ class _JobWatch:
         self.ended = asyncio.Event()
         self._on_requeue = on_requeue
         self._attempts = AttemptTracker(job)
+        self._asked_names: set[str | None] = {job.worker_id}
+
+    @property
+    def needs_names(self) -> bool:
+        """A live UPDATE named a Tendril no full read of the row has named yet."""
+        return self.job.missing_names and self.job.worker_id not in self._asked_names
+
+    def read_in_full(self, job: Job) -> None:
+        """``seen`` for a full read of the row (with its names, where RLS shows them)."""
+        self._asked_names.add(job.worker_id)
+        self.seen(job)
 
     def seen(self, job: Job) -> None:
         """A newer version of the row (a live UPDATE, or read after the poll saw a change)."""
         if is_older(job, self.job):
             return  # a poll's read that crossed a newer live change
-        self.job = job
+        self.job = job = job.with_names_from(self.job)
         requeue = self._attempts.observe(job)
         if requeue is not None:
             self._on_requeue(requeue)
@@ -219,8 +237,9 @@ async def _follow_until_terminal(
                 follower = start()
             try:
                 state = await backend.get_job_state(job_id)
-                if state != watch.state:
-                    watch.seen(await backend.get_job(job_id))
+                if state != watch.state or watch.needs_names:
+                    # The full row: names the Tendril a requeue note would name.
+                    watch.read_in_full(await backend.get_job(job_id))
             except BackendUnavailable:
                 failures += 1
                 if failures > POLL_FAILURES_TOLERATED:
@@ -265,10 +284,10 @@ def _report_outcome(job_id: str, state: JobState, err: TextIO) -> int:
     code = _OUTCOMES.get(state.status) if isinstance(state.status, JobStatus) else None
     with contextlib.suppress(OSError, ValueError):
         if state.status == JobStatus.FAILED:
-            message = _one_line(state.error_message or "") or "no error message"
+            message = _one_line(_masked(state.error_message)) or "no error message"
             err.write(f"joblens: job {job_id[:8]} failed: {message}\n")
         elif state.status == JobStatus.CANCELLED:
-            message = _one_line(state.error_message or "") or "cancelled"
+            message = _one_line(_masked(state.error_message)) or "cancelled"
             err.write(f"joblens: job {job_id[:8]} was cancelled: {message}\n")
         err.flush()
     return int(code if code is not None else ExitCode.OK)
