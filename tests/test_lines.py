@@ -180,3 +180,14 @@ def test_the_feed_shows_the_uncut_lines_whatever_the_delivery(
         assert tail_first
         assert sorted("".join(shown)) == sorted("".join(expected))
         assert len(shown) == len(expected) + split
+
+
+def test_a_megabyte_line_in_a_hundred_rows_is_one_line_kept_whole() -> None:
+    assembler = LineAssembler()
+    piece = "x" * 10_240
+    for n in range(100):
+        assert assembler.add(LogChunk(n, JOB, piece, "STDOUT")) is None
+    [(_, open_text)] = assembler.open_lines()
+    assert len(open_text) == 1_024_000
+    done = assembler.add(LogChunk(100, JOB, "end\n", "STDOUT"))
+    assert done is not None and done.text == piece * 100 + "end\n"

@@ -54,3 +54,20 @@ async def test_a_note_is_a_line_of_its_own_in_the_log() -> None:
         await settle(pilot)
         assert pane.line_count == 3
         assert visible(pane)[2].startswith("── requeued 14:02:11")
+
+
+async def test_a_megabyte_unfinished_line_is_cut_for_display_and_kept_whole() -> None:
+    async with open_pane((60, 6)) as (_app, pilot, pane):
+        text = "y" * 1_000_000
+        pane.show_open_lines([chunk(text)])
+        await settle(pilot)
+        row = visible(pane)[0]
+        assert row.startswith("y" * 50)
+        assert pane.open_lines == [text]
+        pane.write_chunks([chunk(text + "\n")])
+        pane.show_open_lines([])
+        await settle(pilot)
+        assert pane.line_text(0) == text
+        pane.scroll_to(x=10_000, animate=False)
+        await settle(pilot)
+        assert "more characters" in "".join(visible(pane))
