@@ -22,7 +22,8 @@ from joblens.backends.base import (
     LiveInterrupted,
     LiveStarted,
 )
-from joblens.feed import Backoff, LogFeed
+from joblens.feed import LogFeed
+from joblens.job_watch import Backoff
 from joblens.models import Job, JobState, LogChunk, StreamType, Tendril
 
 JOB = "00000000-0000-4000-8000-000000000001"

@@ -23,6 +23,7 @@ from joblens.backends.base import (
     LiveStarted,
 )
 from joblens.errors import JoblensError
+from joblens.job_watch import Backoff
 from joblens.lines import LineAssembler, resolved_from, stream_key, without_newline
 from joblens.models import Job, LogChunk
 from joblens.sanitize import carry_colour, sanitize
@@ -38,20 +39,6 @@ JobSink = Callable[[Job], None]
 RESUME_OVERLAP_IDS = 256
 RESUME_OVERLAP_TIME = timedelta(seconds=30)
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
-
-
-class Backoff:
-    """The wait between retries after an error: 1 s, doubling, at most 30 s."""
-
-    FIRST_SECONDS = 1.0
-    MAX_SECONDS = 30.0
-
-    def __init__(self) -> None:
-        self.delay = self.FIRST_SECONDS
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.delay)
-        self.delay = min(self.delay * 2, self.MAX_SECONDS)
 
 
 class ChunkMerger:

@@ -22,17 +22,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import TextIO
 
-from joblens.attempts import AttemptTracker, Requeue, is_older
+from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
-from joblens.models import Job, JobState, JobStatus, LogChunk, StreamType
+from joblens.job_watch import Backoff, JobWatch
+from joblens.models import JobState, JobStatus, LogChunk, StreamType
 from joblens.sanitize import plain_text, split_chunk, strip_sgr
 from joblens.secrets import mask_text
 from joblens.terraform_colour import LOOKBACK, colour_line, colour_lines
-
-#: Consecutive failed polls tolerated before the error is reported (a flaky network).
-POLL_FAILURES_TOLERATED = 5
 
 _RED = "\x1b[31m"
 _BLUE = "\x1b[34m"
@@ -159,13 +157,19 @@ async def print_logs(
             feed.close_open_lines()  # the dead attempt's last lines end here
             _say(err, f"joblens: {requeue.separator()}")
 
-        watch = _JobWatch(job, requeued)
+        watch = JobWatch(
+            backend,
+            job,
+            poll_seconds=poll_seconds,
+            on_requeue=requeued,
+            on_problem=_problem_reporter(err, "the status poll"),
+        )
         feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err), on_job=watch.seen)
-        if not job.is_terminal:
-            await _follow_until_terminal(backend, feed, watch, poll_seconds, err)
+        if not watch.finished:
+            await _follow_until_terminal(feed, watch, err)
         await feed.backfill()  # everything committed before the final status
         feed.close_open_lines()
-        return _report_outcome(job_id, watch.state, err)
+        return _report_outcome(job_id, watch.job.state, err)
     except _ReaderGone:
         _silence_stdout(out)
         return int(ExitCode.OK)
@@ -173,95 +177,61 @@ async def print_logs(
         await backend.close()
 
 
-class _JobWatch:
-    """What is known of the job's row: its state, its attempts, whether it has ended."""
+async def _follow_until_terminal(feed: LogFeed, watch: JobWatch, err: TextIO) -> None:
+    """Run the live feed while the watch follows the job's row; stop both at its end.
 
-    def __init__(self, job: Job, on_requeue: Callable[[Requeue], None]) -> None:
-        self.job = job
-        self.state = job.state
-        self.ended = asyncio.Event()
-        self._on_requeue = on_requeue
-        self._attempts = AttemptTracker(job)
-        self._asked_names: set[str | None] = {job.worker_id}
-
-    @property
-    def needs_names(self) -> bool:
-        """A live UPDATE named a Tendril no full read of the row has named yet."""
-        return self.job.missing_names and self.job.worker_id not in self._asked_names
-
-    def read_in_full(self, job: Job) -> None:
-        """``seen`` for a full read of the row (with its names, where RLS shows them)."""
-        self._asked_names.add(job.worker_id)
-        self.seen(job)
-
-    def seen(self, job: Job) -> None:
-        """A newer version of the row (a live UPDATE, or read after the poll saw a change)."""
-        if is_older(job, self.job):
-            return  # a poll's read that crossed a newer live change
-        self.job = job = job.with_names_from(self.job)
-        requeue = self._attempts.observe(job)
-        if requeue is not None:
-            self._on_requeue(requeue)
-        self.state = job.state
-        if job.is_terminal:
-            self.ended.set()
-
-
-async def _follow_until_terminal(
-    backend: Backend, feed: LogFeed, watch: _JobWatch, poll_seconds: float, err: TextIO
-) -> None:
-    """Run the live feed while watching the status; stop the feed at a terminal status.
-
-    The status comes live (JobChanged, through the feed) and from the poll, which is the
-    fallback and reads the full row only when the state changed. A feed that fails because
-    the server is briefly unreachable is restarted (it resumes after the last line
-    printed); any other failure ends the command.
+    The policy for a server that does not answer is the watch's (job_watch.py), the same as
+    the view's: a feed that fails that way is restarted with back-off (it resumes after the
+    last line printed); anything else that ends the feed ends the command.
     """
-    job_id = feed.job_id
-
-    def start() -> asyncio.Task[None]:
-        return asyncio.create_task(feed.run(), name="joblens-plain-feed")
-
-    follower = start()
-    ended = asyncio.create_task(watch.ended.wait(), name="joblens-plain-ended")
-    failures = 0
+    follower = asyncio.create_task(_keep_following(feed, err), name="joblens-plain-feed")
+    watcher = asyncio.create_task(watch.run(), name="joblens-plain-watch")
     try:
-        while not watch.state.is_terminal:
-            if follower.done():
-                error = None if follower.cancelled() else follower.exception()
-                if not isinstance(error, BackendUnavailable):
-                    follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
-                    raise BackendUnavailable("the live log stream ended unexpectedly: try again")
-                _say(err, f"joblens: {_one_line(str(error))}; retrying")
-                await asyncio.sleep(min(poll_seconds, 2.0))
-                follower = start()
-            try:
-                state = await backend.get_job_state(job_id)
-                if state != watch.state or watch.needs_names:
-                    # The full row: names the Tendril a requeue note would name.
-                    watch.read_in_full(await backend.get_job(job_id))
-            except BackendUnavailable:
-                failures += 1
-                if failures > POLL_FAILURES_TOLERATED:
-                    raise
-            else:
-                failures = 0
-            if watch.state.is_terminal:
-                break
-            await asyncio.wait(
-                {follower, ended}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
+        done, _ = await asyncio.wait({follower, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        if watcher in done:
+            watcher.result()  # JobNotFound, AuthError, or a server silent for too long
+            return
+        follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
+        raise BackendUnavailable("the live log stream ended unexpectedly: try again")
     finally:
-        ended.cancel()
-        follower.cancel()
+        for task in (follower, watcher):
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await follower
+            await asyncio.gather(follower, watcher)
+
+
+async def _keep_following(feed: LogFeed, err: TextIO) -> None:
+    """The feed, restarted with back-off while the server cannot be reached."""
+    backoff = Backoff()
+    while True:
+        try:
+            await feed.run()
+            return
+        except BackendUnavailable as error:
+            _say(err, f"joblens: {_one_line(str(error))}; retrying")
+            await backoff.wait()
 
 
 def _say(err: TextIO, line: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         err.write(line + "\n")
         err.flush()
+
+
+def _problem_reporter(err: TextIO, what: str) -> Callable[[str | None], None]:
+    """Tell stderr once when ``what`` starts failing, and when it answers again."""
+    failing = False
+
+    def report(problem: str | None) -> None:
+        nonlocal failing
+        if problem is not None and not failing:
+            failing = True
+            _say(err, f"joblens: {_one_line(problem)}; retrying")
+        elif problem is None and failing:
+            failing = False
+            _say(err, f"joblens: {what} answers again")
+
+    return report
 
 
 def _link_reporter(err: TextIO) -> Callable[[str | None], None]:

@@ -100,3 +100,14 @@ async def test_a_requeued_job_marks_the_attempt_in_the_log_and_the_header(
         await wait_for(pilot, lambda: pane.line_count == 3)
         assert pane.line_text(2) == "Tendril claimed the job"
         assert "attempt 2" in text_of(screen, "#tendril")
+
+
+async def test_a_deleted_job_says_so_instead_of_reconnecting(static_world: StaticWorld) -> None:
+    job_id = static_world.job(status="PROCESSING")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        await wait_for(pilot, lambda: screen.feed.live)
+        del static_world.store.jobs[job_id]
+        await wait_for(pilot, lambda: "job gone" in text_of(screen, "#link-state"), timeout=3)
+        notes = [n.message for n in pilot.app._notifications]
+        assert any("may have been deleted" in note for note in notes)

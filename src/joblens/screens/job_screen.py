@@ -10,14 +10,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Button, Collapsible, Footer, Input
 
-from joblens.attempts import AttemptTracker, Requeue, is_older
+from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
-from joblens.errors import AuthError, JoblensError
-from joblens.feed import Backoff, LogFeed
+from joblens.errors import AuthError, JoblensError, JobNotFound
+from joblens.feed import LogFeed
 from joblens.job_actions import (
     ACTION_BY_NAME,
     ACTION_SPECS,
@@ -25,6 +24,7 @@ from joblens.job_actions import (
     JobAction,
     available_actions,
 )
+from joblens.job_watch import Backoff, JobWatch
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
@@ -38,8 +38,6 @@ from joblens.widgets.log_search_bar import LogSearchBar
 if TYPE_CHECKING:
     from joblens.app import JoblensApp
 
-#: While a job runs, the full row (metadata, Tendril) is re-read every this many polls.
-FULL_REFRESH_EVERY = 5
 #: Terminals narrower than this get the compact footer.
 COMPACT_FOOTER_BELOW = 100
 
@@ -64,13 +62,18 @@ class JobScreen(Screen[None]):
         self.backend = backend
         self.job = job
         self._busy: set[JobAction] = set()
-        self._polls = 0
-        self._poll_timer: Timer | None = None
-        self._polling = False
         self._seen_cancelled = False
         self._banner_note: str | None = None
         self._problems: dict[str, str | None] = {"feed": "connecting", "poll": None}
-        self._attempts = AttemptTracker(job)
+        # A cancelled job may come back to life (docs/PLATFORM.md, "Cancel"): keep watching it.
+        self.job_watch = JobWatch(
+            backend,
+            job,
+            on_job=self._show_job,
+            on_requeue=self._mark_requeue,
+            on_problem=lambda problem: self._set_problem("poll", problem),
+            cancel_is_final=False,
+        )
         self.feed = LogFeed(
             backend,
             job.id,
@@ -105,7 +108,8 @@ class JobScreen(Screen[None]):
         self._set_problem("feed", "connecting")
         self.query_one(LogPane).focus()
         self.run_worker(self._follow_logs(), group="feed", exclusive=True)
-        self._poll_timer = self.set_interval(POLL_SECONDS, self._poll)
+        self.job_watch.poll_seconds = POLL_SECONDS
+        self.run_worker(self._watch_job(), group="watch", exclusive=True)
 
     # -- data in -------------------------------------------------------------------------
 
@@ -122,9 +126,8 @@ class JobScreen(Screen[None]):
         """A live UPDATE of the job's row: shown at once, names kept from the last full read."""
         if not self.is_attached:
             return
-        job = job.with_names_from(self.job)
-        self._show_job(job)
-        if job.missing_names:
+        self.job_watch.seen(job)
+        if self.job_watch.job.missing_names:
             # Claimed by another Tendril: its name needs the full row.
             self.run_worker(self._refresh_job(), group="refresh-job", exclusive=True)
 
@@ -163,19 +166,19 @@ class JobScreen(Screen[None]):
                 self._link_changed(error.message)
             await backoff.wait()
 
-    async def _poll(self) -> None:
-        """The 3 s status poll: status and error only, the full row when something changed."""
-        if self._polling:
-            return
-        self._polling = True
+    async def _watch_job(self) -> None:
+        """The job's row to its end (job_watch.py has the policy); say why if it stops early."""
         try:
-            self._polls += 1
-            state = await self.backend.get_job_state(self.job.id)
-            if state != self.job.state or (
-                self.job.status in ACTIVE_STATUSES and self._polls % FULL_REFRESH_EVERY == 0
-            ):
-                self._show_job(await self.backend.get_job(self.job.id))
-            self._set_problem("poll", None)
+            await self.job_watch.run()
+        except JobNotFound as error:
+            self._set_problem("poll", "gone")
+            self.notify(
+                f"{error.message}. It may have been deleted.",
+                title="Job gone",
+                severity="error",
+                markup=False,
+                timeout=60,
+            )
         except AuthError as error:
             self._set_problem("poll", error.message)
             self.notify(
@@ -185,27 +188,12 @@ class JobScreen(Screen[None]):
                 markup=False,
                 timeout=30,
             )
-            self._stop_polling()
-        except JoblensError as error:
-            self._set_problem("poll", error.message)
-        finally:
-            self._polling = False
-
-    def _stop_polling(self) -> None:
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-            self._poll_timer = None
 
     def _show_job(self, job: Job) -> None:
         if not self.is_attached:
             return  # a result that arrived after the screen was closed: drop it
         previous = self.job
-        if is_older(job, previous):
-            return  # a poll's read that crossed a newer live change
         self.job = job
-        requeue = self._attempts.observe(job)
-        if requeue is not None:
-            self._mark_requeue(requeue)
         if job.status == JobStatus.CANCELLED:
             self._seen_cancelled = True
         elif previous.status == JobStatus.CANCELLED and job.status in ACTIVE_STATUSES:
@@ -226,18 +214,15 @@ class JobScreen(Screen[None]):
         self.query_one(StatusBanner).show_job(job, self._banner_note)
         self.query_one(DetailsPanels).update_job(job)
         self.refresh_bindings()
-        # A cancelled job may come back to life; any other terminal status is final.
-        if job.is_terminal and job.status != JobStatus.CANCELLED:
-            self._stop_polling()
 
     async def _refresh_job(self) -> None:
-        self._show_job(await self.backend.get_job(self.job.id))
+        self.job_watch.seen(await self.backend.get_job(self.job.id))
 
     def _mark_requeue(self, requeue: Requeue) -> None:
         """The job went back to the queue: end the dead attempt's lines and mark the place."""
         self.feed.close_open_lines()
         self.query_one(LogPane).write_note(requeue.separator())
-        self.query_one(JobHeader).show_attempt(requeue.attempt, self._attempts.first_start)
+        self.query_one(JobHeader).show_attempt(requeue.attempt, self.job_watch.attempts.first_start)
         self.notify(
             f"The Tendril stopped responding; the job is queued again (attempt {requeue.attempt}).",
             title="Requeued",

@@ -180,6 +180,8 @@ class JobHeader(Widget):
             label = "● live"
         elif problem == "connecting":
             label = "○ connecting"
+        elif problem == "gone":
+            label = "✕ job gone"
         else:
             label = "○ reconnecting"
         state.update(Text(label))
