@@ -4,7 +4,9 @@ backend -> LogFeed -> sink (the log pane, or plain-mode output). Every chunk is 
 once, in order: backfill runs whenever the live stream (re)starts, and a chunk seen once (by
 id) is never taken again. Chunks are joined per stream and cut at newlines
 (:mod:`joblens.lines`): the sink gets chunks of whole, sanitised lines, each placed where it
-completed, and ``on_open`` gets each stream's unfinished line as it grows.
+completed, and ``on_open`` gets each stream's unfinished line as it grows. What the feed holds
+is checked against the table while it runs (:mod:`joblens.completeness`): a row the live
+stream dropped or delivered late is put in its place.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import timedelta
 
 from joblens.backends.base import (
     PAGE_SIZE,
@@ -22,72 +23,34 @@ from joblens.backends.base import (
     LiveInterrupted,
     LiveStarted,
 )
+from joblens.completeness import SETTLE_SECONDS, VERIFY_SECONDS, CompletenessChecks
 from joblens.errors import JoblensError
 from joblens.job_watch import Backoff
 from joblens.lines import LineAssembler, resolved_from, stream_key, without_newline
+from joblens.log_output import ChunkSink, Output, PaneOutput
+from joblens.merger import ChunkMerger
 from joblens.models import Job, LogChunk
 from joblens.sanitize import carry_colour, sanitize
 
-ChunkSink = Callable[[list[LogChunk]], None]
 StatusSink = Callable[[str | None], None]
 JobSink = Callable[[Job], None]
 
 
-#: Backfill re-reads a little before the newest chunk seen: a transaction that began earlier
-#: (an earlier created_at, or a lower identity id) may commit after a later one, and a drop
-#: can fall between the two deliveries. Chunks read twice are dropped by id.
-RESUME_OVERLAP_IDS = 256
-RESUME_OVERLAP_TIME = timedelta(seconds=30)
-_NIL_UUID = "00000000-0000-0000-0000-000000000000"
-
-
-class ChunkMerger:
-    """Drops chunks already passed on and remembers where backfill resumes."""
-
-    def __init__(self) -> None:
-        self._seen: set[int | str] = set()
-        self.last: LogChunk | None = None  # the newest chunk passed on, by order key
-        self.first: LogChunk | None = None  # the oldest, where loading older history resumes
-
-    def admit(self, chunks: Iterable[LogChunk]) -> list[LogChunk]:
-        """The chunks not seen before, in the order given."""
-        fresh: list[LogChunk] = []
-        for chunk in chunks:
-            if chunk.id in self._seen:
-                continue
-            self._seen.add(chunk.id)
-            fresh.append(chunk)
-            if self.last is None or chunk.order_key > self.last.order_key:
-                self.last = chunk
-            if self.first is None or chunk.order_key < self.first.order_key:
-                self.first = chunk
-        return fresh
-
-    def resume_after(self) -> LogChunk | None:
-        """The cursor backfill resumes after: a margin before the newest chunk seen."""
-        last = self.last
-        if last is None:
-            return None
-        if isinstance(last.id, int):
-            return replace(last, id=max(0, last.id - RESUME_OVERLAP_IDS))
-        if last.created_at is None:
-            return None  # no order to resume from: read it all, duplicates are dropped
-        return replace(last, id=_NIL_UUID, created_at=last.created_at - RESUME_OVERLAP_TIME)
-
-
-class LogFeed:
+class LogFeed(CompletenessChecks):
     """Follows one job's logs through a backend and hands sanitised chunks to a sink."""
 
     def __init__(
         self,
         backend: Backend,
         job_id: str,
-        sink: ChunkSink,
+        sink: ChunkSink | Output,
         on_link: StatusSink | None = None,
         older_sink: ChunkSink | None = None,
         page_size: int = PAGE_SIZE,
         on_open: ChunkSink | None = None,
         on_job: JobSink | None = None,
+        verify_every: float = VERIFY_SECONDS,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         """``older_sink``, when given, makes the first backfill show the newest page first and
         hand older pages to it (oldest first within a page) in the background. ``on_open``
@@ -95,7 +58,7 @@ class LogFeed:
         ``on_job`` the job's row whenever the backend says it changed."""
         self.backend = backend
         self.job_id = job_id
-        self._sink = sink
+        self._out: Output = PaneOutput(sink) if callable(sink) else sink
         self._older_sink = older_sink
         self._on_link = on_link or (lambda _reason: None)
         self._on_open = on_open
@@ -121,18 +84,38 @@ class LogFeed:
             self.history_loaded.set()  # backfill reads from the start: no separate history
         self._history_task: asyncio.Task[None] | None = None
         self.page_size = page_size
+        self._init_checks(verify_every, settle_seconds)
+        self._checkpoint()  # read from the start: the empty log is the first place to go back to
 
     def _emit(self, chunks: Iterable[LogChunk]) -> None:
-        """Take new chunks in the log's order: their completed lines go to the sink."""
+        """Take new chunks in the log's order: their completed lines go to the output."""
+        newest = self.merger.last
         fresh = self.merger.admit(chunks)
-        if fresh:
-            self._deliver(self.lines.add_all(fresh))
-            self._open_changed()
+        if not fresh:
+            return
+        if self._arrived is not None:
+            self._arrived.extend(fresh)
+        highest = None if newest is None else newest.order_key
+        for chunk in fresh:
+            key = chunk.order_key
+            if highest is not None and key < highest:
+                self._out_of_place(key)  # it follows lines that come after it in the table
+            elif highest is None or key > highest:
+                highest = key
+        self._taken_since_check += len(fresh)
+        self._deliver(self.lines.add_all(fresh))
+        self._open_changed()
+        self._checkpoint()
 
     def _deliver(self, done: list[LogChunk], sink: ChunkSink | None = None) -> None:
         """Whole lines, sanitised now that escape sequences cut between rows are whole too."""
-        if done:
-            (sink or self._sink)([replace(c, text=carry_colour(sanitize(c.text))) for c in done])
+        if not done:
+            return
+        clean = [replace(c, text=carry_colour(sanitize(c.text))) for c in done]
+        if sink is None:
+            self._out.lines(clean)
+        else:
+            sink(clean)
 
     def _open_changed(self) -> None:
         if self._on_open is not None:
@@ -142,6 +125,23 @@ class LogFeed:
         """The job or its attempt ended: its unfinished lines are final as they are."""
         self._deliver(self.lines.close())
         self._open_changed()
+        self._checkpoint()
+
+    def note(self, text: str) -> None:
+        """A line of joblens's own at this place in the log (it stays there on a replay).
+
+        Notes mark where an attempt ended: its unfinished lines end there too.
+        """
+        self._deliver(self.lines.close())
+        self._open_changed()
+        key = None if self.merger.last is None else self.merger.last.order_key
+        self._notes.append((key, text))
+        self._out.note(text)
+        self._checkpoint()
+
+    def release(self) -> None:
+        """The job ended and its lines were checked: let every held line go."""
+        self._out.release(None)
 
     async def _load_tail(self) -> None:
         """The newest page first, so a long job shows its end at once."""
@@ -157,6 +157,7 @@ class LogFeed:
             fresh = fresh[known:]
         self._deliver(self.lines.add_all(fresh))
         self._open_changed()
+        self._checkpoint()
         if not self.history_loaded.is_set():
             self._headless = {key: 0 for key in without_newline(self._held + fresh)}
 
@@ -178,6 +179,7 @@ class LogFeed:
                 break
             await asyncio.sleep(0)  # keys and live lines go first
         self.history_loaded.set()
+        self._checkpoint()
 
     def _prepend(self, older: list[LogChunk], at_start: bool) -> None:
         """Lines of an older page, and of the held rows it completes, before all shown."""
@@ -260,11 +262,13 @@ class LogFeed:
 
     async def run(self) -> None:
         """Follow until cancelled. Live chunks queued during a backfill are merged after it."""
+        checker = asyncio.create_task(self._keep_checking(), name=f"joblens-check-{self.job_id}")
         try:
             await self._follow()
             if self._history_task is not None:
                 await self._history_task  # the stream ended: finish loading history first
         finally:
+            checker.cancel()
             if self._history_task is not None:
                 self._history_task.cancel()
 
@@ -276,6 +280,8 @@ class LogFeed:
                 self.live = True
                 self._on_link(None)
                 await self.backfill()
+                self._taken_since_check += 1  # check what was missed while it was down
+                self._check_now.set()
             elif isinstance(event, LiveInterrupted):
                 self.live = False
                 self._on_link(event.reason)

@@ -146,6 +146,15 @@ class LineAssembler:
             self._samples.pop(key, None)
             self._began.pop(key, None)
 
+    def copy(self) -> LineAssembler:
+        """An assembler in this one's state, apart from it (a checkpoint to go back to)."""
+        twin = LineAssembler()
+        twin._open = {key: list(pieces) for key, pieces in self._open.items()}
+        twin._samples = dict(self._samples)
+        twin._completed = dict(self._completed)
+        twin._began = dict(self._began)
+        return twin
+
     @classmethod
     def after(cls, chunks: Iterable[LogChunk]) -> LineAssembler:
         """An assembler in the state reading ``chunks`` leaves (their lines thrown away)."""

@@ -27,10 +27,17 @@ from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
+from joblens.log_output import HeldOutput
 from joblens.models import JobState, JobStatus, LogChunk, StreamType
 from joblens.sanitize import plain_text, split_chunk, strip_sgr
 from joblens.secrets import mask_text
 from joblens.terraform_colour import LOOKBACK, colour_line, colour_lines
+
+#: How often plain mode checks its lines against the table while rows arrive: lines are
+#: printed once checked, so this is how long a line may wait.
+PLAIN_VERIFY_SECONDS = 1.0
+#: Checks at the job's end, each of which may recover rows, before printing the rest.
+FINAL_CHECKS = 5
 
 _RED = "\x1b[31m"
 _BLUE = "\x1b[34m"
@@ -154,8 +161,7 @@ async def print_logs(
         job = await backend.get_job(job_id)
 
         def requeued(requeue: Requeue) -> None:
-            feed.close_open_lines()  # the dead attempt's last lines end here
-            _say(err, f"joblens: {requeue.separator()}")
+            feed.note(requeue.separator())  # the dead attempt's last lines end here
 
         watch = JobWatch(
             backend,
@@ -164,17 +170,36 @@ async def print_logs(
             on_requeue=requeued,
             on_problem=_problem_reporter(err, "the status poll"),
         )
-        feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err), on_job=watch.seen)
+        # Lines wait (a second or so) until checked against the table: what is printed
+        # cannot be taken back should a missed row turn up (joblens.log_output).
+        output = HeldOutput(writer, lambda text: _say(err, f"joblens: {text}"))
+        feed = LogFeed(
+            backend,
+            job_id,
+            output,
+            on_link=_link_reporter(err),
+            on_job=watch.seen,
+            verify_every=PLAIN_VERIFY_SECONDS,
+        )
         if not watch.finished:
             await _follow_until_terminal(feed, watch, err)
-        await feed.backfill()  # everything committed before the final status
-        feed.close_open_lines()
+        await _finish(feed)
         return _report_outcome(job_id, watch.job.state, err)
     except _ReaderGone:
         _silence_stdout(out)
         return int(ExitCode.OK)
     finally:
         await backend.close()
+
+
+async def _finish(feed: LogFeed) -> None:
+    """Everything committed before the job's end, checked against the table, then printed."""
+    await feed.backfill()
+    for _ in range(FINAL_CHECKS):
+        if not await feed.verify() and not feed.replay_pending:
+            break
+    feed.close_open_lines()
+    feed.release()
 
 
 async def _follow_until_terminal(feed: LogFeed, watch: JobWatch, err: TextIO) -> None:

@@ -245,6 +245,22 @@ async def test_fetch_latest_logs_gives_the_newest_oldest_first(
     assert await backend.fetch_latest_logs(job_id, before=everything[0]) == []
 
 
+async def test_count_logs_counts_exactly_a_range_of_the_log(contract_env: ContractEnv) -> None:
+    job_id = await contract_env.seeder.create_job()
+    other = await contract_env.seeder.create_job()
+    await _write_lines(contract_env, job_id, 0, 12)
+    await _write_lines(contract_env, other, 100, 3)  # another job's rows are never counted
+    backend = contract_env.backend
+    everything = await backend.fetch_logs(job_id)
+
+    assert await backend.count_logs(job_id) == 12
+    assert await backend.count_logs(job_id, after=everything[3]) == 8
+    assert await backend.count_logs(job_id, upto=everything[3]) == 4
+    assert await backend.count_logs(job_id, after=everything[3], upto=everything[9]) == 6
+    assert await backend.count_logs(job_id, after=everything[-1]) == 0
+    assert await backend.count_logs(str(uuid.uuid4())) == 0
+
+
 # follow_logs and the feed
 
 

@@ -71,3 +71,28 @@ async def test_a_megabyte_unfinished_line_is_cut_for_display_and_kept_whole() ->
         pane.scroll_to(x=10_000, animate=False)
         await settle(pilot)
         assert "more characters" in "".join(visible(pane))
+
+
+async def test_rewind_takes_back_the_lines_after_a_mark_and_the_log_goes_on() -> None:
+    async with open_pane((60, 8), wrap=True) as (_app, pilot, pane):
+        await write(pilot, pane, numbered(0, 3))
+        pane.prepend_chunks([numbered(-2, 0, prefix="older")])
+        mark = pane.append_mark()
+        await write(pilot, pane, numbered(3, 6, prefix="out of place"))
+        pane.rewind(mark)
+        await write(pilot, pane, numbered(3, 5, prefix="in place"))
+        texts = [pane.line_text(i) for i in range(pane.line_count)]
+        assert texts == [
+            "older -2",
+            "older -1",
+            "line 0",
+            "line 1",
+            "line 2",
+            "in place 3",
+            "in place 4",
+        ]
+        assert pane.following
+        assert "in place 4" in visible(pane)
+        pane.rewind(pane.start_mark())
+        await settle(pilot)
+        assert pane.line_count == 0

@@ -91,3 +91,35 @@ def test_wrap_index_matches_counting_rows_line_by_line(
         for sub in range(n):
             assert index.locate(row + sub) == (line, sub)
         row += n
+
+
+@given(_chunks, _chunks, st.integers(0, 40), _chunks, st.integers(1, 30))
+def test_truncated_lines_are_gone_and_the_next_ones_follow(
+    first: list[tuple[str, int]],
+    older: list[tuple[str, int]],
+    keep: int,
+    then: list[tuple[str, int]],
+    width: int,
+) -> None:
+    store = LineStore()
+    model: list[tuple[str, int]] = []
+    for text, code in first:
+        store.append(text, code)
+        model += [(line, code) for line in split_chunk(text)]
+    for text, code in reversed(older):
+        store.prepend([(text, code)])
+        model = [(line, code) for line in split_chunk(text)] + model
+    keep = min(keep, len(model))
+    assert store.truncate(keep) == len(model) - keep
+    del model[keep:]
+    for text, code in then:
+        store.append(text, code)
+        model += [(line, code) for line in split_chunk(text)]
+    assert len(store) == len(model)
+    for i, (line, code) in enumerate(model):
+        assert store.line(i).decode() == line
+        assert store.stream(i) == code
+        assert store.width(i) == expected_width(line)
+    assert store.max_width >= max((expected_width(line) for line, _ in model), default=0)
+    wrap = WrapIndex(store, 10_000)
+    assert wrap.update(width) == sum(max(1, -(-expected_width(line) // width)) for line, _ in model)

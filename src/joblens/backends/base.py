@@ -92,6 +92,17 @@ class Backend(ABC):
     ) -> list[LogChunk]:
         """The newest ``limit`` chunks before ``before`` (or overall), oldest first."""
 
+    async def count_logs(
+        self, job_id: str, *, after: LogChunk | None = None, upto: LogChunk | None = None
+    ) -> int | None:
+        """How many chunks the table holds after ``after`` and up to ``upto`` (inclusive), in
+        the log's order; None where the backend cannot count (no completeness check then).
+
+        One exact count (PostgREST ``HEAD`` with ``Prefer: count=exact``): the table is the
+        only truth about what was written (docs/PLATFORM.md, "Delivery"). Raises as the reads.
+        """
+        return None
+
     @abstractmethod
     def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
         """Live chunks as they are committed, until the generator is closed (``aclose``).

@@ -279,6 +279,14 @@ class DemoBackend(Backend):
         start = max(end - max(limit, 0), 0)
         return [LogChunk.from_row(r) for r in rows[start:end]]
 
+    async def count_logs(
+        self, job_id: str, *, after: LogChunk | None = None, upto: LogChunk | None = None
+    ) -> int | None:
+        rows = self.store.log_rows(job_id)
+        start = 0 if after is None else bisect.bisect_right(rows, _log_id(after), key=_row_id)
+        end = len(rows) if upto is None else bisect.bisect_right(rows, _log_id(upto), key=_row_id)
+        return max(0, end - start)
+
     async def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
         """LiveStarted once subscribed, then every commit as it happens, until closed."""
         # Subscribe before announcing: a chunk committed during the caller's backfill is
@@ -365,6 +373,10 @@ def _events_of(batch: list[LogChunk | Job]) -> Iterator[FollowEvent]:
         yield JobChanged(item)
     if chunks:
         yield ChunksArrived(tuple(chunks))
+
+
+def _row_id(row: Mapping[str, Any]) -> int:
+    return int(row["id"])
 
 
 def _log_id(chunk: LogChunk) -> int:

@@ -26,7 +26,7 @@ from joblens.backends.supabase_errors import (
 )
 from joblens.backends.supabase_jobs import JOB_SELECTS, JOBS, WORKERS
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
-from joblens.backends.supabase_logs import log_page, log_row, row_of, rows_of
+from joblens.backends.supabase_logs import log_count, log_page, log_row, row_of, rows_of
 from joblens.errors import (
     ActionRejected,
     BackendUnavailable,
@@ -297,6 +297,15 @@ class SupabaseBackend(Backend):
                 # Ordered by id, but the ids are uuids: ask again by (created_at, id).
                 rows = await self._rest(lambda c: run(c, True), table=table)
         return rows
+
+    async def count_logs(
+        self, job_id: str, *, after: LogChunk | None = None, upto: LogChunk | None = None
+    ) -> int | None:
+        """An exact count of the job's rows in (``after``, ``upto``]: one HEAD request."""
+        table = self.settings.logs_table
+        return await self._rest(
+            lambda c: log_count(c, table, job_id, after=after, upto=upto), table=table
+        )
 
     async def fetch_chunk(self, chunk_id: int | str) -> LogChunk | None:
         """One log row by id (a live record that arrived truncated)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from postgrest.types import CountMethod
+
 from joblens.models import LogChunk
 from supabase import AsyncClient
 
@@ -62,6 +64,42 @@ async def log_page(
         query = query.order("id", desc=newest)
     response = await query.limit(limit).execute()
     return rows_of(response.data)
+
+
+def _time_key(mark: LogChunk, op: str, id_op: str) -> str:
+    """``(created_at, id) <op> mark`` in PostgREST's logic syntax, for a uuid-id table."""
+    assert mark.created_at is not None
+    stamp = utc_text(mark.created_at)
+    return f'created_at.{op}."{stamp}",and(created_at.eq."{stamp}",id.{id_op}.{mark.id})'
+
+
+async def log_count(
+    client: AsyncClient,
+    table: str,
+    job_id: str,
+    *,
+    after: LogChunk | None,
+    upto: LogChunk | None,
+) -> int:
+    """The exact number of a job's rows in (``after``, ``upto``]: a HEAD request, no rows."""
+    query = client.table(table).select("id", count=CountMethod.exact, head=True)
+    query = query.eq("job_id", job_id.lower())
+    marks = [m for m in (after, upto) if m is not None]
+    if any(isinstance(m.id, int) or m.created_at is None for m in marks):
+        if after is not None:
+            query = query.filter("id", "gt", str(after.id))
+        if upto is not None:
+            query = query.filter("id", "lte", str(upto.id))
+    elif after is not None and upto is not None:
+        # One logic tree: the range's two ends are each an or().
+        low, high = _time_key(after, "gt", "gt"), _time_key(upto, "lt", "lte")
+        query = query.or_(f"and(or({low}),or({high}))")
+    elif after is not None:
+        query = query.or_(_time_key(after, "gt", "gt"))
+    elif upto is not None:
+        query = query.or_(_time_key(upto, "lt", "lte"))
+    response = await query.execute()
+    return int(response.count or 0)
 
 
 async def log_row(client: AsyncClient, table: str, chunk_id: int | str) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from joblens.job_actions import (
     available_actions,
 )
 from joblens.job_watch import Backoff, JobWatch
+from joblens.log_output import PaneOutput
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
@@ -77,7 +78,13 @@ class JobScreen(Screen[None]):
         self.feed = LogFeed(
             backend,
             job.id,
-            self._write_chunks,
+            PaneOutput(
+                self._write_chunks,
+                on_note=lambda text: self._pane.write_note(text),
+                mark=lambda: self._pane.append_mark(),
+                rewind=lambda mark: self._pane.rewind(mark),
+                start=lambda: self._pane.start_mark(),
+            ),
             on_link=self._link_changed,
             older_sink=self._prepend_chunks,
             on_open=self._show_open_lines,
@@ -113,8 +120,12 @@ class JobScreen(Screen[None]):
 
     # -- data in -------------------------------------------------------------------------
 
+    @property
+    def _pane(self) -> LogPane:
+        return self.query_one(LogPane)
+
     def _write_chunks(self, chunks: list[LogChunk]) -> None:
-        self.query_one(LogPane).write_chunks(chunks)
+        self._pane.write_chunks(chunks)
 
     def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
         self.query_one(LogPane).prepend_chunks(chunks)
@@ -220,8 +231,7 @@ class JobScreen(Screen[None]):
 
     def _mark_requeue(self, requeue: Requeue) -> None:
         """The job went back to the queue: end the dead attempt's lines and mark the place."""
-        self.feed.close_open_lines()
-        self.query_one(LogPane).write_note(requeue.separator())
+        self.feed.note(requeue.separator())  # the dead attempt's unfinished lines end there
         self.query_one(JobHeader).show_attempt(requeue.attempt, self.job_watch.attempts.first_start)
         self.notify(
             f"The Tendril stopped responding; the job is queued again (attempt {requeue.attempt}).",

@@ -212,6 +212,36 @@ class LogPane(ScrollView, can_focus=True):
         """The unfinished lines shown after the stored ones."""
         return [raw.decode("utf-8", "replace") for raw, _, _ in self._open]
 
+    def append_mark(self) -> int:
+        """Where the lines appended next begin: a mark ``rewind`` takes (stable across
+        prepends)."""
+        return len(self._store) - self._store.origin
+
+    def start_mark(self) -> int:
+        """The mark before every line, the oldest prepended ones included."""
+        return -self._store.origin
+
+    def rewind(self, mark: int) -> None:
+        """Forget every line appended after ``mark``: the log is written again from there,
+        with a row that had been lost in its place (``joblens.feed``, completeness)."""
+        self._flush_pending()
+        removed = self._store.truncate(mark + self._store.origin)
+        if not removed:
+            return
+        self._cache.clear()
+        self._rows.clear()
+        self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
+        if self.text_selection is not None:
+            self.screen.selections = {
+                w: s for w, s in self.screen.selections.items() if w is not self
+            }
+        self.unseen = max(0, self.unseen - removed)
+        self._update_virtual_size()
+        if self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+        self._paint_bar()
+        self.refresh()
+
     def prepend_chunks(self, chunks: Sequence[LogChunk]) -> None:
         """Insert older chunks before every line, keeping the view on the same lines."""
         added = self._store.prepend((c.text, stream_code(c.stream)) for c in chunks)

@@ -217,6 +217,28 @@ class LineStore:
         self._count += added
         return added
 
+    def truncate(self, count: int) -> int:
+        """Keep the first ``count`` lines and drop the rest (they are read again); how many
+        were dropped. The cut segment keeps its buffer, so the next lines fill it again."""
+        removed = self._count - count
+        if removed <= 0:
+            return 0
+        k, i = self.segment_of(count)
+        del self.segments[k + 1 :]
+        del self.firsts[k + 1 :]
+        segment = self.segments[k]
+        if i < len(segment.starts):
+            segment.used = segment.starts[i]
+            del segment.starts[i:]
+            del segment.widths[i:]
+            del segment.streams[i:]
+        segment.max_width = max(segment.widths, default=0)
+        segment.wrap_width = segment.wrap_counted = 0  # rows are counted again
+        segment.wrap_prefix = None
+        self._count = count
+        self.max_width = max(s.max_width for s in self.segments)
+        return removed
+
     def prepend(self, chunks: Iterable[tuple[str, int]]) -> int:
         """Insert older chunks (in their order) before every line; returns how many lines."""
         encoded = [(*_encode(text), code) for text, code in chunks if text]
