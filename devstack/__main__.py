@@ -24,6 +24,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="documented | deployed | FILE.sql | DIR (repeatable)",
     )
+    s.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a tunable (devstack/options.py), VALUE as JSON: e.g. join_error_delay=5,"
+        " cold_start=[1,3] (repeatable)",
+    )
     u = sub.add_parser("user", help="create an email/password user and print its id")
     u.add_argument("--database-url", required=True)
     u.add_argument("--email", required=True)
@@ -103,9 +111,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
+        from .options import parse_cli
         from .server import serve
 
-        return asyncio.run(serve(args.database_url, args.port, args.jwt_secret, args.schema))
+        options = parse_cli(args.option)
+        return asyncio.run(
+            serve(args.database_url, args.port, args.jwt_secret, args.schema, options)
+        )
     if args.command == "user":
         print(asyncio.run(_create_user(args.database_url, args.email, args.password)))
         return 0

@@ -1,9 +1,10 @@
-"""GoTrue under /auth/v1: password and refresh-token grants, the user, logout."""
+"""GoTrue under /auth/v1: password and refresh-token grants (rotation and reuse rules in
+auth_refresh.py), the user, logout; errors in the shape the client's API version asks for."""
 
 from __future__ import annotations
 
 import json
-import secrets
+import re
 import time
 import uuid
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from . import auth_refresh
+from .auth_refresh import new_refresh_token
 from .state import Stack
 from .tokens import TokenError, make_token
 
@@ -55,9 +58,22 @@ async def create_user(conn: asyncpg.Connection, email: str, password: str) -> st
     return str(user_id)
 
 
-def auth_error(status: int, error_code: str, msg: str) -> web.Response:
-    """GoTrue's error body."""
-    return web.json_response({"code": status, "error_code": error_code, "msg": msg}, status=status)
+API_VERSION = "2024-01-01"
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def auth_error(request: web.Request, status: int, error_code: str, msg: str) -> web.Response:
+    """GoTrue's error body, in the shape the client's announced API version asks for:
+    `{"code": <error code>, "message"}` from 2024-01-01 (supabase-py and -js send it, and get
+    the version echoed), else the original `{"code": <status>, "error_code", "msg"}`."""
+    headers = {"x-sb-error-code": error_code}
+    asked = request.headers.get("X-Supabase-Api-Version", "")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", asked) and asked >= API_VERSION:
+        headers["X-Supabase-Api-Version"] = API_VERSION
+        body: dict[str, Any] = {"code": error_code, "message": msg}
+    else:
+        body = {"code": status, "error_code": error_code, "msg": msg}
+    return web.json_response(body, status=status, headers=headers)
 
 
 class AuthApi:
@@ -79,7 +95,7 @@ class AuthApi:
         try:
             body = json.loads(await request.read() or b"{}")
         except ValueError:
-            return auth_error(400, "bad_json", "Could not parse request body as JSON")
+            return auth_error(request, 400, "bad_json", "Could not parse request body as JSON")
         grant = request.query.get("grant_type")
         async with self.stack.pool.acquire() as conn:
             if grant == "password":
@@ -91,58 +107,51 @@ class AuthApi:
                     str(body.get("password") or ""),
                 )
                 if user_id is None:
-                    return auth_error(400, "invalid_credentials", "Invalid login credentials")
+                    return auth_error(
+                        request, 400, "invalid_credentials", "Invalid login credentials"
+                    )
                 session_id = await conn.fetchval(
                     "insert into auth.sessions (user_id) values ($1) returning id", user_id
                 )
                 await conn.execute(
                     "update auth.users set last_sign_in_at = now() where id = $1", user_id
                 )
-                return await self._session(conn, user_id, session_id, None)
-            if grant == "refresh_token":
-                row = await conn.fetchrow(
-                    "update auth.refresh_tokens set revoked = true, updated_at = now()"
-                    " where token = $1 and not revoked returning user_id, session_id, token",
-                    str(body.get("refresh_token") or ""),
+                refresh = new_refresh_token()
+                await conn.execute(
+                    "insert into auth.refresh_tokens (token, user_id, session_id)"
+                    " values ($1, $2, $3)",
+                    refresh,
+                    str(user_id),
+                    session_id,
                 )
-                if row is None:
-                    return await self._reuse(conn, str(body.get("refresh_token") or ""))
-                return await self._session(conn, row["user_id"], row["session_id"], row["token"])
-        return auth_error(400, "validation_failed", "unsupported_grant_type")
-
-    async def _reuse(self, conn: asyncpg.Connection, token: str) -> web.Response:
-        """GoTrue's reuse interval: a token rotated in the last 10 s gives the active one."""
-        row = await conn.fetchrow(
-            "select c.user_id, c.session_id, c.token from auth.refresh_tokens p"
-            " join auth.refresh_tokens c on c.parent = p.token and not c.revoked"
-            " where p.token = $1 and p.revoked and p.updated_at > now() - interval '10 seconds'",
-            token,
-        )
-        if row is None:
-            return auth_error(
-                400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"
-            )
-        return await self._session(conn, row["user_id"], row["session_id"], None, row["token"])
+                return await self._session(conn, user_id, session_id, refresh)
+            if grant == "refresh_token":
+                token = str(body.get("refresh_token") or "")
+                if not token:  # an OAuth error: its own shape, whatever the API version
+                    return web.json_response(
+                        {"error": "invalid_request", "error_description": "refresh_token required"},
+                        status=400,
+                    )
+                interval = self.stack.options.refresh_token_reuse_interval
+                try:
+                    granted = await auth_refresh.refresh(conn, token, interval)
+                except auth_refresh.Refused as exc:
+                    return auth_error(request, exc.status, exc.code, exc.message)
+                return await self._session(
+                    conn, granted.user_id, granted.session_id, granted.refresh_token
+                )
+        return auth_error(request, 400, "validation_failed", "unsupported_grant_type")
 
     async def _session(
-        self,
-        conn: asyncpg.Connection,
-        user_id: Any,
-        session_id: Any,
-        parent: str | None,
-        active: str | None = None,
+        self, conn: asyncpg.Connection, user_id: Any, session_id: Any, refresh: str
     ) -> web.Response:
         user = json.loads(await conn.fetchval(USER_JSON, _uuid(user_id)))
-        refresh = active or secrets.token_urlsafe(9)
-        if active is None:
-            await conn.execute(
-                "insert into auth.refresh_tokens (token, user_id, session_id, parent)"
-                " values ($1, $2, $3, $4)",
-                refresh,
-                str(user_id),
-                session_id,
-                parent,
-            )
+        # The session's sign-in time, as GoTrue's `amr` says (an access token refreshed within
+        # the same second is therefore the same token, as on hosted projects).
+        signed_in = await conn.fetchval(
+            "select extract(epoch from created_at)::bigint from auth.sessions where id = $1",
+            session_id,
+        )
         access = make_token(
             self.stack.jwt_secret,
             str(user_id),
@@ -154,7 +163,7 @@ class AuthApi:
                 "app_metadata": user["app_metadata"],
                 "user_metadata": user["user_metadata"],
                 "aal": "aal1",
-                "amr": [{"method": "password", "timestamp": int(time.time())}],
+                "amr": [{"method": "password", "timestamp": int(signed_in or time.time())}],
                 "session_id": str(session_id),
                 "is_anonymous": False,
             },
@@ -170,8 +179,9 @@ class AuthApi:
             }
         )
 
-    def _user_claims(self, request: web.Request) -> dict[str, Any] | web.Response:
-        """The signed-in user's claims, or the error response (bad apikey, bad or no JWT)."""
+    async def _user_claims(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The signed-in user's claims, or GoTrue's refusal: bad apikey, bad or no JWT, a user
+        that no longer exists, or a session that is gone (logged out, ended for reuse)."""
         if (bad := self._check_apikey(request)) is not None:
             return bad
         auth = request.headers.get("Authorization", "")
@@ -181,44 +191,76 @@ class AuthApi:
         except TokenError as exc:
             detail = "token is expired" if exc.expired_for is not None else str(exc)
             return auth_error(
+                request,
                 403,
                 "bad_jwt",
                 f"invalid JWT: unable to parse or verify "
                 f"signature, token has invalid claims: {detail}",
             )
         if not claims.get("sub"):
-            return auth_error(403, "bad_jwt", "invalid claim: missing sub claim")
+            return auth_error(request, 403, "bad_jwt", "invalid claim: missing sub claim")
+        try:
+            uuid.UUID(str(claims["sub"]))
+        except ValueError:
+            return auth_error(request, 400, "bad_jwt", "invalid claim: sub claim must be a UUID")
+        session_id = str(claims.get("session_id") or "")
+        async with self.stack.pool.acquire() as conn:
+            known = await conn.fetchval(
+                "select 1 from auth.users where id = $1", _uuid(claims["sub"])
+            )
+            if known is None:
+                return auth_error(
+                    request, 403, "user_not_found", "User from sub claim in JWT does not exist"
+                )
+            if session_id and session_id != NIL_UUID:
+                alive = await conn.fetchval(
+                    "select 1 from auth.sessions where id = $1", _uuid(session_id)
+                )
+                if alive is None:
+                    return auth_error(
+                        request,
+                        403,
+                        "session_not_found",
+                        "Session from session_id claim in JWT does not exist",
+                    )
         return claims
 
     async def user(self, request: web.Request) -> web.Response:
         """GET /user."""
-        claims = self._user_claims(request)
+        claims = await self._user_claims(request)
         if isinstance(claims, web.Response):
             return claims
         async with self.stack.pool.acquire() as conn:
             body = await conn.fetchval(USER_JSON, _uuid(claims["sub"]))
         if body is None:
-            return auth_error(403, "user_not_found", "User from sub claim in JWT does not exist")
+            return auth_error(
+                request, 403, "user_not_found", "User from sub claim in JWT does not exist"
+            )
         return web.Response(body=body.encode(), content_type="application/json")
 
     async def logout(self, request: web.Request) -> web.Response:
         """POST /logout[?scope=global|local|others]."""
-        claims = self._user_claims(request)
+        claims = await self._user_claims(request)
         if isinstance(claims, web.Response):
             return claims
-        scope = request.query.get("scope", "global")
+        scope = request.query.get("scope", "global") or "global"
+        if scope not in ("global", "local", "others"):
+            return auth_error(
+                request, 400, "validation_failed", f'Unsupported logout scope "{scope}"'
+            )
         # Signing out ends sessions (and with them their refresh tokens), as GoTrue does.
+        session_id = str(claims.get("session_id") or "")
         async with self.stack.pool.acquire() as conn:
-            if scope == "global":
+            if scope == "global" or not session_id or session_id == NIL_UUID:
                 await conn.execute(
                     "delete from auth.sessions where user_id = $1", _uuid(claims["sub"])
                 )
-            elif claims.get("session_id"):
+            else:
                 op = "=" if scope == "local" else "<>"
                 await conn.execute(
                     f"delete from auth.sessions where user_id = $1 and id::text {op} $2",
                     _uuid(claims["sub"]),
-                    str(claims["session_id"]),
+                    session_id,
                 )
         return web.Response(status=204)
 

@@ -113,7 +113,9 @@ class ChangeFeed:
             await self._conn.close()
 
     def _reload_requested(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        if payload in ("", "reload schema"):
+        # PostgREST's NOTIFY pgrst: 'reload schema' (sent by DDL), 'reload config' (e.g. after
+        # ALTER ROLE ... SET statement_timeout, which fires no event trigger), or both ('').
+        if payload in ("", "reload schema", "reload config"):
             self._identities.clear()  # e.g. ALTER TABLE ... REPLICA IDENTITY
             task = asyncio.create_task(self._after_ddl())
             self._reloads.add(task)

@@ -23,6 +23,7 @@ class PgrstError(Exception):
         self.message = message
         self.details = details
         self.hint = hint
+        self.headers: dict[str, str] = {}  # sent with the error (e.g. a 416's Content-Range)
 
     def body(self) -> dict[str, Any]:
         """The JSON error body."""

@@ -1,4 +1,5 @@
-"""PostgREST under /rest/v1: the grammar supabase-py sends, as one transaction per request."""
+"""PostgREST under /rest/v1: the grammar supabase-py sends, as one transaction per request
+(read-only for GET and HEAD, under the role's settings such as its statement timeout)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,17 @@ import asyncpg
 from aiohttp import web
 
 from .catalog import Table, ident
-from .grammar import (
-    Condition,
-    EmbedItem,
-    Logic,
-    PgrstError,
-    parse_logic,
-    parse_operation,
-    parse_order,
-    parse_select,
+from .grammar import EmbedItem, PgrstError, parse_order, parse_select
+from .rest_errors import client_error, error_response, pg_error, unreachable_error
+from .rest_http import (
+    content_range,
+    filters,
+    prefer,
+    read_status,
+    request_claims,
+    requested_range,
 )
-from .rpc import JSON_TYPE, RESERVED, call_rpc, read_json
+from .rpc import JSON_TYPE, call_rpc, read_json
 from .sqlbuild import (
     Params,
     SelectBuilder,
@@ -29,140 +30,12 @@ from .sqlbuild import (
     missing_column,
     order_sql,
 )
-from .state import Stack, run_as
-from .tokens import TokenError
+from .state import DatabaseUnreachable, Stack, run_as
 
 MAX_ROWS = 1000
 OBJECT_TYPE = "application/vnd.pgrst.object+json"
-
-STATUS_BY_SQLSTATE = {
-    "23505": 409,
-    "23503": 409,
-    "23502": 400,
-    "23514": 400,
-    "22P02": 400,
-    "42703": 400,
-    "42P01": 404,
-    "42883": 404,
-    "42P17": 500,
-    "25006": 405,
-    "21000": 400,
-    "P0001": 400,
-    "40001": 409,
-    "42804": 400,
-    "22023": 400,
-    "22007": 400,
-    "22008": 400,
-    "57014": 500,
-}
-
-
-def error_response(err: PgrstError) -> web.Response:
-    """A PostgREST JSON error."""
-    # PostgREST names the error in Proxy-Status too (the client reads it for bodiless HEAD).
-    headers = {"Proxy-Status": f"PostgREST; error={err.code}"}
-    return web.json_response(err.body(), status=err.status, headers=headers)
-
-
-def pg_error(exc: asyncpg.PostgresError, role: str) -> PgrstError:
-    """Map a PostgreSQL error to PostgREST's status and body."""
-    code = exc.sqlstate or "XX000"
-    if code == "42501":
-        status = 401 if role == "anon" else 403
-    elif code in STATUS_BY_SQLSTATE:
-        status = STATUS_BY_SQLSTATE[code]
-    elif code.startswith(("22", "23")):
-        status = 400
-    else:
-        status = 500 if code.startswith(("XX", "53", "58")) else 400
-    detail = getattr(exc, "detail", None)
-    hint = getattr(exc, "hint", None)
-    return PgrstError(status, code, str(getattr(exc, "message", None) or exc), detail, hint)
-
-
-def request_claims(stack: Stack, request: web.Request) -> dict[str, Any]:
-    """Check the apikey and the bearer token; return the JWT claims to run as."""
-    apikey = request.headers.get("apikey") or request.query.get("apikey")
-    if apikey not in (stack.anon_key, stack.service_role_key):
-        raise web.HTTPUnauthorized(
-            text=json.dumps(
-                {
-                    "message": "Invalid API key",
-                    "hint": "Double check your Supabase `anon` or `service_role` API key.",
-                }
-            ),
-            content_type="application/json",
-        )
-    auth = request.headers.get("Authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else apikey
-    try:
-        return stack.verifier.claims(token)
-    except TokenError as exc:
-        if exc.expired_for is not None:
-            raise PgrstError(401, "PGRST303", "JWT expired") from exc
-        raise PgrstError(401, "PGRST301", str(exc)) from exc
-
-
-def _prefer(request: web.Request) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for header in request.headers.getall("Prefer", []):
-        for part in header.split(","):
-            key, _, value = part.strip().partition("=")
-            if key:
-                out[key] = value
-    return out
-
-
-def _filters(
-    request: web.Request,
-) -> tuple[list[Condition | Logic], dict[str, list[Condition | Logic]]]:
-    """Root filters, and filters on embedded resources keyed by their path."""
-    root: list[Condition | Logic] = []
-    embedded: dict[str, list[Condition | Logic]] = {}
-    for key, value in request.query.items():
-        if key in RESERVED or key.endswith((".order", ".limit", ".offset")):
-            continue
-        path, _, last = key.rpartition(".")
-        if last in ("or", "and"):  # `[path.][not.]or=(...)`
-            negate = path == "not" or path.endswith(".not")
-            if negate:
-                path = path.removesuffix("not").rstrip(".")
-            node: Condition | Logic = parse_logic(("not." if negate else "") + last, value)
-        else:
-            node = parse_operation(last, value)
-        (embedded.setdefault(path, []) if path else root).append(node)
-    return root, embedded
-
-
-def _range(request: web.Request) -> tuple[int, int | None]:
-    offset = 0
-    limit: int | None = None
-    rng = request.headers.get("Range")
-    if rng and request.method in ("GET", "HEAD"):
-        first, _, last = rng.partition("-")
-        if first.strip().isdigit():
-            offset = int(first)
-            if last.strip().isdigit():
-                limit = int(last) - offset + 1
-    if "offset" in request.query:
-        offset = _int_param(request, "offset")
-    if "limit" in request.query:
-        limit = _int_param(request, "limit")
-    return offset, limit
-
-
-def _int_param(request: web.Request, name: str) -> int:
-    raw = request.query[name]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise PgrstError(400, "PGRST100", f'"failed to parse {name} ({raw})"') from None
-    return value
-
-
-def _content_range(offset: int, n: int, total: int | None) -> str:
-    tail = "*" if total is None else str(total)
-    return f"{offset}-{offset + n - 1}/{tail}" if n else f"*/{tail}"
+#: The connection broke during the request, seen from the client (PostgREST's ClientError).
+BROKEN = (asyncpg.ConnectionDoesNotExistError, ConnectionError)
 
 
 class RestApi:
@@ -209,29 +82,39 @@ class RestApi:
                 )
             return await self.table_request(request, claims, table)
         except PgrstError as err:
-            return error_response(err)
+            return error_response(err, err.headers)
+        except BROKEN as exc:
+            return error_response(client_error(str(exc)))
+        except asyncpg.InterfaceError as exc:
+            # A transaction cannot roll back on a connection that died under it: the death
+            # is the error that counts.
+            if not isinstance(exc.__context__, BROKEN):
+                raise
+            return error_response(client_error(str(exc.__context__)))
         except asyncpg.PostgresError as exc:
             return error_response(pg_error(exc, role))
+        except DatabaseUnreachable as exc:
+            return error_response(unreachable_error(str(exc)))
 
     async def table_request(
         self, request: web.Request, claims: dict[str, Any], table: Table
     ) -> web.StreamResponse:
         """GET/HEAD/POST/PATCH/DELETE on a table."""
         method = request.method
-        prefer = _prefer(request)
+        prefs = prefer(request)
         params = Params()
         items = parse_select(request.query.get("select", "*"))
-        root, embedded = _filters(request)
+        root, embedded = filters(request)
         builder = SelectBuilder(self.stack.cat, params, embedded)
         where = [logic_sql(node, table, "t0", params) for node in root]
         for item in inner_filters(items):
             where.append(self._inner(builder, table, item))
         singular = request.headers.get("Accept", "").startswith(OBJECT_TYPE)
-        count_exact = prefer.get("count") in ("exact", "planned", "estimated")
-        offset, limit = _range(request)
+        count_exact = prefs.get("count") in ("exact", "planned", "estimated")
+        offset, limit = requested_range(request)
         total: int | None = None
         where_sql = " AND ".join(where) or "TRUE"
-        returning = prefer.get("return", "minimal")
+        returning = prefs.get("return", "minimal")
         prefix = ""
         if method in ("GET", "HEAD"):
             cols = builder.columns(table, "t0", items)
@@ -252,7 +135,7 @@ class RestApi:
             # Returning no columns, so the SELECT policies are not applied (as PostgREST).
             minimal = returning != "representation" and not singular
             mutation = await self._mutation(
-                request, table, prefer, params, where_sql, method, "1" if minimal else "t0.*"
+                request, table, prefs, params, where_sql, method, "1" if minimal else "t0.*"
             )
             cols = builder.columns(table, "t0", items)
             if minimal:
@@ -265,8 +148,10 @@ class RestApi:
             f"{prefix}SELECT coalesce(json_agg(_r), '[]')::text AS body, count(*) AS n "
             f"FROM ({sql}) AS _r"
         )
-        async with self.stack.pool.acquire() as conn, conn.transaction():
-            await run_as(conn, claims, method, request.path)
+        reading = method in ("GET", "HEAD")
+        role = str(claims.get("role") or "anon")
+        async with self.stack.rest_connection() as conn, conn.transaction(readonly=reading):
+            await run_as(conn, claims, method, request.path, self.stack.settings_for(role))
             row = await conn.fetchrow(wrapped, *params.values)
             if count_sql is not None:
                 total = int(await conn.fetchval(count_sql, *params.values))
@@ -279,11 +164,13 @@ class RestApi:
                     "JSON object requested, multiple (or no) rows returned",
                     f"The result contains {n} rows",
                 )
-        headers = {"Content-Range": _content_range(offset, n, total)}
-        if method in ("GET", "HEAD"):
-            status = 200
-            if total is not None and n and (offset > 0 or offset + n < total):
-                status = 206
+        headers = {"Content-Range": content_range(offset, n, total)}
+        if reading:
+            try:
+                status = read_status(offset, n, total)
+            except PgrstError as err:
+                err.headers = headers
+                raise
         elif method == "POST":
             status = 201
         else:
@@ -306,7 +193,7 @@ class RestApi:
         self,
         request: web.Request,
         table: Table,
-        prefer: dict[str, str],
+        prefs: dict[str, str],
         params: Params,
         where_sql: str,
         method: str,
@@ -344,7 +231,7 @@ class RestApi:
             raise PgrstError(400, "PGRST102", "Empty or invalid json")
         cols = self._body_columns(table, rows, request)
         names = ", ".join(ident(c) for c in cols)
-        picks = ", ".join(self._pick(table, c, prefer, params) for c in cols)
+        picks = ", ".join(self._pick(table, c, prefs, params) for c in cols)
         source = (
             f"SELECT {picks} FROM jsonb_array_elements({params.add(json.dumps(rows))}::jsonb)"
             f" AS _e(rec) CROSS JOIN LATERAL jsonb_populate_record(NULL::{table.qualified},"
@@ -354,7 +241,7 @@ class RestApi:
             insert = f"INSERT INTO {table.qualified} AS t0 DEFAULT VALUES"
         else:
             insert = f"INSERT INTO {table.qualified} AS t0 ({names}) {source}"
-        resolution = prefer.get("resolution")
+        resolution = prefs.get("resolution")
         if resolution in ("merge-duplicates", "ignore-duplicates"):
             conflict = request.query.get("on_conflict")
             targets = [c.strip() for c in conflict.split(",")] if conflict else table.primary_key
@@ -370,11 +257,11 @@ class RestApi:
         return f"{insert} RETURNING {returning}"
 
     @staticmethod
-    def _pick(table: Table, column: str, prefer: dict[str, str], params: Params) -> str:
+    def _pick(table: Table, column: str, prefs: dict[str, str], params: Params) -> str:
         """A row's value for a column; with missing=default an absent key takes the default."""
         value = f"_j.{ident(column)}"
         default = table.columns[column].default
-        if prefer.get("missing") != "default" or default is None:
+        if prefs.get("missing") != "default" or default is None:
             return value
         return f"CASE WHEN _e.rec ? {params.add(column)}::text THEN {value} ELSE {default} END"
 

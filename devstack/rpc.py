@@ -1,4 +1,5 @@
-"""PostgREST's /rpc/<function>: named JSON arguments, one transaction as the caller."""
+"""PostgREST's /rpc/<function>: named JSON arguments, one transaction as the caller (read-only
+for GET, under the role's settings)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ async def call_rpc(
             " in the schema cache",
         )
     params = Params()
-    payload = params.add(json.dumps(args))
+    # Only a call with arguments has the payload parameter (asyncpg refuses unused ones).
+    payload = params.add(json.dumps(args)) if args else ""
     call_args = []
     for arg, typ in zip(fn.arg_names, fn.arg_types, strict=False):
         if arg not in args:
@@ -72,8 +74,10 @@ async def call_rpc(
             sql = f"SELECT {agg}::text FROM {call} AS _r"
     else:
         sql = f"SELECT to_json({call})::text"
-    async with stack.pool.acquire() as conn, conn.transaction():
-        await run_as(conn, claims, request.method, request.path)
+    reading = request.method in ("GET", "HEAD")  # PostgREST calls a GET read-only
+    role = str(claims.get("role") or "anon")
+    async with stack.rest_connection() as conn, conn.transaction(readonly=reading):
+        await run_as(conn, claims, request.method, request.path, stack.settings_for(role))
         body = await conn.fetchval(sql, *params.values)
     if fn.returns_void:
         return web.Response(status=204)

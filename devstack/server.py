@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import secrets
 import signal
 import socket
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -17,22 +17,20 @@ from aiohttp import web
 
 from . import database
 from .auth import AuthApi
-from .realtime import RealtimeHub
+from .faults import FaultApi
+from .options import Options
+from .realtime_hub import RealtimeHub
 from .rest import RestApi
 from .state import Stack
 from .tokens import Verifier, project_key
 
-FAULT_KINDS = {
-    "drop",
-    "close",
-    "silence",
-    "phx_error",
-    "hold_joins",
-    "expire_tokens",
-    "rest_error",
-    "rest_hang",
-    "clear",
-}
+#: What Kong's cors plugin (hosted Supabase's gateway, default settings) allows.
+CORS_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT"
+#: What PostgREST lets a browser read from its answers (its CORS policy's exposed headers).
+REST_EXPOSED = (
+    "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server,"
+    " Transfer-Encoding, Range-Unit"
+)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -40,45 +38,35 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.execute("set timezone = 'UTC'")
 
 
+@web.middleware
+async def cors_preflight(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Answer every OPTIONS as the gateway does (it never reaches the services): 200, any
+    origin, its methods, and whatever headers the browser asks to send."""
+    if request.method != "OPTIONS":
+        return await handler(request)
+    headers = {"Access-Control-Allow-Methods": CORS_METHODS}
+    asked = request.headers.get("Access-Control-Request-Headers")
+    if asked:
+        headers["Access-Control-Allow-Headers"] = asked
+    return web.Response(status=200, headers=headers)
+
+
+async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer may be read by any origin; PostgREST's also expose its range headers."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.path.startswith("/rest/") and request.headers.get("Origin"):
+        response.headers["Access-Control-Expose-Headers"] = REST_EXPOSED
+
+
 def build_app(stack: Stack, hub: RealtimeHub) -> web.Application:
     """The aiohttp application with every route of the stack."""
     rest = RestApi(stack)
     auth = AuthApi(stack)
-    app = web.Application(client_max_size=64 * 1024 * 1024)
-
-    async def fault(request: web.Request) -> web.Response:
-        try:
-            body: dict[str, Any] = json.loads(await request.read() or b"{}")
-        except ValueError:
-            return web.json_response({"error": "invalid json"}, status=400)
-        kind = str(body.get("fault"))
-        seconds = float(body.get("seconds") or 0)
-        count = int(body.get("count") or 1)
-        if kind not in FAULT_KINDS:
-            return web.json_response(
-                {"error": f"unknown fault {kind!r}", "kinds": sorted(FAULT_KINDS)}, status=400
-            )
-        if kind == "clear":
-            # Undo what a test left behind (expired tokens stay expired, as they would).
-            stack.rest_faults.errors = stack.rest_faults.hangs = 0
-            await hub.fault(kind, seconds)
-        elif kind == "rest_error":
-            stack.rest_faults.errors += count
-        elif kind == "rest_hang":
-            stack.rest_faults.hangs += count
-            stack.rest_faults.hang_seconds = seconds
-        elif kind == "expire_tokens":
-            # Whole-second cut-off: tokens carry whole-second iat, so wait for the next second
-            # before answering, and every token issued after the answer is valid.
-            cutoff = math.floor(time.time())
-            stack.verifier.expired_before = cutoff
-            await asyncio.sleep(max(0.0, cutoff + 1 - time.time()))
-            await hub.fault(kind, seconds)
-        else:
-            await hub.fault(kind, seconds)
-        return web.json_response({"applied": kind, "seconds": seconds, "count": count})
-
-    app.router.add_post("/__devstack/fault", fault)
+    app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[cors_preflight])
+    app.on_response_prepare.append(_cors_headers)
+    FaultApi(stack, hub).install(app)
     for method in ("GET", "HEAD", "POST", "PATCH", "DELETE", "PUT"):
         app.router.add_route(method, "/rest/v1/{name}", rest.handle)
     app.router.add_route("POST", r"/rest/v1/{rpc:rpc}/{name}", rest.handle)
@@ -112,8 +100,15 @@ async def _keys(conn: asyncpg.Connection, jwt_secret: str | None) -> tuple[str, 
     return jwt_secret or rows["jwt_secret"], int(rows["keys_issued_at"])
 
 
-async def serve(database_url: str, port: int, jwt_secret: str | None, schemas: list[str]) -> int:
+async def serve(
+    database_url: str,
+    port: int,
+    jwt_secret: str | None,
+    schemas: list[str],
+    options: dict[str, Any] | None = None,
+) -> int:
     """Run the stack until SIGTERM or SIGINT."""
+    start_options = Options().updated(options or {})  # a bad --option fails before anything
     for spec in schemas:
         database.schema_files(spec)  # a wrong --schema fails before anything is created
     await database.create_database_if_missing(database_url)
@@ -127,7 +122,14 @@ async def serve(database_url: str, port: int, jwt_secret: str | None, schemas: l
     anon = project_key(secret, "anon", issued_at)
     service = project_key(secret, "service_role", issued_at)
     stack = Stack(
-        pool, Verifier(secret, frozenset({anon, service})), secret, anon, service, database_url
+        pool,
+        Verifier(secret, frozenset({anon, service})),
+        secret,
+        anon,
+        service,
+        database_url,
+        options=start_options,
+        start_options=start_options,
     )
     await stack.reload()
     hub = RealtimeHub(stack)

@@ -80,23 +80,43 @@ class StackInfo:
         """A user JWT signed with the stack's secret."""
         return make_token(self.jwt_secret, sub, role, ttl)
 
-    # -- faults --------------------------------------------------------------------------
-    def fault(self, kind: str, seconds: float = 0, count: int = 1) -> None:
-        """POST /__devstack/fault and wait until it is applied."""
-        body = json.dumps({"fault": kind, "seconds": seconds, "count": count}).encode()
+    # -- faults and options ---------------------------------------------------------------
+    def _call(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST (with a body) or GET one of the /__devstack endpoints; its JSON answer."""
+        data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
-            f"{self.url}/__devstack/fault",
-            data=body,
-            method="POST",
+            f"{self.url}/__devstack/{path}",
+            data=data,
+            method="GET" if body is None else "POST",
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
-            if resp.status != 200:
-                raise RuntimeError(f"fault {kind} refused: {resp.status}")
+            return dict(json.loads(resp.read()))
 
-    async def afault(self, kind: str, seconds: float = 0, count: int = 1) -> None:
+    def fault(self, kind: str, seconds: float = 0, count: int = 1, **extra: Any) -> None:
+        """POST /__devstack/fault and wait until it is applied (or scheduled, with `delay`).
+        `extra`: `channel`, `table`, `reason`, `delay` (see devstack/README.md)."""
+        self._call("fault", {"fault": kind, "seconds": seconds, "count": count, **extra})
+
+    async def afault(self, kind: str, seconds: float = 0, count: int = 1, **extra: Any) -> None:
         """`fault` without blocking the event loop."""
-        await asyncio.to_thread(self.fault, kind, seconds, count)
+        await asyncio.to_thread(self.fault, kind, seconds, count, **extra)
+
+    def fault_status(self) -> dict[str, Any]:
+        """GET /__devstack/faults: what the faults did (changes lost, ...) and what is pending."""
+        return self._call("faults")
+
+    async def afault_status(self) -> dict[str, Any]:
+        """`fault_status` without blocking the event loop."""
+        return await asyncio.to_thread(self.fault_status)
+
+    def options(self, **changes: Any) -> dict[str, Any]:
+        """Change options (POST /__devstack/options; `clear` restores them); the options now."""
+        return self._call("options", changes)
+
+    async def aoptions(self, **changes: Any) -> dict[str, Any]:
+        """`options` without blocking the event loop."""
+        return await asyncio.to_thread(lambda: self.options(**changes))
 
     # -- a Tendril ----------------------------------------------------------------------
     def tendril_args(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,11 @@ def make_token(
     ttl: int = 3600,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """Sign a JWT with Supabase's claims (sub, role, aud, exp, iat)."""
+    """Sign a JWT with Supabase's claims (sub, role, aud, exp, iat).
+
+    No `session_id` unless `extra` brings one (GoTrue's own tokens do): a token signed outside
+    GoTrue has no session, so GoTrue never answers `session_not_found` for it.
+    """
     now = int(time.time())
     claims: dict[str, Any] = {
         "aud": "authenticated",
@@ -27,7 +30,6 @@ def make_token(
         "iat": now,
         "role": role,
         "iss": "devstack",
-        "session_id": str(uuid.uuid4()),
     }
     if sub is not None:
         claims["sub"] = sub
@@ -44,11 +46,13 @@ def project_key(secret: str, role: str, issued_at: int | None = None) -> str:
 
 
 class TokenError(Exception):
-    """A token that cannot be used; `expired_for` is set when it only expired."""
+    """A token that cannot be used; `expired_for` is set when it only expired. `kind` says
+    why: "expired", "signature" (not signed with the project's secret) or "malformed"."""
 
-    def __init__(self, message: str, expired_for: int | None = None) -> None:
+    def __init__(self, message: str, expired_for: int | None = None, kind: str = "") -> None:
         super().__init__(message)
         self.expired_for = expired_for
+        self.kind = kind or ("expired" if expired_for is not None else "malformed")
 
 
 @dataclass
@@ -59,8 +63,13 @@ class Verifier:
     project_keys: frozenset[str]
     expired_before: float | None = None  # tokens issued at or before this count as expired
 
-    def claims(self, token: str) -> dict[str, Any]:
-        """Decode a token or raise TokenError (expired tokens say for how long)."""
+    def claims(self, token: str, leeway: float = 0.0) -> dict[str, Any]:
+        """Decode a token or raise TokenError (expired tokens say for how long).
+
+        `leeway`: seconds a token is still accepted past its `exp` (PostgREST allows 30 s of
+        clock skew). The `expire_tokens` cut-off ignores it: that fault plays tokens expired
+        long ago.
+        """
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -69,12 +78,12 @@ class Verifier:
                 options={"verify_aud": False, "verify_exp": False},
             )
         except jwt.InvalidSignatureError as exc:
-            raise TokenError("JWSError JWSInvalidSignature") from exc
+            raise TokenError("JWSError JWSInvalidSignature", kind="signature") from exc
         except jwt.InvalidTokenError as exc:
             raise TokenError(f"JWSError (CompactDecodeError {exc})") from exc
         now = time.time()
         exp = claims.get("exp")
-        if isinstance(exp, (int, float)) and exp <= now:
+        if isinstance(exp, (int, float)) and exp + leeway <= now:
             raise TokenError("JWT expired", expired_for=max(0, int(now - exp)))
         cutoff = self.expired_before
         if cutoff is not None and token not in self.project_keys:

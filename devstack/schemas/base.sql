@@ -34,6 +34,29 @@ exception when others then null;  -- a concurrent stack did it (tuple concurrent
 end
 $$;
 
+-- Hosted projects' statement timeouts: anon 3 s, authenticated 8 s, and 8 s for the role the
+-- API logs in as (so service_role too). PostgREST applies the impersonated role's settings to
+-- each request (the stack does the same: devstack/state.py). Set for this database only, and
+-- only when the database has none yet, so a project's own `alter role ... set` survives a
+-- restart and other databases on the server are untouched.
+do $$
+declare
+  r record;
+begin
+  for r in select * from (values ('anon', '3s'), ('authenticated', '8s'),
+                                 ('authenticator', '8s')) v(role, timeout) loop
+    if not exists (
+      select 1 from pg_db_role_setting s
+      join pg_database d on d.oid = s.setdatabase and d.datname = current_database()
+      where s.setrole = r.role::regrole
+    ) then
+      execute format('alter role %I in database %I set statement_timeout = %L',
+                     r.role, current_database(), r.timeout);
+    end if;
+  end loop;
+end
+$$;
+
 create schema if not exists extensions;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;

@@ -214,7 +214,7 @@ async def test_postgrest_errors_and_statuses(stack_documented: StackInfo) -> Non
         key = await http.get("/provision_jobs", headers={"apikey": "wrong"})
         assert key.status_code == 401
         late = await http.get(
-            "/provision_jobs", headers={"Authorization": f"Bearer {stack.token(user.id, ttl=-5)}"}
+            "/provision_jobs", headers={"Authorization": f"Bearer {stack.token(user.id, ttl=-40)}"}
         )
         assert late.status_code == 401
         assert late.json() == {
