@@ -277,8 +277,11 @@ class LogFeed(CompletenessChecks):
             if isinstance(event, ChunksArrived):
                 self._emit(event.chunks)
             elif isinstance(event, LiveStarted):
+                # The server says "Subscribed" again after a new token or a restart of its
+                # change capture: one more catch-up, but the link never went down.
+                if not self.live:
+                    self._on_link(None)
                 self.live = True
-                self._on_link(None)
                 await self.backfill()
                 self._taken_since_check += 1  # check what was missed while it was down
                 self._check_now.set()

@@ -108,6 +108,6 @@ async def test_a_deleted_job_says_so_instead_of_reconnecting(static_world: Stati
         screen = await opened(pilot)
         await wait_for(pilot, lambda: screen.feed.live)
         del static_world.store.jobs[job_id]
-        await wait_for(pilot, lambda: "job gone" in text_of(screen, "#link-state"), timeout=3)
+        await wait_for(pilot, lambda: "job gone" in text_of(screen, "#link-state"), timeout=10)
         notes = [n.message for n in pilot.app._notifications]
         assert any("may have been deleted" in note for note in notes)

@@ -1,0 +1,86 @@
+"""Changes the server drops while the socket stays up (the stack's ``lose`` and
+``cdc_restart`` faults, as hosted realtime drops them): joblens still shows exactly the
+table's lines, in the table's order, and recovers without a keypress."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from devstack.testing import StackInfo
+from stackhelp import User, backend_for, create_job, db_lines
+from test_supabase_plain_cli import joblens
+
+from joblens.app import JoblensApp
+from joblens.errors import ExitCode
+from joblens.screens import job_screen
+from joblens.widgets.log_pane import LogPane
+from ui.conftest import opened, wait_for
+
+LINES = 3000
+
+
+@pytest.fixture(autouse=True)
+def fast_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(job_screen, "POLL_SECONDS", 0.5)
+
+
+async def tendril(stack: StackInfo, job_id: str) -> int:
+    proc = await asyncio.create_subprocess_exec(
+        *stack.tendril_args(job_id, LINES, 1500.0, "SUCCESS")
+    )
+    return await proc.wait()
+
+
+async def drop_changes(stack: StackInfo, seed: int, until: asyncio.Task[int]) -> int:
+    """Drop a few changes at random moments while ``until`` runs; how many were dropped."""
+    rnd = random.Random(seed)
+    before = (await stack.afault_status()).get("lost", 0)
+    kinds = ["lose", "lose", "cdc_restart"]
+    while not until.done():
+        await asyncio.sleep(rnd.uniform(0.2, 0.6))
+        kind = rnd.choice(kinds)
+        if kind == "lose":
+            await stack.afault("lose", count=rnd.randint(1, 6))
+        else:
+            await stack.afault("cdc_restart", seconds=rnd.uniform(0.2, 0.5))
+    return int((await stack.afault_status()).get("lost", 0)) - int(before)
+
+
+async def test_logs_follow_prints_exactly_the_table_whatever_the_server_drops(
+    stack: StackInfo, user: User
+) -> None:
+    job_id = await create_job(stack, user.id, job_type="DEPLOY")
+    follower = asyncio.create_task(joblens(stack, user.token, "logs", job_id[:8], "--follow"))
+    await asyncio.sleep(1.5)  # following before the first row
+    writer = asyncio.create_task(tendril(stack, job_id))
+    lost = await drop_changes(stack, 1, writer)
+    assert await writer == 0
+    code, out, err = await follower
+    assert code == ExitCode.OK, err
+    assert lost > 0, "the faults dropped nothing: the test proves nothing"
+    assert out.splitlines() == await db_lines(stack, job_id)
+
+
+async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
+    stack: StackInfo, user: User
+) -> None:
+    job_id = await create_job(stack, user.id, job_type="DEPLOY")
+    app = JoblensApp(backend_for(stack, user.token), job_id[:8])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        pane = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: screen.feed.live, timeout=15)
+        writer = asyncio.create_task(tendril(stack, job_id))
+        lost = await drop_changes(stack, 2, writer)
+        assert await writer == 0
+        assert lost > 0, "the faults dropped nothing: the test proves nothing"
+        expected = await db_lines(stack, job_id)
+
+        def shown() -> list[str]:
+            return [pane.line_text(i) for i in range(pane.line_count)] + pane.open_lines
+
+        # Recovered without a keypress, within 10 s of the last row.
+        await wait_for(pilot, lambda: shown() == expected, timeout=10)
+        assert screen.feed.recovered > 0
