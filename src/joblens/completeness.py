@@ -202,7 +202,8 @@ class CompletenessChecks:
         many of the chunks read had not been taken before."""
         self._replay_needed = False
         if point is None:
-            return 0  # no place to go back to (rows before the first checkpoint): keep as is
+            # Nothing can be taken back: the rows missed go after what is shown, not lost.
+            return await self._read_missed()
         self._arrived = []
         try:
             rows: list[LogChunk] = []
@@ -233,6 +234,20 @@ class CompletenessChecks:
         for _, text in notes:
             self.note(text)
         return sum(1 for chunk in ordered if chunk.id not in taken)
+
+    async def _read_missed(self) -> int:
+        """Read the whole log again and pass on what was not taken (out of its place)."""
+        taken = self.merger.ids()
+        cursor: LogChunk | None = None
+        missed = 0
+        while True:
+            page = await self.backend.fetch_logs(self.job_id, after=cursor, limit=self.page_size)
+            fresh = [c for c in page if c.id not in taken]
+            missed += len(fresh)
+            self._emit(fresh)
+            if len(page) < self.page_size:
+                return missed
+            cursor = page[-1]
 
     async def _keep_checking(self) -> None:
         """Check every ``verify_every`` seconds while chunks arrive, and at once when one
