@@ -111,3 +111,45 @@ async def test_a_deleted_job_says_so_instead_of_reconnecting(static_world: Stati
         await wait_for(pilot, lambda: "job gone" in text_of(screen, "#link-state"), timeout=10)
         notes = [n.message for n in pilot.app._notifications]
         assert any("may have been deleted" in note for note in notes)
+
+
+async def test_a_server_that_stops_answering_is_not_shown_as_live(
+    static_world: StaticWorld,
+) -> None:
+    from joblens.errors import BackendUnavailable
+
+    job_id = static_world.job(status="PROCESSING")
+    backend = static_world.backend
+    real = backend.get_job_state
+    answering = True
+
+    async def get_job_state(job: str) -> object:
+        if not answering:
+            raise BackendUnavailable("cannot reach SUPABASE_URL http://x: timed out")
+        return await real(job)
+
+    backend.get_job_state = get_job_state  # type: ignore[method-assign]
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        badge = screen.query_one(StatusBadge)
+        await wait_for(pilot, lambda: "● live" in text_of(screen, "#link-state"))
+        assert badge._timer is not None  # the spinner turns while the job is heard
+        answering = False
+        await wait_for(pilot, lambda: "reconnecting" in text_of(screen, "#link-state"))
+        assert badge.stale and badge._timer is None  # no spinner for what nobody confirms
+        assert "PROCESSING?" in str(badge.render())
+        await wait_for(pilot, lambda: "· 1s" in text_of(screen, "#link-state"), timeout=5)
+        answering = True
+        await wait_for(pilot, lambda: "● live" in text_of(screen, "#link-state"), timeout=10)
+        assert not badge.stale and badge._timer is not None
+
+
+async def test_a_finished_job_does_not_say_it_follows_new_lines(static_world: StaticWorld) -> None:
+    from joblens.widgets.log_follow import LogFollowIndicator
+
+    job_id = static_world.job(status="SUCCESS")
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        indicator = screen.query_one(LogFollowIndicator)
+        await wait_for(pilot, lambda: "End of the log" in str(indicator.render()))
+        assert "Following" not in str(indicator.render())

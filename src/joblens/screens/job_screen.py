@@ -43,6 +43,14 @@ if TYPE_CHECKING:
 COMPACT_FOOTER_BELOW = 100
 
 
+#: What the follow indicator says of the log of a job that ended.
+_ENDED: dict[str, str] = {
+    JobStatus.SUCCESS: "the job succeeded",
+    JobStatus.FAILED: "the job failed",
+    JobStatus.CANCELLED: "the job was cancelled",
+}
+
+
 class JobScreen(Screen[None]):
     """One job, live. Widgets receive state from here; only this screen talks to the backend."""
 
@@ -201,8 +209,8 @@ class JobScreen(Screen[None]):
             )
 
     def _show_job(self, job: Job) -> None:
-        if not self.is_attached:
-            return  # a result that arrived after the screen was closed: drop it
+        if not self.is_attached or not self.query(StatusBanner):
+            return  # a result that arrived as the screen closed (or the app quit): drop it
         previous = self.job
         self.job = job
         if job.status == JobStatus.CANCELLED:
@@ -223,6 +231,9 @@ class JobScreen(Screen[None]):
         )
         self.query_one(JobHeader).update_job(job)
         self.query_one(StatusBanner).show_job(job, self._banner_note)
+        # A finished job's log has no new lines to follow (a cancelled one may come back).
+        ended = _ENDED.get(str(job.status)) if job.is_terminal else None
+        self.query_one(LogFollowIndicator).show_ended(ended)
         self.query_one(DetailsPanels).update_job(job)
         self.refresh_bindings()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from time import monotonic
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,6 +33,10 @@ def update_in_place(widget: Static, text: Text) -> None:
     widget.update(text, layout=text.cell_len != widget.content_size.width)
 
 
+#: After this many seconds without an answer, "reconnecting" becomes "offline".
+OFFLINE_AFTER = 60.0
+
+
 class StatusBadge(Static):
     """The status, with a spinner while the job is claimed or processing."""
 
@@ -40,15 +45,24 @@ class StatusBadge(Static):
     def __init__(self, status: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.status = status
+        self.stale = False
         self._timer: Timer | None = None
 
     def on_mount(self) -> None:
         self.set_status(self.status)
 
+    def set_stale(self, stale: bool) -> None:
+        """The server is not answering: the status shown may be out of date, so say so."""
+        if stale != self.stale:
+            self.stale = stale
+            self.set_status(self.status)
+
     def set_status(self, status: str) -> None:
         self.status = status
         self.set_classes(status_class(status))
-        animated = status in (JobStatus.CLAIMED, JobStatus.PROCESSING)
+        self.set_class(self.stale, "-stale")
+        # A spinner says "running now": not while nothing confirms it.
+        animated = status in (JobStatus.CLAIMED, JobStatus.PROCESSING) and not self.stale
         if animated and self._timer is None:
             self._timer = self.set_interval(1 / 5, self._advance)
         elif not animated and self._timer is not None:
@@ -65,8 +79,9 @@ class StatusBadge(Static):
     def _paint(self) -> None:
         animated = self._timer is not None
         icon = SPINNER[self.frame] if animated else status_icon(self.status)
+        mark = "?" if self.stale else ""
         # A spinner frame has the width of the last one: no layout five times a second.
-        update_in_place(self, Text(f" {icon} {self.status} "))
+        update_in_place(self, Text(f" {icon} {self.status}{mark} "))
 
 
 class JobHeader(Widget):
@@ -80,6 +95,8 @@ class JobHeader(Widget):
         self._busy: frozenset[JobAction] = frozenset()
         self._attempt = 1
         self._first_start: datetime | None = None
+        self._down_since: float | None = None  # when the server last stopped answering
+        self._link_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
@@ -174,6 +191,25 @@ class JobHeader(Widget):
         update_in_place(widget, text)
 
     def watch_link_problem(self, problem: str | None) -> None:
+        """Live only while the server answers; otherwise for how long it has not (the user
+        can always tell a quiet job from a job that is not being heard)."""
+        down = problem is not None and problem not in ("connecting", "gone")
+        if not down:
+            self._down_since = None
+            if self._link_timer is not None:
+                self._link_timer.stop()
+                self._link_timer = None
+        elif self._down_since is None:
+            self._down_since = monotonic()
+            self._link_timer = self.set_interval(1.0, self._show_link)
+        self.query_one(StatusBadge).set_stale(down)
+        # A Text, not a str: a str tooltip is read as markup, and the reason may hold the
+        # server's words (already made safe text, see joblens.errors).
+        self.query_one("#link-state", Static).tooltip = Text(problem) if problem else None
+        self._show_link()
+
+    def _show_link(self) -> None:
+        problem = self.link_problem
         state = self.query_one("#link-state", Static)
         state.set_class(problem is not None, "-down")
         if problem is None:
@@ -183,6 +219,7 @@ class JobHeader(Widget):
         elif problem == "gone":
             label = "✕ job gone"
         else:
-            label = "○ reconnecting"
-        state.update(Text(label))
-        state.tooltip = problem
+            silent = monotonic() - (self._down_since or monotonic())
+            word = "reconnecting" if silent < OFFLINE_AFTER else "offline"
+            label = f"○ {word} · {format_duration(silent)}"
+        update_in_place(state, Text(label))

@@ -19,6 +19,7 @@ class LogFollowIndicator(Static):
         self._following = True
         self._unseen = 0
         self._search: str | None = None
+        self._ended: str | None = None
 
     def on_mount(self) -> None:
         self._show()
@@ -28,6 +29,12 @@ class LogFollowIndicator(Static):
         self._following, self._unseen = following, unseen
         self._show()
 
+    def show_ended(self, outcome: str | None) -> None:
+        """The job ended (``outcome``, such as "Succeeded"): no new lines will come, so the
+        view does not say it follows them."""
+        self._ended = outcome
+        self._show()
+
     def show_search(self, text: str | None) -> None:
         """Show what the pane's matches are highlighted for (None: no search)."""
         self._search = text
@@ -35,7 +42,9 @@ class LogFollowIndicator(Static):
 
     def _show(self) -> None:
         self.set_class(not self._following, "-paused")
-        if self._following:
+        if self._following and self._ended is not None:
+            line = Text(f"■ End of the log · {self._ended}")
+        elif self._following:
             line = Text("↓ Following new lines")
         else:
             noun = "line" if self._unseen == 1 else "lines"
