@@ -245,32 +245,27 @@ def _say(err: TextIO, line: str) -> None:
 
 def _problem_reporter(err: TextIO, what: str) -> Callable[[str | None], None]:
     """Tell stderr once when ``what`` starts failing, and when it answers again."""
+    return _reporter(err, "{}; retrying", f"{what} answers again")
+
+
+def _link_reporter(err: TextIO) -> Callable[[str | None], None]:
+    """Tell stderr when the live stream drops and when it is back."""
+    return _reporter(err, "{}", "live stream back; catching up")
+
+
+def _reporter(err: TextIO, down: str, back: str) -> Callable[[str | None], None]:
+    """A callback that writes ``down`` (with the problem) once when a problem starts, and
+    ``back`` once when it ends (None)."""
     failing = False
 
     def report(problem: str | None) -> None:
         nonlocal failing
         if problem is not None and not failing:
             failing = True
-            _say(err, f"joblens: {_one_line(problem)}; retrying")
+            _say(err, "joblens: " + down.format(_one_line(problem)))
         elif problem is None and failing:
             failing = False
-            _say(err, f"joblens: {what} answers again")
-
-    return report
-
-
-def _link_reporter(err: TextIO) -> Callable[[str | None], None]:
-    """Tell stderr when the live stream drops and when it is back."""
-    down = False
-
-    def report(reason: str | None) -> None:
-        nonlocal down
-        if reason is not None and not down:
-            down = True
-            _say(err, f"joblens: {_one_line(reason)}")
-        elif reason is None and down:
-            down = False
-            _say(err, "joblens: live stream back; catching up")
+            _say(err, f"joblens: {back}")
 
     return report
 

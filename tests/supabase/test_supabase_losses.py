@@ -16,7 +16,7 @@ from joblens.app import JoblensApp
 from joblens.errors import ExitCode
 from joblens.screens import job_screen
 from joblens.widgets.log_pane import LogPane
-from ui.conftest import opened, wait_for
+from ui.conftest import opened, pane_lines, wait_for
 
 LINES = 3000
 
@@ -78,9 +78,6 @@ async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
         assert lost > 0, "the faults dropped nothing: the test proves nothing"
         expected = await db_lines(stack, job_id)
 
-        def shown() -> list[str]:
-            return [pane.line_text(i) for i in range(pane.line_count)] + pane.open_lines
-
         # Recovered without a keypress, within 10 s of the last row.
-        await wait_for(pilot, lambda: shown() == expected, timeout=10)
+        await wait_for(pilot, lambda: pane_lines(pane) == expected, timeout=10)
         assert screen.feed.recovered > 0

@@ -18,7 +18,7 @@ from joblens.errors import ExitCode
 from joblens.screens import job_screen
 from joblens.widgets.log_pane import LogPane
 from joblens.widgets.log_store import NOTE
-from ui.conftest import opened, wait_for
+from ui.conftest import opened, pane_lines, wait_for
 
 LINES = 400
 REQUEUE_AT = 150
@@ -93,7 +93,7 @@ async def test_the_view_holds_the_databases_lines_and_marks_the_requeue(
         await wait_for(
             pilot, lambda: pane.line_count + len(pane.open_lines) >= len(first) + len(second) + 1
         )
-        shown = [pane.line_text(i) for i in range(pane.line_count)] + pane.open_lines
+        shown = pane_lines(pane)
         notes = [i for i in range(pane.line_count) if pane._store.stream(i) == NOTE]
         assert notes == [len(first)]
         assert "attempt 2 ──" in shown[len(first)]

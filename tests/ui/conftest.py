@@ -115,3 +115,8 @@ async def opened_pane(pilot: Pilot[Any], lines: int) -> LogPane:
     pane = (await opened(pilot)).query_one(LogPane)
     await wait_for(pilot, lambda: pane.line_count == lines)
     return pane
+
+
+def pane_lines(pane: LogPane) -> list[str]:
+    """Every line the pane shows: the stored ones, then each stream's unfinished one."""
+    return [pane.line_text(i) for i in range(pane.line_count)] + pane.open_lines
