@@ -81,3 +81,36 @@ async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
         # Recovered without a keypress, within 10 s of the last row.
         await wait_for(pilot, lambda: pane_lines(pane) == expected, timeout=10)
         assert screen.feed.recovered > 0
+
+
+async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_silent(
+    stack: StackInfo, user: User
+) -> None:
+    """A half-open connection: nothing sent or answered, yet no error. Default timings."""
+    import time
+
+    job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
+    from joblens.backends.supabase import SupabaseBackend
+    from joblens.backends.supabase_config import SupabaseSettings
+
+    backend = SupabaseBackend(
+        SupabaseSettings(
+            url=stack.url,
+            anon_key=stack.anon_key,
+            access_token=user.token,
+            logs_table=stack.logs_table,
+        )
+    )
+    app = JoblensApp(backend, job_id[:8])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        link = screen.query_one("#link-state")
+        await wait_for(pilot, lambda: "● live" in str(link.render()), timeout=15)
+        await asyncio.sleep(1.0)
+        silenced = time.monotonic()
+        await stack.afault("silence", seconds=12)
+        await wait_for(pilot, lambda: "● live" not in str(link.render()), timeout=8)
+        told = time.monotonic() - silenced
+        assert told < 6.5, f"the header said live for {told:.1f} s of silence"
+        # Once the server answers again, live again, without a keypress.
+        await wait_for(pilot, lambda: "● live" in str(link.render()), timeout=30)

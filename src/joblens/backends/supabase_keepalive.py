@@ -17,8 +17,9 @@ from dataclasses import dataclass
 class LiveTiming:
     """How eagerly the watchdog checks, probes and gives up (tests shorten these)."""
 
-    check_every: float = 2.0  # seconds between watchdog checks
-    probe_after: float = 10.0  # send a heartbeat of our own after this long without a frame
+    check_every: float = 1.0  # seconds between watchdog checks
+    probe_after: float = 2.0  # send a heartbeat of our own after this long without a frame
+    unanswered_after: float = 2.0  # a probe unanswered this long: say the stream is not heard
     dead_after: float = 25.0  # no frame at all for this long: drop the socket and reconnect
     not_live_after: float = 30.0  # a channel not live again this long is replaced
     assume_live_after: float = 10.0  # joined without the system frame this long: backfill

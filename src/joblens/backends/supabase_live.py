@@ -111,6 +111,7 @@ class LiveLogs:
         self._clock = FrameClock.installed()
         self._seen = 0.0  # the last frame our own callbacks saw
         self._probed_at = 0.0
+        self._unanswered = False  # a probe went unanswered: reported as down until frames come
         self._probe_ref = 0
         self._watchdog: asyncio.Task[None] | None = None
         self._closing = False
@@ -318,8 +319,13 @@ class LiveLogs:
         await self._keep_alive(now)
 
     async def _keep_alive(self, now: float) -> None:
-        """Probe a quiet socket with a heartbeat; drop it when nothing at all comes back."""
+        """Probe a quiet socket with a heartbeat; say so when the probe goes unanswered (the
+        view must not say live while nothing is heard); drop the socket when nothing at all
+        comes back for long."""
         quiet = now - self._last_frame()
+        if self._unanswered and quiet < self._timing.probe_after:
+            self._unanswered = False  # frames again: live, and catch up on what was missed
+            self._queue.put_nowait(LiveItem(self._generation))
         if quiet > self._timing.dead_after:
             ws = getattr(self._client.realtime, "_ws_connection", None)
             transport = getattr(ws, "transport", None)
@@ -331,6 +337,14 @@ class LiveLogs:
             if transport is not None:
                 transport.abort()  # the library's listen loop sees it closed and reconnects
             self._wake.set()
+        elif (
+            not self._unanswered
+            and self._live_at is not None
+            and self._probed_at >= self._last_frame()
+            and now - self._probed_at > self._timing.unanswered_after
+        ):
+            self._unanswered = True
+            self._queue.put_nowait(DownItem(None, f"realtime has not answered for {quiet:.0f} s"))
         elif quiet > self._timing.probe_after and self._probed_at < self._last_frame():
             self._probed_at = now
             self._probe_ref += 1
