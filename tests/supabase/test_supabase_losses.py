@@ -80,7 +80,6 @@ async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
 
         # Recovered without a keypress, within 10 s of the last row.
         await wait_for(pilot, lambda: pane_lines(pane) == expected, timeout=10)
-        assert screen.feed.recovered > 0
 
 
 async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_silent(
