@@ -12,7 +12,7 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.text import Text
 
-from joblens.sanitize import carry_colour, sanitize, split_chunk, strip_sgr
+from joblens.sanitize import INVISIBLE_CHARACTERS, carry_colour, sanitize, split_chunk, strip_sgr
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -52,11 +52,42 @@ _pieces = st.one_of(
     ),
 )
 _terminal_text = st.lists(_pieces, max_size=30).map("".join)
-_printable = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=200)
-_sgr = st.builds(
-    lambda params: f"\x1b[{params}m",
-    st.text(alphabet="0123456789;:", max_size=12),
+_printable = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cs"), blacklist_characters=INVISIBLE_CHARACTERS
+    ),
+    max_size=200,
 )
+# Valid SGR, built from the grammar terminals read (see sanitize._valid_sgr): attributes,
+# 256-colour and RGB colours in the semicolon and colon forms, underline styles, empty = 0.
+_byte = st.integers(0, 255).map(str)
+_colour_code = st.sampled_from(["38", "48", "58"])
+_sgr_param = st.one_of(
+    st.sampled_from(
+        [
+            *map(str, range(10)),
+            *map(str, range(21, 38)),
+            *("39", "49", "53", "55", "59", "", "00", "01"),
+            *map(str, range(40, 48)),
+            *map(str, range(90, 98)),
+            *map(str, range(100, 108)),
+        ]
+    ),
+    st.builds(lambda c, n: f"{c};5;{n}", _colour_code, _byte),
+    st.builds(lambda c, r, g, b: f"{c};2;{r};{g};{b}", _colour_code, _byte, _byte, _byte),
+    st.builds(lambda c, n: f"{c}:5:{n}", _colour_code, _byte),
+    st.builds(lambda c, r, g, b: f"{c}:2:{r}:{g}:{b}", _colour_code, _byte, _byte, _byte),
+    st.builds(
+        lambda c, s, r, g, b: f"{c}:2:{s}:{r}:{g}:{b}",
+        _colour_code,
+        st.sampled_from(["", "0", "1"]),
+        _byte,
+        _byte,
+        _byte,
+    ),
+    st.integers(0, 5).map(lambda style: f"4:{style}"),
+)
+_sgr = st.lists(_sgr_param, max_size=6).map(lambda params: f"\x1b[{';'.join(params)}m")
 
 
 @given(_terminal_text)

@@ -15,6 +15,7 @@ from joblens import __version__
 from joblens.backends.demo_scenarios import SCENARIOS
 from joblens.errors import ExitCode, JoblensError
 from joblens.models import JobRef
+from joblens.sanitize import display_text
 
 
 class _JobIdGroup(click.Group):
@@ -31,10 +32,16 @@ class _JobIdGroup(click.Group):
         formatter.write_usage(ctx.command_path, "[OPTIONS] JOB_ID | COMMAND [ARGS]...")
 
 
+def _say_error(message: str) -> None:
+    """One line on stderr: ``message`` often holds the server's words, so it is made safe here
+    too (it already is, as every JoblensError message is; this is the last door)."""
+    click.echo(f"joblens: {display_text(message)}", err=True)
+
+
 def _fail(error: JoblensError, debug: bool) -> None:
     if debug:
         raise error
-    click.echo(f"joblens: {error.message}", err=True)
+    _say_error(error.message)
     sys.exit(int(error.exit_code))
 
 
@@ -174,13 +181,13 @@ def run() -> None:
         sys.exit(int(ExitCode.USAGE))
     except click.UsageError as error:
         hint = f"{error.ctx.command_path} --help" if error.ctx else "joblens --help"
-        click.echo(f"joblens: {error.format_message()} (see '{hint}')", err=True)
+        _say_error(f"{error.format_message()} (see '{hint}')")
         sys.exit(int(ExitCode.USAGE))
     except click.Abort:
         click.echo("joblens: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
     except click.ClickException as error:
-        click.echo(f"joblens: {error.format_message()}", err=True)
+        _say_error(error.format_message())
         sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 

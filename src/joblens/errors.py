@@ -1,8 +1,16 @@
-"""Errors a user can be shown, each with one line of text and a documented exit code."""
+"""Errors a user can be shown, each with one line of text and a documented exit code.
+
+A message often carries the server's own words (a PostgREST error, a refused action's reason)
+and is shown in a toast, the header or on stderr: every message is made safe as it is set, one
+line with no escape sequence or control character (:func:`joblens.sanitize.display_text`),
+whoever builds the error.
+"""
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+from joblens.sanitize import display_text
 
 
 class ExitCode(IntEnum):
@@ -20,13 +28,27 @@ class ExitCode(IntEnum):
 
 
 class JoblensError(Exception):
-    """An error with a one-line message for the user and an exit code."""
+    """An error with a one-line message for the user and an exit code.
+
+    ``message`` is sanitised when set (server text lands in messages), so it can be shown
+    anywhere as it is.
+    """
 
     exit_code: ExitCode = ExitCode.UNAVAILABLE
 
     def __init__(self, message: str) -> None:
+        message = display_text(message)
         super().__init__(message)
-        self.message = message
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """The one line to show: no escapes, no control characters."""
+        return self._message
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._message = display_text(value)
 
     def __str__(self) -> str:
         return self.message

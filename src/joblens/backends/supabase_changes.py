@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from joblens.errors import AuthError, JoblensError, JobNotFound
 from joblens.models import Job, LogChunk
+from joblens.sanitize import display_text
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,8 @@ async def fetch_with_retries(fetch: Callable[[], Awaitable[T | None]], what: str
         except JobNotFound:
             return None
         except JoblensError as error:
-            log.warning("re-fetching %s failed: %s", what, error)
+            # ``what`` names a row by the id the server sent: made safe before any log sees it.
+            log.warning("re-fetching %s failed: %s", display_text(what), error)
     return None
 
 

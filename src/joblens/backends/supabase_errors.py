@@ -3,6 +3,11 @@
 PostgREST errors arrive as ``postgrest.exceptions.APIError`` (with PostgREST's code but not the
 HTTP status); timeouts and network failures are raw ``httpx`` exceptions; the auth client raises
 its own ``AuthError`` family. Nothing else should escape the backend.
+
+The server's words in those errors (messages, codes, the realtime server's reasons) are as
+untrusted as its rows: every piece of them is made one safe line, and cut to
+:data:`MAX_DETAIL` characters, here, before it is put in a message (and
+:class:`joblens.errors.JoblensError` sanitises each message again as it is built).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from joblens.errors import (
     JoblensError,
     JobNotFound,
 )
+from joblens.sanitize import display_text, plain_text
 
 #: PostgREST codes for a missing, malformed, expired or refused JWT.
 AUTH_CODES = frozenset({"PGRST300", "PGRST301", "PGRST302", "PGRST303", "401"})
@@ -31,9 +37,15 @@ MISSING_RELATION_CODES = frozenset({"PGRST200", "PGRST201", "PGRST205", "42P01",
 #: The server (or PostgREST's database connection) is down or overloaded: try again later.
 UNAVAILABLE_CODES = frozenset(
     {"500", "502", "503", "504", "520", "PGRST000", "PGRST001", "PGRST002", "PGRST003"}
+    # A serialization failure, a deadlock and a statement timeout: PostgREST answers 500 and
+    # the same request may well pass in a moment (docs/SUPABASE.md, "REST").
+    | {"40001", "40P01", "57014"}
 )
 
 TOKEN_MESSAGE = f"your access token expired or was refused: {TOKEN_FIX}"
+
+#: The most characters of the server's own text put in one message (a toast, one stderr line).
+MAX_DETAIL = 300
 
 
 def is_auth_error(error: APIError) -> bool:
@@ -45,8 +57,8 @@ def is_auth_error(error: APIError) -> bool:
 
 def from_api_error(error: APIError, *, table: str, action: str = "") -> JoblensError:
     """The joblens error for a PostgREST error on ``table``."""
-    code = error.code or ""
-    message = first_line_of(error.message or "")
+    code = first_line_of(str(error.code or ""))
+    message = first_line_of(str(error.message or ""))
     if is_auth_error(error):
         return AuthError(TOKEN_MESSAGE)
     if code == "22P02":
@@ -79,7 +91,8 @@ def from_http_error(error: httpx.HTTPError, url: str) -> JoblensError:
 def from_auth_error(error: SupabaseAuthError, url: str) -> JoblensError:
     """The joblens error for a failed session set-up or refresh."""
     if isinstance(error, AuthRetryableError):
-        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {error.message}")
+        reason = first_line_of(str(error.message or "")) or type(error).__name__
+        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {reason}")
     if isinstance(error, AuthApiError) and error.status >= 500:
         return BackendUnavailable(f"the auth server failed ({error.status}): try again")
     return AuthError(
@@ -99,17 +112,26 @@ def translate(error: BaseException, *, url: str, table: str, action: str = "") -
     if isinstance(error, SupabaseAuthError):
         return from_auth_error(error, url)
     if isinstance(error, OSError):
-        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {error}")
+        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {first_line(error)}")
     return BackendUnavailable(f"unexpected error talking to {url}: {first_line(error)}")
 
 
 def first_line_of(text: str) -> str:
-    """The first line of ``text`` with anything in it ("" for blank text)."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """The first line of untrusted ``text`` with anything in it, made safe ("" for blank text).
+
+    Sanitised before it is cut into lines, so an escape sequence cannot hide a line break; the
+    line is one line of display text (:func:`joblens.sanitize.display_text`) of at most
+    :data:`MAX_DETAIL` characters.
+    """
+    for line in plain_text(text).split("\n"):
+        shown = display_text(line).strip()
+        if shown:
+            return shown if len(shown) <= MAX_DETAIL else shown[: MAX_DETAIL - 1] + "…"
+    return ""
 
 
 def first_line(error: BaseException) -> str:
-    """An exception's first line of text (or its type's name)."""
+    """An exception's first line of text, made safe (or its type's name)."""
     return first_line_of(str(error)) or type(error).__name__
 
 
