@@ -8,6 +8,7 @@ from textual.widgets import Static
 from joblens.display import duration_phase, format_duration, status_class
 from joblens.models import Job, JobStatus
 from joblens.sanitize import plain_text
+from joblens.secrets import mask_text
 
 
 def banner_text(job: Job, note: str | None = None) -> Text | None:
@@ -15,7 +16,7 @@ def banner_text(job: Job, note: str | None = None) -> Text | None:
 
     The error message comes from the job (untrusted): it is sanitised and never read as markup.
     """
-    message = plain_text(job.error_message or "").strip()
+    message = mask_text(plain_text(job.error_message or "")).strip()
     if job.status == JobStatus.SUCCESS:
         text = Text("✔ Succeeded", style="bold")
         phase = duration_phase(job)
