@@ -3,16 +3,36 @@
 Parsing never fails on surprising data: an unknown enum value is kept as the raw string (and
 shown as it is), a missing optional field becomes ``None``, a malformed timestamp is ``None``.
 Nothing past the backend handles raw row dicts.
+
+Every text in a row is untrusted (issue 9: whoever names a Tendril or a vine, or writes a
+job's error, writes to the terminal of whoever opens the job), so ``from_row`` makes it safe,
+once, for every widget and stream after it: each ``str`` field of the model passes
+:func:`_safe_fields`, found by introspection, so a field added later is covered too. Per field:
+
+- by default one line, no escapes, no control characters (``sanitize.display_text``): ids,
+  names, versions, labels, stage, region, hash, statuses and types kept as unknown strings;
+- ``error_message`` keeps its line breaks (``sanitize.display_lines``): a Terraform error
+  spans lines; the banner shows them, plain mode folds them into one;
+- raw, sanitised elsewhere: ``LogChunk.text`` (by the feed, as lines complete, so an escape
+  split across two rows is seen whole) and the JSON ``config_snapshot`` and
+  ``execution_metadata`` (kept as sent, for Re-run and Apply to copy; the panels pass their
+  keys and values through ``sanitize.display_text`` as they show them).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from joblens.json_doc import json_field
+from joblens.sanitize import display_lines, display_text
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class JobStatus(StrEnum):
@@ -58,10 +78,11 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def parse_enum(kind: type[E], value: object) -> E | str | None:
-    """The enum member for ``value``; an unknown value is kept as its string."""
+    """The enum member for ``value``; an unknown value is kept as its string, made safe first
+    (so a known value wrapped in escapes is still known)."""
     if value is None:
         return None
-    text = str(value)
+    text = display_text(str(value))
     try:
         return kind(text)
     except ValueError:
@@ -93,6 +114,33 @@ def _str_or_none(value: object) -> str | None:
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+M = TypeVar("M", bound="DataclassInstance")
+
+#: Fields kept as the server sent them, per model (sanitised elsewhere: module docstring).
+_RAW_FIELDS = {"LogChunk": {"text"}, "Job": {"config_snapshot", "execution_metadata"}}
+#: Text fields whose line breaks are kept.
+_MULTILINE_FIELDS = frozenset({"error_message"})
+
+
+def _safe_fields(model: M) -> M:
+    """``model`` with every ``str`` field made safe for a terminal (the same object if clean).
+
+    Every field but the model's ``_RAW_FIELDS`` is looked at: a text field added later is
+    sanitised without a change here. Enum members are clean text, kept as they are.
+    """
+    raw = _RAW_FIELDS.get(type(model).__name__, ())
+    changes: dict[str, str] = {}
+    for item in fields(model):
+        name = item.name
+        value = getattr(model, name)
+        if name in raw or not isinstance(value, str):
+            continue
+        clean = display_lines(value) if name in _MULTILINE_FIELDS else display_text(value)
+        if clean != value:
+            changes[name] = clean
+    return replace(model, **changes) if changes else model
 
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
@@ -153,14 +201,17 @@ class Tendril:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Tendril:
-        return cls(
-            id=str(row.get("id", "")),
-            name=str(row.get("name") or "(unnamed)"),
-            mode=_str_or_none(row.get("mode")),
-            status=parse_enum(TendrilStatus, row.get("status")),
-            last_heartbeat=parse_time(row.get("last_heartbeat")),
-            version=_str_or_none(row.get("version")),
-            is_default=bool(row.get("is_default")),
+        """Parse a ``workers`` row; its name and version are shown, so made safe here."""
+        return _safe_fields(
+            cls(
+                id=str(row.get("id", "")),
+                name=str(row.get("name") or "(unnamed)"),
+                mode=_str_or_none(row.get("mode")),
+                status=parse_enum(TendrilStatus, row.get("status")),
+                last_heartbeat=parse_time(row.get("last_heartbeat")),
+                version=_str_or_none(row.get("version")),
+                is_default=bool(row.get("is_default")),
+            )
         )
 
 
@@ -177,9 +228,12 @@ class JobState:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JobState:
-        return cls(
-            status=parse_enum(JobStatus, row.get("status")) or "UNKNOWN",
-            error_message=_str_or_none(row.get("error_message")),
+        """Parse the poll's ``status, error_message`` (made safe here, as every row is)."""
+        return _safe_fields(
+            cls(
+                status=parse_enum(JobStatus, row.get("status")) or "UNKNOWN",
+                error_message=_str_or_none(row.get("error_message")),
+            )
         )
 
 
@@ -211,6 +265,8 @@ class Job:
     vineyard_name: str | None = None
     cloud_identity_label: str | None = None
     configuration_hash: str | None = None
+    # JSON columns: plain values when small and shallow, else a joblens.json_doc.JsonDoc
+    # (read lazily, any depth); see json_doc.json_field.
     config_snapshot: Any = field(default_factory=dict)
     execution_metadata: Any = None
 
@@ -264,6 +320,7 @@ class Job:
 
         Embeds are read under the names joblens selects them as: ``worker`` and
         ``assigned_worker`` (``workers``), ``vine``, ``vineyard`` and ``cloud_identity``.
+        Every text field is made safe (see the module docstring); the JSON fields are not.
         """
         worker = _mapping(row.get("worker"))
         assigned = _mapping(row.get("assigned_worker"))
@@ -274,35 +331,35 @@ class Job:
         if identity:
             parts = [str(p) for p in (identity.get("provider"), identity.get("name")) if p]
             label = " · ".join(parts) or None
-        return cls(
-            id=str(row.get("id", "")),
-            job_type=parse_enum(JobType, row.get("job_type")) or "UNKNOWN",
-            status=parse_enum(JobStatus, row.get("status")) or "UNKNOWN",
-            created_at=parse_time(row.get("created_at")),
-            updated_at=parse_time(row.get("updated_at")),
-            claimed_at=parse_time(row.get("claimed_at")),
-            started_at=parse_time(row.get("started_at")),
-            completed_at=parse_time(row.get("completed_at")),
-            error_message=_str_or_none(row.get("error_message")),
-            user_id=_str_or_none(row.get("user_id")),
-            vine_id=_str_or_none(row.get("vine_id")),
-            vineyard_id=_str_or_none(row.get("vineyard_id")),
-            cloud_identity_id=_str_or_none(row.get("cloud_identity_id")),
-            plan_job_id=_str_or_none(row.get("plan_job_id")),
-            assigned_worker_id=_str_or_none(row.get("assigned_worker_id")),
-            worker_id=_str_or_none(row.get("worker_id")),
-            assigned_worker_name=_str_or_none(assigned.get("name")),
-            worker_name=_str_or_none(worker.get("name")),
-            vine_name=_str_or_none(vine.get("project_name")),
-            vine_stage=_str_or_none(vine.get("environment_stage")),
-            vine_region=_str_or_none(vine.get("region")),
-            vineyard_name=_str_or_none(vineyard.get("name")),
-            cloud_identity_label=label,
-            configuration_hash=_str_or_none(row.get("configuration_hash")),
-            config_snapshot=row.get("config_snapshot")
-            if row.get("config_snapshot") is not None
-            else {},
-            execution_metadata=row.get("execution_metadata"),
+        return _safe_fields(
+            cls(
+                id=str(row.get("id", "")),
+                job_type=parse_enum(JobType, row.get("job_type")) or "UNKNOWN",
+                status=parse_enum(JobStatus, row.get("status")) or "UNKNOWN",
+                created_at=parse_time(row.get("created_at")),
+                updated_at=parse_time(row.get("updated_at")),
+                claimed_at=parse_time(row.get("claimed_at")),
+                started_at=parse_time(row.get("started_at")),
+                completed_at=parse_time(row.get("completed_at")),
+                error_message=_str_or_none(row.get("error_message")),
+                user_id=_str_or_none(row.get("user_id")),
+                vine_id=_str_or_none(row.get("vine_id")),
+                vineyard_id=_str_or_none(row.get("vineyard_id")),
+                cloud_identity_id=_str_or_none(row.get("cloud_identity_id")),
+                plan_job_id=_str_or_none(row.get("plan_job_id")),
+                assigned_worker_id=_str_or_none(row.get("assigned_worker_id")),
+                worker_id=_str_or_none(row.get("worker_id")),
+                assigned_worker_name=_str_or_none(assigned.get("name")),
+                worker_name=_str_or_none(worker.get("name")),
+                vine_name=_str_or_none(vine.get("project_name")),
+                vine_stage=_str_or_none(vine.get("environment_stage")),
+                vine_region=_str_or_none(vine.get("region")),
+                vineyard_name=_str_or_none(vineyard.get("name")),
+                cloud_identity_label=label,
+                configuration_hash=_str_or_none(row.get("configuration_hash")),
+                config_snapshot=json_field(row.get("config_snapshot"), default={}),
+                execution_metadata=json_field(row.get("execution_metadata")),
+            )
         )
 
 
@@ -330,6 +387,7 @@ class LogChunk:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> LogChunk:
+        """Parse a logs-table row: ``text`` stays raw (the feed sanitises whole lines)."""
         raw_id = row.get("id")
         chunk_id: int | str
         if isinstance(raw_id, int) and not isinstance(raw_id, bool):
@@ -339,10 +397,12 @@ class LogChunk:
         else:
             chunk_id = str(raw_id)
         text = row.get("log_chunk")
-        return cls(
-            id=chunk_id,
-            job_id=str(row.get("job_id", "")),
-            text=text if isinstance(text, str) else ("" if text is None else str(text)),
-            stream=parse_enum(StreamType, row.get("stream_type")) or StreamType.STDOUT,
-            created_at=parse_time(row.get("created_at")),
+        return _safe_fields(
+            cls(
+                id=chunk_id,
+                job_id=str(row.get("job_id", "")),
+                text=text if isinstance(text, str) else ("" if text is None else str(text)),
+                stream=parse_enum(StreamType, row.get("stream_type")) or StreamType.STDOUT,
+                created_at=parse_time(row.get("created_at")),
+            )
         )

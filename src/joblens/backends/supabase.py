@@ -24,7 +24,16 @@ from joblens.backends.supabase_errors import (
     is_auth_error,
     translate,
 )
-from joblens.backends.supabase_jobs import JOB_SELECTS, JOBS, WORKERS
+from joblens.backends.supabase_jobs import (
+    JOB_COLUMNS,
+    JOB_EMBEDS,
+    JOBS,
+    JSON_COLUMNS,
+    WORKERS,
+    job_row,
+    job_select,
+    missing_column,
+)
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
 from joblens.backends.supabase_logs import log_count, log_page, log_row, row_of, rows_of
 from joblens.errors import (
@@ -40,7 +49,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-REST_TIMEOUT = 8.0
+#: A request's timeout, seconds. Hosted PostgREST ends an authenticated statement after 8 s
+#: and says so (500, 57014); waiting a little longer gets that answer instead of a guess.
+REST_TIMEOUT = 10.0
 
 
 class SupabaseBackend(Backend):
@@ -61,7 +72,9 @@ class SupabaseBackend(Backend):
         self._client: AsyncClient | None = None
         self._token = settings.access_token
         self._numeric_ids: bool | None = None  # the logs table's id type, once seen
-        self._job_select = 0  # index into JOB_SELECTS that this deployment accepts
+        self._job_select = 0  # index into JOB_EMBEDS that this deployment accepts
+        # The job's columns, less any this deployment lacks.
+        self._job_columns: tuple[str, ...] = JOB_COLUMNS + JSON_COLUMNS
         self._tasks: set[asyncio.Task[Any]] = set()
         self._streams: set[LiveLogs] = set()
         self._refresh_lock = asyncio.Lock()
@@ -214,27 +227,41 @@ class SupabaseBackend(Backend):
     async def get_job(self, job_id: str) -> Job:
         job_id = job_id.lower()
         while True:
-            columns = JOB_SELECTS[self._job_select]
-            fallback = self._job_select + 1 < len(JOB_SELECTS)
+            columns = self._job_columns
+            select = job_select(columns, JOB_EMBEDS[self._job_select])
+            fallback = self._job_select + 1 < len(JOB_EMBEDS)
 
-            async def run(c: AsyncClient, cols: str = columns, fallback: bool = fallback) -> Any:
+            async def run(
+                c: AsyncClient,
+                select: str = select,
+                fallback: bool = fallback,
+                columns: tuple[str, ...] = columns,
+            ) -> Any:
                 try:
-                    query = c.table(JOBS).select(cols).eq("id", job_id)
+                    query = c.table(JOBS).select(select).eq("id", job_id)
                     return await query.maybe_single().execute()
                 except APIError as error:
-                    if fallback and (error.code or "") in MISSING_RELATION_CODES:
+                    code = error.code or ""
+                    gone = missing_column(str(error.message), columns) if code == "42703" else None
+                    if gone is not None:
+                        raise _ColumnMissing(gone) from None
+                    if fallback and code in MISSING_RELATION_CODES:
                         raise _EmbedMissing(str(error.message)) from None
                     raise
 
             try:
                 response = await self._rest(run, table=JOBS)
+            except _ColumnMissing as missing:
+                log.info("job select without the column %s", missing.column)
+                self._job_columns = tuple(c for c in columns if c != missing.column)
+                continue
             except _EmbedMissing as missing:
                 log.info("job select without some embeds (%s)", missing)
                 self._job_select += 1
                 continue
             if response is None:
                 raise JobNotFound(f"job {job_id} not found, or not visible to this user")
-            return Job.from_row(row_of(response.data))
+            return Job.from_row(job_row(row_of(response.data)))
 
     async def get_job_state(self, job_id: str) -> JobState:
         job_id = job_id.lower()
@@ -399,3 +426,11 @@ class SupabaseBackend(Backend):
 
 class _EmbedMissing(JoblensError):
     """Internal: this deployment lacks a table or relationship the job select embeds."""
+
+
+class _ColumnMissing(JoblensError):
+    """Internal: this deployment's ``provision_jobs`` lacks ``column``."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(f"no column {column}")
+        self.column = column
