@@ -128,3 +128,26 @@ def test_the_same_text_read_again_is_the_same_document_while_it_is_in_use() -> N
     again = JsonDoc.from_text(text.encode())
     assert again is first and again._ends  # ...and shared with the job read again
     assert JsonDoc.from_text(text + " ") is not first
+
+
+def test_rerun_and_apply_insert_a_large_or_deep_snapshot_as_its_values() -> None:
+    import json
+
+    from joblens.backends.job_rows import deploy_row, rerun_row
+    from joblens.backends.supabase_jobs import job_row
+    from joblens.models import Job
+
+    deep: dict[str, object] = {"leaf": 1}
+    for _ in range(100):
+        deep = {"x": deep}
+    for config in (deep, {"k": "v" * 300_000}):
+        row = {
+            "id": "00000000-0000-4000-8000-000000000001",
+            "job_type": "PLAN",
+            "status": "SUCCESS",
+            "config_snapshot": json.dumps(config),
+        }
+        plan = Job.from_row(job_row(row))
+        assert not isinstance(plan.config_snapshot, dict)  # held lazily
+        assert rerun_row(plan)["config_snapshot"] == config
+        assert deploy_row(plan, None)["config_snapshot"] == config

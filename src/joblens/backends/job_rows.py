@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from joblens.errors import ActionRejected
+from joblens.json_doc import JsonDoc
+from joblens.json_values import ValueDoc
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType
 
 #: Cancel applies only while the job is in one of these.
@@ -22,6 +24,18 @@ def cancel_changes() -> dict[str, Any]:
     }
 
 
+def _snapshot(job: Job) -> Any:
+    """The job's configuration as plain JSON values, to insert again as it is.
+
+    A large or deep snapshot is held as a lazy document (:mod:`joblens.json_doc`); the row
+    written needs the values themselves.
+    """
+    snapshot = job.config_snapshot
+    if snapshot is None:
+        return {}
+    return snapshot.value() if isinstance(snapshot, JsonDoc | ValueDoc) else snapshot
+
+
 def rerun_row(job: Job) -> dict[str, Any]:
     """A new QUEUED job with ``job``'s type and configuration (user_id left to auth.uid())."""
     if not job.is_terminal:
@@ -29,7 +43,7 @@ def rerun_row(job: Job) -> dict[str, Any]:
     row: dict[str, Any] = {
         "job_type": str(job.job_type),
         "status": str(JobStatus.QUEUED),
-        "config_snapshot": job.config_snapshot if job.config_snapshot is not None else {},
+        "config_snapshot": _snapshot(job),
         "cloud_identity_id": job.cloud_identity_id,
         "vineyard_id": job.vineyard_id,
         "vine_id": job.vine_id,
@@ -54,6 +68,6 @@ def deploy_row(plan: Job, tendril_id: str | None) -> dict[str, Any]:
         "vine_id": plan.vine_id,
         "vineyard_id": plan.vineyard_id,
         "cloud_identity_id": plan.cloud_identity_id,
-        "config_snapshot": plan.config_snapshot if plan.config_snapshot is not None else {},
+        "config_snapshot": _snapshot(plan),
         "configuration_hash": plan.configuration_hash,
     }
