@@ -151,9 +151,11 @@ class JobScreen(Screen[None]):
             self.run_worker(self._refresh_job(), group="refresh-job", exclusive=True)
 
     def _link_changed(self, problem: str | None) -> None:
+        was_down = self._problems["feed"] not in (None, "connecting")
         self._set_problem("feed", problem)
-        if problem is None and self.is_attached:
+        if problem is None and was_down and self.is_attached:
             # Live again: UPDATEs of the job made while the stream was down are not replayed.
+            # (Not on first going live: the row was read just before, and may be 10 MB.)
             self.run_worker(self._refresh_job(), group="refresh-job", exclusive=True)
 
     def _set_problem(self, source: str, problem: str | None) -> None:
