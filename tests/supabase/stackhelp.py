@@ -10,6 +10,7 @@ import asyncio
 import json
 import urllib.request
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,3 +170,17 @@ async def wait_for(predicate: Any, timeout: float = 15.0, every: float = 0.05) -
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(every)
+
+
+@asynccontextmanager
+async def live_view(stack: StackInfo, token: str, job_id: str) -> AsyncIterator[Any]:
+    """The real app on ``job_id`` through the stack, its screen live: (pilot, screen, pane)."""
+    from joblens.app import JoblensApp
+    from joblens.widgets.log_pane import LogPane
+    from ui.conftest import opened, wait_for
+
+    app = JoblensApp(backend_for(stack, token), job_id[:8])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        await wait_for(pilot, lambda: screen.feed.live, timeout=15)
+        yield pilot, screen, screen.query_one(LogPane)

@@ -25,6 +25,26 @@ async def _live(backend: SupabaseBackend, job_id: str) -> AsyncGenerator[FollowE
     return events
 
 
+async def _stream(
+    stack: StackInfo, user: User, job_id: str, **options: str
+) -> tuple[SupabaseBackend, LiveLogs]:
+    """A connected backend and a LiveLogs of its client, as the backend would make it."""
+    backend = backend_for(stack, user.token)
+    await backend.connect()
+    assert backend._client is not None
+    stream = LiveLogs(
+        backend._client,
+        table=stack.logs_table,
+        job_id=job_id,
+        token=lambda: user.token,
+        refresh=backend._refresh_session,
+        refetch=backend.fetch_chunk,
+        refetch_job=backend.get_job,
+        **options,  # type: ignore[arg-type]
+    )
+    return backend, stream
+
+
 async def _collect(
     events: AsyncGenerator[FollowEvent, None], until_status: str, timeout: float = 15.0
 ) -> list[str]:
@@ -145,21 +165,9 @@ async def test_without_the_jobs_table_published_the_logs_still_flow(
     stack = stack_deployed
     user = await new_user(stack)
     job_id = await create_job(stack, user.id)
-    backend = backend_for(stack, user.token)
-    await backend.connect()
-    assert backend._client is not None
     # `workers` is not in the publication: the server refuses the job binding, as it would
     # provision_jobs on a project that does not publish it.
-    stream = LiveLogs(
-        backend._client,
-        table=stack.logs_table,
-        job_id=job_id,
-        token=lambda: user.token,
-        refresh=backend._refresh_session,
-        refetch=backend.fetch_chunk,
-        refetch_job=backend.get_job,
-        jobs_table="workers",
-    )
+    backend, stream = await _stream(stack, user, job_id, jobs_table="workers")
     events = cast(AsyncGenerator[FollowEvent, None], stream.events())
     try:
         with caplog.at_level(logging.WARNING, logger="joblens.backends.supabase_live"):
@@ -181,18 +189,7 @@ async def test_a_change_it_cannot_use_is_skipped_never_raised(
     stack = stack_documented
     user = await new_user(stack)
     job_id = await create_job(stack, user.id)
-    backend = backend_for(stack, user.token)
-    await backend.connect()
-    assert backend._client is not None
-    stream = LiveLogs(
-        backend._client,
-        table=stack.logs_table,
-        job_id=job_id,
-        token=lambda: user.token,
-        refresh=backend._refresh_session,
-        refetch=backend.fetch_chunk,
-        refetch_job=backend.get_job,
-    )
+    backend, stream = await _stream(stack, user, job_id)
     events = cast(AsyncGenerator[FollowEvent, None], stream.events())
     try:
         assert isinstance(await next_event(events), LiveStarted)

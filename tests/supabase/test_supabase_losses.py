@@ -9,13 +9,12 @@ import random
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, backend_for, create_job, db_lines
+from stackhelp import User, create_job, db_lines, live_view
 from test_supabase_plain_cli import joblens
 
 from joblens.app import JoblensApp
 from joblens.errors import ExitCode
 from joblens.screens import job_screen
-from joblens.widgets.log_pane import LogPane
 from ui.conftest import opened, pane_lines, wait_for
 
 LINES = 3000
@@ -67,11 +66,7 @@ async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
     stack: StackInfo, user: User
 ) -> None:
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
-    app = JoblensApp(backend_for(stack, user.token), job_id[:8])
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
-        pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: screen.feed.live, timeout=15)
+    async with live_view(stack, user.token, job_id) as (pilot, _screen, pane):
         writer = asyncio.create_task(tendril(stack, job_id))
         lost = await drop_changes(stack, 2, writer)
         assert await writer == 0

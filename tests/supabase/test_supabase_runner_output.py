@@ -9,16 +9,14 @@ from datetime import datetime
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, backend_for, create_job
+from stackhelp import User, create_job, live_view
 from test_supabase_plain_cli import joblens
 from tests.log_oracle import shown_lines
 
-from joblens.app import JoblensApp
 from joblens.errors import ExitCode
 from joblens.screens import job_screen
-from joblens.widgets.log_pane import LogPane
 from joblens.widgets.log_store import NOTE
-from ui.conftest import opened, pane_lines, wait_for
+from ui.conftest import pane_lines, wait_for
 
 LINES = 400
 REQUEUE_AT = 150
@@ -80,11 +78,7 @@ async def test_the_view_holds_the_databases_lines_and_marks_the_requeue(
     stack: StackInfo, user: User
 ) -> None:
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
-    app = JoblensApp(backend_for(stack, user.token), job_id[:8])
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
-        pane = screen.query_one(LogPane)
-        await wait_for(pilot, lambda: screen.feed.live, timeout=15)
+    async with live_view(stack, user.token, job_id) as (pilot, screen, pane):
         tendril = asyncio.create_task(run_requeued_tendril(stack, job_id))
         await wait_for(pilot, tendril.done, timeout=60)
         assert tendril.result() == 0
