@@ -108,3 +108,44 @@ async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_sile
         assert told < 6.5, f"the header said live for {told:.1f} s of silence"
         # Once the server answers again, live again, without a keypress.
         await wait_for(pilot, lambda: "● live" in str(link.render()), timeout=30)
+
+
+@pytest.mark.parametrize("kind", ["db_timeouts", "refuse_joins", "drop"])
+async def test_logs_follow_prints_exactly_the_table_through_server_side_failures(
+    stack: StackInfo, user: User, kind: str
+) -> None:
+    """Temporary errors the server keeps the channel through, refused joins, a cut socket."""
+    job_id = await create_job(stack, user.id, job_type="DEPLOY")
+    follower = asyncio.create_task(joblens(stack, user.token, "logs", job_id[:8], "--follow"))
+    await asyncio.sleep(1.5)
+    writer = asyncio.create_task(tendril(stack, job_id))
+    await asyncio.sleep(0.5)
+    if kind == "db_timeouts":
+        await stack.afault("db_timeouts", seconds=0.5, count=2)
+    elif kind == "refuse_joins":
+        await stack.afault("drop")
+        await stack.afault("refuse_joins", count=2)
+    else:
+        await stack.afault("drop")
+    assert await writer == 0
+    code, out, err = await asyncio.wait_for(follower, 90)
+    assert code == ExitCode.OK, err
+    assert out.splitlines() == await db_lines(stack, job_id)
+
+
+@pytest.mark.parametrize("kind", ["db_timeouts", "refuse_joins"])
+async def test_the_view_recovers_from_server_side_failures_without_a_keypress(
+    stack: StackInfo, user: User, kind: str
+) -> None:
+    job_id = await create_job(stack, user.id, job_type="DEPLOY")
+    async with live_view(stack, user.token, job_id) as (pilot, _screen, pane):
+        writer = asyncio.create_task(tendril(stack, job_id))
+        await asyncio.sleep(0.5)
+        if kind == "db_timeouts":
+            await stack.afault("db_timeouts", seconds=0.5, count=2)
+        else:
+            await stack.afault("drop")
+            await stack.afault("refuse_joins", count=2)
+        assert await writer == 0
+        expected = await db_lines(stack, job_id)
+        await wait_for(pilot, lambda: pane_lines(pane) == expected, timeout=15)
