@@ -34,3 +34,14 @@ def reference_lines(chunks: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 def shown_lines(chunks: Iterable[tuple[str, str]]) -> list[str]:
     """The lines as plain mode prints them without colour: sanitised, no SGR."""
     return [strip_sgr(sanitize(line)) for _, line in reference_lines(chunks)]
+
+
+def assert_same_lines(shown: list[str], expected: list[str], split: int) -> None:
+    """``shown`` is ``expected``; or, when the feed had to show ``split`` lines in two parts
+    (a page read newest first: a stream absent from it finished a line live before its
+    beginning was read, ``LogFeed.split_lines``), the same text, nothing lost or doubled."""
+    if not split:
+        assert shown == expected
+        return
+    assert sorted("".join(shown)) == sorted("".join(expected))
+    assert len(shown) == len(expected) + split

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.log_oracle import reference_lines
+from tests.log_oracle import assert_same_lines, reference_lines
 
 from joblens.backends.base import ChunksArrived, FollowEvent, LiveStarted
 from joblens.feed import LogFeed
@@ -176,11 +176,7 @@ def test_lost_and_late_rows_end_in_their_place(
     shown, split = asyncio.run(follow(backend, tail_first and not held, page, held))
     committed = [(str(c.stream), c.text) for c in backend.db]
     expected = [line for _, line in reference_lines(committed)]
-    if not split:
-        assert shown == expected
-    else:  # read newest page first: see test_lines.py, the one case that cannot be placed
-        assert sorted("".join(shown)) == sorted("".join(expected))
-        assert len(shown) == len(expected) + split
+    assert_same_lines(shown, expected, split)
 
 
 def test_a_dropped_row_is_found_by_the_count_and_put_back_in_its_place() -> None:

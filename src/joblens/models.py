@@ -237,6 +237,30 @@ class JobState:
         )
 
 
+#: The columns of ``provision_jobs`` that ``Job.from_row`` reads as plain values ...
+JOB_COLUMNS = (
+    "id",
+    "user_id",
+    "job_type",
+    "status",
+    "vine_id",
+    "vineyard_id",
+    "cloud_identity_id",
+    "plan_job_id",
+    "assigned_worker_id",
+    "worker_id",
+    "configuration_hash",
+    "error_message",
+    "created_at",
+    "updated_at",
+    "claimed_at",
+    "started_at",
+    "completed_at",
+)
+#: ... and its JSON columns (the Supabase backend reads them as text: joblens.json_doc).
+JSON_COLUMNS = ("config_snapshot", "execution_metadata")
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """A provisioning job with the display names of what it refers to."""

@@ -13,34 +13,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from joblens.models import Job, LogChunk
+from joblens.models import JOB_COLUMNS, JSON_COLUMNS, Job, LogChunk
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-JOB_COLUMNS = (
-    "id",
-    "user_id",
-    "job_type",
-    "status",
-    "vine_id",
-    "vineyard_id",
-    "cloud_identity_id",
-    "config_snapshot",
-    "configuration_hash",
-    "plan_job_id",
-    "assigned_worker_id",
-    "worker_id",
-    "claimed_at",
-    "started_at",
-    "completed_at",
-    "error_message",
-    "execution_metadata",
-    "created_at",
-    "updated_at",
-)
 
 
 class DemoStore:
@@ -67,7 +44,7 @@ class DemoStore:
     def insert_job(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Insert a job with the table's defaults; tell the listeners (the Tendrils)."""
         stamp = now()
-        row: dict[str, Any] = dict.fromkeys(JOB_COLUMNS)
+        row: dict[str, Any] = dict.fromkeys(JOB_COLUMNS + JSON_COLUMNS)
         row.update(status="QUEUED", config_snapshot={}, created_at=stamp, updated_at=stamp)
         row.update(fields)
         row["id"] = row["id"] or self.new_id()

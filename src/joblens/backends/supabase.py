@@ -25,10 +25,8 @@ from joblens.backends.supabase_errors import (
     translate,
 )
 from joblens.backends.supabase_jobs import (
-    JOB_COLUMNS,
     JOB_EMBEDS,
     JOBS,
-    JSON_COLUMNS,
     WORKERS,
     job_row,
     job_select,
@@ -42,7 +40,7 @@ from joblens.errors import (
     JoblensError,
     JobNotFound,
 )
-from joblens.models import Job, JobRef, JobState, LogChunk, Tendril
+from joblens.models import JOB_COLUMNS, JSON_COLUMNS, Job, JobRef, JobState, LogChunk, Tendril
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 log = logging.getLogger(__name__)

@@ -18,31 +18,10 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from joblens.json_doc import JsonDoc
+from joblens.models import JSON_COLUMNS
 
 JOBS = "provision_jobs"
 WORKERS = "workers"
-#: The columns of ``provision_jobs`` joblens reads (``Job.from_row``), as themselves...
-JOB_COLUMNS = (
-    "id",
-    "user_id",
-    "job_type",
-    "status",
-    "vine_id",
-    "vineyard_id",
-    "cloud_identity_id",
-    "plan_job_id",
-    "assigned_worker_id",
-    "worker_id",
-    "configuration_hash",
-    "error_message",
-    "created_at",
-    "updated_at",
-    "claimed_at",
-    "started_at",
-    "completed_at",
-)
-#: ... and as text, read by joblens.json_doc (see the module docstring).
-JSON_COLUMNS = ("config_snapshot", "execution_metadata")
 #: The display names, most embeds first; a deployment missing a table or relationship falls
 #: back to the next (PGRST200/PGRST205). ``credentials`` is never selected.
 JOB_EMBEDS = (
