@@ -161,7 +161,7 @@ class JobScreen(Screen[None]):
     def _set_problem(self, source: str, problem: str | None) -> None:
         """The header's link indicator: live unless the log stream or the poll has a problem."""
         self._problems[source] = problem
-        if self.is_attached:
+        if self._showing:
             self.query_one(JobHeader).link_problem = (
                 self._problems["poll"] or self._problems["feed"]
             )
@@ -210,8 +210,14 @@ class JobScreen(Screen[None]):
                 timeout=30,
             )
 
+    @property
+    def _showing(self) -> bool:
+        """The screen's widgets are there to update: not yet composed, or already taken down
+        as the screen closes or the app quits, a late result is dropped."""
+        return self.is_attached and bool(self.query(JobHeader)) and bool(self.query(StatusBanner))
+
     def _show_job(self, job: Job) -> None:
-        if not self.is_attached or not self.query(StatusBanner):
+        if not self._showing:
             return  # a result that arrived as the screen closed (or the app quit): drop it
         previous = self.job
         self.job = job
