@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +23,16 @@ settings.register_profile(
     "joblens", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile("joblens")
+
+# joblens keeps sessions and settings in the user's state and config directories: a test run
+# (and every joblens it starts) gets its own, so it never reads or writes the user's.
+_HOME = tempfile.mkdtemp(prefix="joblens-tests-")
+os.environ["XDG_STATE_HOME"] = os.path.join(_HOME, "state")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -24,3 +24,18 @@ def test_first_lines_skip_blank_lines_and_fall_back_to_the_type() -> None:
     connect = translate(httpx.ConnectError("\nrefused\n"), url="http://x", table="t")
     assert isinstance(connect, JoblensError) and connect.message.endswith(": refused")
     assert live_down_reason("CHANNEL_ERROR", "  \n") == "realtime channel error; reconnecting"
+
+
+def test_a_channel_error_given_as_a_payload_says_its_message_only() -> None:
+    detail = (
+        '{"channel": "joblens:job_logs:a5d4338d:559d61065f8c", "extension": "system", '
+        '"message": "Token has expired 1 seconds ago", "status": "error"}'
+    )
+    assert live_down_reason("CHANNEL_ERROR", detail) == (
+        "realtime channel error (Token has expired 1 seconds ago); reconnecting"
+    )
+    # Anything else is still its own first line.
+    assert (
+        live_down_reason("CHANNEL_ERROR", "[1, 2]")
+        == "realtime channel error ([1, 2]); reconnecting"
+    )

@@ -34,8 +34,10 @@ from joblens.backends.supabase_jobs import (
 )
 from joblens.backends.supabase_live import LiveLogs, LiveTiming
 from joblens.backends.supabase_logs import log_count, log_page, log_row, row_of, rows_of
+from joblens.backends.supabase_session import Session, SessionFile, SessionKeeper, env_session_file
 from joblens.errors import (
     ActionRejected,
+    AuthError,
     BackendUnavailable,
     JoblensError,
     JobNotFound,
@@ -50,6 +52,8 @@ T = TypeVar("T")
 #: A request's timeout, seconds. Hosted PostgREST ends an authenticated statement after 8 s
 #: and says so (500, 57014); waiting a little longer gets that answer instead of a guess.
 REST_TIMEOUT = 10.0
+#: How many times one request renews a refused session before the refusal is the answer.
+TOKEN_RETRIES = 3
 
 
 class SupabaseBackend(Backend):
@@ -63,19 +67,22 @@ class SupabaseBackend(Backend):
         *,
         live_timing: LiveTiming | None = None,
         rest_timeout: float = REST_TIMEOUT,
+        session_file: SessionFile | None = None,
     ) -> None:
         self.settings = settings
+        self._session_file = session_file
+        self._keeper: SessionKeeper | None = None
         self._live_timing = live_timing
         self._rest_timeout = rest_timeout
         self._client: AsyncClient | None = None
-        self._token = settings.access_token
+        self._token = settings.access_token  # the token realtime has
+        self._installed: str | None = None  # the token the auth client has, once it has one
         self._numeric_ids: bool | None = None  # the logs table's id type, once seen
         self._job_select = 0  # index into JOB_EMBEDS that this deployment accepts
         # The job's columns, less any this deployment lacks.
         self._job_columns: tuple[str, ...] = JOB_COLUMNS + JSON_COLUMNS
         self._tasks: set[asyncio.Task[Any]] = set()
         self._streams: set[LiveLogs] = set()
-        self._refresh_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"SupabaseBackend({self.settings!r})"
@@ -94,7 +101,9 @@ class SupabaseBackend(Backend):
         settings = self.settings
         options = AsyncClientOptions(
             postgrest_client_timeout=self._rest_timeout,
-            auto_refresh_token=settings.refresh_token is not None,
+            # The session is refreshed by SessionKeeper, under a lock shared with every other
+            # joblens process using it, never by the auth client's own timer.
+            auto_refresh_token=False,
             persist_session=False,
             realtime={"hb_interval": 15},
         )
@@ -104,11 +113,16 @@ class SupabaseBackend(Backend):
         try:
             client = await acreate_client(settings.url, settings.anon_key, options)
             client.auth.on_auth_state_change(self._on_auth_change)
-            if settings.refresh_token is not None:
-                await client.auth.set_session(settings.access_token, settings.refresh_token)
         except Exception as error:
             raise translate(error, url=settings.url, table=JOBS) from None
         self._client = client
+        if settings.refresh_token is not None:
+            store = self._session_file or env_session_file(settings.url, settings.refresh_token)
+            self._keeper = SessionKeeper(
+                store, Session(settings.access_token, settings.refresh_token)
+            )
+            await self._use(self._keeper, await self._keeper.current(self._send_refresh))
+            self._spawn(self._keep_fresh())
         probe = await self._rest(
             lambda c: c.table(settings.logs_table).select("id").limit(1).retry(False).execute(),
             table=settings.logs_table,
@@ -120,7 +134,10 @@ class SupabaseBackend(Backend):
     def _on_auth_change(self, event: str, session: Any) -> None:
         """After a refresh, realtime must use the new token too (called synchronously)."""
         token = getattr(session, "access_token", None)
-        if not token or token == self._token:
+        if not token:
+            return
+        self._installed = token
+        if token == self._token:
             return
         self._token = token
         if self._client is not None:
@@ -135,21 +152,68 @@ class SupabaseBackend(Backend):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _send_refresh(self, refresh_token: str) -> Session:
+        """Spend ``refresh_token`` at the auth server; the client installs the new session."""
+        client = self._require()
+        try:
+            response = await client.auth.refresh_session(refresh_token)
+        except Exception as error:
+            raise translate(error, url=self.settings.url, table=JOBS) from None
+        session = response.session
+        if session is None or not session.refresh_token:
+            raise BackendUnavailable("the auth server answered a refresh without a session")
+        return Session(session.access_token, session.refresh_token)
+
+    async def _install(self, session: Session) -> None:
+        """Use ``session`` for REST and realtime (a no-op when it is in use already)."""
+        if session.access_token == self._installed:
+            return
+        client = self._require()
+        try:
+            await client.auth.set_session(session.access_token, session.refresh_token)
+        except Exception as error:
+            raise translate(error, url=self.settings.url, table=JOBS) from None
+
     async def _refresh_session(self) -> bool:
-        """Refresh the session if there is a refresh token; False when there is none."""
-        if self.settings.refresh_token is None or self._client is None:
+        """Renew the session if there is a refresh token; False when there is none."""
+        keeper = self._keeper
+        if keeper is None or self._client is None:
             return False
-        client = self._client
-        async with self._refresh_lock:
-            try:
-                response = await client.auth.refresh_session()
-            except Exception as error:
-                raise translate(error, url=self.settings.url, table=JOBS) from None
-        token = response.session.access_token if response.session else None
-        if token:
-            self._token = token
-            await client.realtime.set_auth(token)
+        await self._use(keeper, await keeper.refresh(self._send_refresh, stale=self._token))
         return True
+
+    async def _use(self, keeper: SessionKeeper, session: Session) -> None:
+        """Install ``session``; when the server refuses it, renew it once and install that.
+
+        A stored session can be refused although it is not due: another process's, refreshed
+        before the server cut tokens off, or the one a process was started with.
+        """
+        try:
+            await self._install(session)
+        except AuthError:
+            await self._install(
+                await keeper.refresh(self._send_refresh, stale=session.access_token)
+            )
+
+    async def _keep_fresh(self) -> None:
+        """Refresh the session shortly before it expires, for as long as the backend is open."""
+        keeper = self._keeper
+        failures = 0
+        while keeper is not None and self._client is not None:
+            wait = keeper.due_in()
+            if wait is None:
+                return
+            await asyncio.sleep(wait if failures == 0 else min(30.0, 2.0**failures))
+            try:
+                await self._refresh_session()
+                failures = 0
+            except AuthError as error:
+                # The next request meets the same refusal and reports it to the user.
+                log.warning("session refresh refused: %s", error)
+                return
+            except JoblensError as error:
+                failures += 1
+                log.info("session refresh failed (%s); retrying", error)
 
     async def close(self) -> None:
         """Leave channels, stop background tasks and close the HTTP clients."""
@@ -162,11 +226,6 @@ class SupabaseBackend(Backend):
             return
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.realtime.close(), 3.0)
-        with contextlib.suppress(Exception):
-            # Stop the auth client's refresh timer without revoking the session server-side.
-            timer = getattr(client.auth, "_refresh_token_timer", None)
-            if timer is not None:
-                timer.cancel()
         with contextlib.suppress(Exception):
             await client.postgrest.aclose()
         with contextlib.suppress(Exception):
@@ -184,13 +243,21 @@ class SupabaseBackend(Backend):
         table: str,
         action: str = "",
     ) -> T:
-        """Run one PostgREST call; refresh once on a token error; map every failure."""
-        for attempt in range(2):
+        """Run one PostgREST call; renew the session on a token error; map every failure.
+
+        A token refused again right after a refresh (the server cut tokens off once more, or
+        another process's session was refused as well) is renewed again, a few times at most.
+        """
+        for attempt in range(TOKEN_RETRIES + 1):
             client = self._require()
             try:
                 return await run(client)
             except APIError as error:
-                if is_auth_error(error) and attempt == 0 and await self._refresh_session():
+                if (
+                    is_auth_error(error)
+                    and attempt < TOKEN_RETRIES
+                    and await self._refresh_session()
+                ):
                     continue
                 raise translate(error, url=self.settings.url, table=table, action=action) from None
             except JoblensError:

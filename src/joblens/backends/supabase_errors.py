@@ -12,6 +12,8 @@ untrusted as its rows: every piece of them is made one safe line, and cut to
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from postgrest.exceptions import APIError
 from supabase_auth.errors import AuthApiError, AuthRetryableError
@@ -88,6 +90,18 @@ def from_http_error(error: httpx.HTTPError, url: str) -> JoblensError:
     return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {first_line(error)}")
 
 
+#: GoTrue's error codes for a session that can never be used again: a spent refresh token used
+#: again (the server then ends the session), an unknown one, or a session signed out.
+SESSION_ENDED_CODES = frozenset(
+    {
+        "refresh_token_already_used",
+        "refresh_token_not_found",
+        "session_not_found",
+        "session_expired",
+    }
+)
+
+
 def from_auth_error(error: SupabaseAuthError, url: str) -> JoblensError:
     """The joblens error for a failed session set-up or refresh."""
     if isinstance(error, AuthRetryableError):
@@ -95,6 +109,12 @@ def from_auth_error(error: SupabaseAuthError, url: str) -> JoblensError:
         return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {reason}")
     if isinstance(error, AuthApiError) and error.status >= 500:
         return BackendUnavailable(f"the auth server failed ({error.status}): try again")
+    code = getattr(error, "code", None) or ""
+    if code in SESSION_ENDED_CODES:
+        return AuthError(
+            "your session has ended (signed out, or revoked by the server): sign in again "
+            "and set fresh JOBLENS_ACCESS_TOKEN and JOBLENS_REFRESH_TOKEN"
+        )
     return AuthError(
         "your session could not be refreshed: sign in again and set fresh "
         "JOBLENS_ACCESS_TOKEN and JOBLENS_REFRESH_TOKEN"
@@ -141,7 +161,17 @@ def live_down_reason(state: str, detail: str) -> str:
         return "realtime channel closed; resubscribing"
     if state == "TIMED_OUT":
         return "realtime subscription timed out; retrying"
-    first = first_line_of(detail)
+    first = first_line_of(_message_of(detail))
     if not first:
         return "realtime channel error; reconnecting"
     return f"realtime channel error ({first[:120]}); reconnecting"
+
+
+def _message_of(detail: str) -> str:
+    """The ``message`` of a realtime error payload given as JSON, else ``detail`` itself."""
+    try:
+        payload = json.loads(detail)
+    except ValueError:
+        return detail
+    message = payload.get("message") if isinstance(payload, dict) else None
+    return message if isinstance(message, str) and message.strip() else detail

@@ -1,0 +1,240 @@
+"""One Supabase session shared safely by every joblens process that uses it.
+
+GoTrue rotates refresh tokens: each refresh spends the token it is given and hands out a new
+one. Using a spent token again is taken for theft unless it is the parent of the active token
+or within the reuse interval of the last refresh; otherwise the server ends the whole session
+(``refresh_token_already_used``, docs/SUPABASE.md "Sessions and refresh tokens"). Two joblens
+processes started with one session, or one started later with a token the other has since
+spent, would trip that. So a session lives in a :class:`SessionFile` shared by the processes
+that use it, and :class:`SessionKeeper` refreshes only:
+
+- under a lock held across processes (a lock file beside the session file);
+- after re-reading the stored session: when another process has already refreshed, its
+  tokens are taken and no request is sent;
+- with the newest refresh token known, whose rotated successor is stored at once, before
+  anything else uses it.
+
+A session given in the environment (``JOBLENS_ACCESS_TOKEN`` with ``JOBLENS_REFRESH_TOKEN``)
+is kept in a file named after a hash of the project and that refresh token, in the user's
+state directory, owner-only: every process started with the same variables shares the chain of
+tokens that grew from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import AsyncFileLock
+from filelock import Timeout as LockTimeout
+from platformdirs import user_state_path
+
+from joblens.backends.supabase_config import jwt_claims
+from joblens.errors import AuthError, BackendUnavailable, ConfigError
+
+log = logging.getLogger(__name__)
+
+#: Refresh this long before the access token expires (at most half its lifetime).
+REFRESH_MARGIN = 60.0
+#: How long to wait for another process's refresh before giving up.
+LOCK_TIMEOUT = 30.0
+#: How often a waiting process looks at the lock again (a refresh takes about 0.1 s).
+LOCK_POLL = 0.01
+
+
+@dataclass(frozen=True)
+class Session:
+    """An access token (a JWT) and the refresh token that renews it."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+
+    @property
+    def expires_at(self) -> float | None:
+        """The access token's ``exp`` (epoch seconds), or None when it does not say."""
+        return _number(_claims(self.access_token).get("exp"))
+
+    @property
+    def issued_at(self) -> float | None:
+        return _number(_claims(self.access_token).get("iat"))
+
+    def refresh_due(self, now: float, margin: float = REFRESH_MARGIN) -> float | None:
+        """When this session should be refreshed (epoch seconds), or None if never."""
+        expires = self.expires_at
+        if expires is None:
+            return None
+        issued = self.issued_at
+        lifetime = expires - issued if issued is not None and issued < expires else 2 * margin
+        return expires - min(margin, lifetime / 2)
+
+    def needs_refresh(self, now: float, margin: float = REFRESH_MARGIN) -> bool:
+        due = self.refresh_due(now, margin)
+        return due is not None and now >= due
+
+
+def _claims(token: str) -> dict[str, object]:
+    try:
+        return jwt_claims(token)
+    except ConfigError:
+        return {}
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+class SessionFile:
+    """A session stored as JSON in a file only its owner can read, with a lock file beside it.
+
+    Written whole to a temporary file and renamed over the old one, so a reader never sees
+    half a session.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = AsyncFileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
+
+    def __repr__(self) -> str:
+        return f"SessionFile({str(self.path)!r})"
+
+    def load(self) -> Session | None:
+        """The stored session, or None when there is none (or it is unreadable)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        access, refresh = data.get("access_token"), data.get("refresh_token")
+        if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
+            return None
+        return Session(access, refresh)
+
+    def save(self, session: Session) -> None:
+        """Store ``session`` (owner-only permissions from the first byte)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        text = json.dumps(
+            {"access_token": session.access_token, "refresh_token": session.refresh_token}
+        )
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+
+    def delete(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def env_session_file(url: str, refresh_token: str, state_dir: Path | None = None) -> SessionFile:
+    """Where a session given in the environment is kept: one file per project and first token."""
+    digest = hashlib.sha256(f"{url}\n{refresh_token}".encode()).hexdigest()[:24]
+    base = state_dir if state_dir is not None else user_state_path("joblens")
+    return SessionFile(base / "sessions" / f"env-{digest}.json")
+
+
+#: Sends a refresh token to the auth server; returns the new session (raises on refusal).
+Refresh = Callable[[str], Awaitable[Session]]
+#: Installs a session another process refreshed (no refresh request).
+Adopt = Callable[[Session], Awaitable[None]]
+
+
+class SessionKeeper:
+    """Keeps one process's session fresh without ever spending a refresh token twice."""
+
+    def __init__(
+        self,
+        store: SessionFile,
+        initial: Session,
+        *,
+        margin: float = REFRESH_MARGIN,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.margin = margin
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        stored = store.load()
+        # The stored chain is newer than the session we were started with, if there is one.
+        self.session = stored if stored is not None else initial
+        if stored is None:
+            self._save(initial)
+
+    def _save(self, session: Session) -> None:
+        try:
+            self.store.save(session)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot store the session in {self.store.path.parent}: {error.strerror}"
+            ) from None
+
+    def due_in(self) -> float | None:
+        """Seconds until the session should be refreshed (0 when due), None if never."""
+        due = self.session.refresh_due(self._clock(), self.margin)
+        return None if due is None else max(0.0, due - self._clock())
+
+    async def current(self, refresh: Refresh) -> Session:
+        """The session, refreshed first if it is due."""
+        if self.session.needs_refresh(self._clock(), self.margin):
+            return await self.refresh(refresh, stale=self.session.access_token)
+        return self.session
+
+    async def refresh(self, refresh: Refresh, *, stale: str | None = None) -> Session:
+        """A fresh session: another process's if it has refreshed already, else a new one.
+
+        ``stale`` is the access token the caller found refused or due; when the session has
+        moved on since, it is returned without asking anyone.
+        """
+        async with self._lock:
+            if stale is not None and self.session.access_token != stale:
+                return self.session
+            lock = self.store.lock
+            try:
+                await lock.acquire(poll_interval=LOCK_POLL)
+            except LockTimeout:
+                raise BackendUnavailable(
+                    f"another joblens process has held the session lock "
+                    f"({lock.lock_file}) for {lock.timeout:.0f} s: try again"
+                ) from None
+            try:
+                return await self._refresh_locked(refresh)
+            finally:
+                await lock.release()
+
+    async def _refresh_locked(self, refresh: Refresh) -> Session:
+        stored = self.store.load()
+        now = self._clock()
+        if (
+            stored is not None
+            and stored.refresh_token != self.session.refresh_token
+            and not stored.needs_refresh(now, self.margin)
+        ):
+            log.info("session refreshed by another process; taking its tokens")
+            self.session = stored
+            return stored
+        token = (stored or self.session).refresh_token
+        try:
+            fresh = await refresh(token)
+        except AuthError:
+            # Spent or revoked: no process can use this session again.
+            self.store.delete()
+            raise
+        self._save(fresh)
+        self.session = fresh
+        return fresh
