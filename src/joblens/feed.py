@@ -61,6 +61,8 @@ class LogFeed(CompletenessChecks):
         self._out: Output = PaneOutput(sink) if callable(sink) else sink
         self._older_sink = older_sink
         self._on_link = on_link or (lambda _reason: None)
+        #: How long the stream had been silent when its last interruption was noticed.
+        self.quiet_for = 0.0
         self._on_open = on_open
         self._on_job = on_job
         self.merger = ChunkMerger()
@@ -287,6 +289,7 @@ class LogFeed(CompletenessChecks):
                 self._check_now.set()
             elif isinstance(event, LiveInterrupted):
                 self.live = False
+                self.quiet_for = event.quiet_for
                 self._on_link(event.reason)
             elif isinstance(event, JobChanged) and self._on_job is not None:
                 self._on_job(event.job)

@@ -106,6 +106,11 @@ async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_sile
         await wait_for(pilot, lambda: "● live" not in str(link.render()), timeout=8)
         told = time.monotonic() - silenced
         assert told < 6.5, f"the header said live for {told:.1f} s of silence"
+        # It counts from the last sign of life (the probe's 2 s of quiet, and more), not
+        # from when it noticed.
+        shown = str(link.render())
+        seconds = int(shown.rsplit("· ", 1)[1].rstrip("s"))
+        assert seconds >= 2, shown
         # Once the server answers again, live again, without a keypress.
         await wait_for(pilot, lambda: "● live" in str(link.render()), timeout=30)
 
@@ -149,3 +154,22 @@ async def test_the_view_recovers_from_server_side_failures_without_a_keypress(
         assert await writer == 0
         expected = await db_lines(stack, job_id)
         await wait_for(pilot, lambda: pane_lines(pane) == expected, timeout=15)
+
+
+async def test_a_token_that_expires_without_a_refresh_token_says_signed_out_not_reconnecting(
+    stack: StackInfo,
+) -> None:
+    """Nothing will reconnect: the header must not count "reconnecting" forever."""
+    from stackhelp import backend_for, new_user
+
+    user = await new_user(stack, ttl=6)
+    job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
+    app = JoblensApp(backend_for(stack, user.token), job_id[:8])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        link = screen.query_one("#link-state")
+        await wait_for(pilot, lambda: "● live" in str(link.render()), timeout=15)
+        await wait_for(pilot, lambda: "signed out" in str(link.render()), timeout=20)
+        await pilot.pause(2.0)
+        assert str(link.render()) == "✕ signed out"
+        assert "PROCESSING?" in str(screen.query_one("#status-badge").render())

@@ -34,9 +34,14 @@ class ChunksArrived:
 
 @dataclass(frozen=True, slots=True)
 class LiveInterrupted:
-    """The live stream stopped (a LiveStarted follows once it is back)."""
+    """The live stream stopped (a LiveStarted follows once it is back).
+
+    ``quiet_for``: how long, when the problem was noticed, the stream had been without any
+    sign of life (a half-open socket is noticed seconds after its last frame).
+    """
 
     reason: str
+    quiet_for: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

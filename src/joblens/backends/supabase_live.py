@@ -189,7 +189,8 @@ class LiveLogs:
                     if item.generation not in (None, self._generation) or down_reported:
                         continue
                     down_reported = True
-                    yield LiveInterrupted(item.reason)
+                    quiet = max(0.0, time.monotonic() - self._last_frame())
+                    yield LiveInterrupted(item.reason, quiet)
                 elif item.generation != self._generation:
                     continue
                 elif isinstance(item, LiveItem):

@@ -31,7 +31,7 @@ from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
-from joblens.widgets.header import JobHeader
+from joblens.widgets.header import SIGNED_OUT, JobHeader
 from joblens.widgets.log_pane import LogFollowIndicator, LogPane
 from joblens.widgets.log_search import no_match_message
 from joblens.widgets.log_search_bar import LogSearchBar
@@ -152,6 +152,9 @@ class JobScreen(Screen[None]):
 
     def _link_changed(self, problem: str | None) -> None:
         was_down = self._problems["feed"] not in (None, "connecting")
+        if self._showing:
+            # The header counts from when the data was last confirmed, not from the notice.
+            self.query_one(JobHeader).quiet_for = self.feed.quiet_for if problem else 0.0
         self._set_problem("feed", problem)
         if problem is None and was_down and self.is_attached:
             # Live again: UPDATEs of the job made while the stream was down are not replayed.
@@ -174,7 +177,7 @@ class JobScreen(Screen[None]):
                 await self.feed.run()
                 return
             except AuthError as error:
-                self._link_changed(error.message)
+                self._link_changed(SIGNED_OUT)
                 self.notify(
                     error.message,
                     title="Log stream stopped",
@@ -201,7 +204,7 @@ class JobScreen(Screen[None]):
                 timeout=60,
             )
         except AuthError as error:
-            self._set_problem("poll", error.message)
+            self._set_problem("poll", SIGNED_OUT)
             self.notify(
                 error.message,
                 title="Status poll stopped",

@@ -33,6 +33,8 @@ def update_in_place(widget: Static, text: Text) -> None:
     widget.update(text, layout=text.cell_len != widget.content_size.width)
 
 
+#: The link problem of a session the server no longer accepts (no reconnection will help).
+SIGNED_OUT = "signed-out"
 #: After this many seconds without an answer, "reconnecting" becomes "offline".
 OFFLINE_AFTER = 60.0
 
@@ -96,6 +98,9 @@ class JobHeader(Widget):
         self._attempt = 1
         self._first_start: datetime | None = None
         self._down_since: float | None = None  # when the server last stopped answering
+        #: How long the link had already been silent when its problem was noticed (set
+        #: before ``link_problem``): "reconnecting · 5s" counts from the last sign of life.
+        self.quiet_for = 0.0
         self._link_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -200,7 +205,7 @@ class JobHeader(Widget):
                 self._link_timer.stop()
                 self._link_timer = None
         elif self._down_since is None:
-            self._down_since = monotonic()
+            self._down_since = monotonic() - self.quiet_for
             self._link_timer = self.set_interval(1.0, self._show_link)
         self.query_one(StatusBadge).set_stale(down)
         # A Text, not a str: a str tooltip is read as markup, and the reason may hold the
@@ -218,6 +223,8 @@ class JobHeader(Widget):
             label = "○ connecting"
         elif problem == "gone":
             label = "✕ job gone"
+        elif problem == SIGNED_OUT:
+            label = "✕ signed out"  # nothing will reconnect: the toast says what to do
         else:
             silent = monotonic() - (self._down_since or monotonic())
             word = "reconnecting" if silent < OFFLINE_AFTER else "offline"
