@@ -74,7 +74,7 @@ class PaintProbe:
         self._originals: dict[str, Callable[..., Any]] = {}
 
     def install(self) -> None:
-        from joblens.widgets.log_pane import LogPane
+        from joblens.widgets.log import LogPane
 
         render_original = LogPane.render_line
         write_original = LogPane.write_chunks
@@ -104,7 +104,7 @@ class PaintProbe:
         LogPane.write_chunks = write_chunks
 
     def uninstall(self) -> None:
-        from joblens.widgets.log_pane import LogPane
+        from joblens.widgets.log import LogPane
 
         for name, original in self._originals.items():
             setattr(LogPane, name, original)
@@ -128,7 +128,7 @@ def clamp_zero_timers() -> None:
     """Work around Textual 8.2.8's ``set_timer(0)``, which raises ZeroDivisionError in the
     timer task and never fires (LogPane asks for one when a chunk comes 17-40 ms after an
     unthrottled flush, and then never flushes again). Opt-in: ``--clamp-zero-timers``."""
-    from joblens.widgets.log_pane import LogPane
+    from joblens.widgets.log import LogPane
 
     original = LogPane.set_timer
 

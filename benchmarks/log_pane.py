@@ -80,7 +80,7 @@ def _make_app(kind: str) -> tuple[Any, Callable[[str], None], Callable[[], None]
     from textual.widgets import Log, RichLog
 
     from joblens.models import LogChunk
-    from joblens.widgets.log_pane import LogPane
+    from joblens.widgets.log import LogPane
 
     base: type[Any] = {"joblens": LogPane, "Log": Log, "RichLog": RichLog}[kind]
 
@@ -298,8 +298,8 @@ def _line_cost() -> None:
     from rich.console import Console
     from rich.style import Style
 
-    import joblens.widgets.log_render as log_render
-    from joblens.widgets.log_store import LineStore
+    import joblens.widgets.log.render as log_render
+    from joblens.widgets.log.store import LineStore
 
     console = Console(width=200, color_system="truecolor")
     base, marker = Style(color="white", bgcolor="black"), Style(italic=True)

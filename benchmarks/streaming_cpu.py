@@ -206,14 +206,15 @@ def _report(profiler: cProfile.Profile | None) -> None:
 async def _worker(config: dict[str, Any]) -> dict[str, Any]:
     from joblens.app import JoblensApp
     from joblens.screens import job_screen
-    from joblens.widgets.log_pane import LogPane
+    from joblens.widgets.log import LogPane
+    from joblens.widgets.log import view as log_view
 
     seconds, idle_seconds, profile = config["seconds"], config["idle"], config.get("profile")
     configure(config["chunk_lines"])
     widget_cls: type[Any] = LogPane
     if config["kind"] == "Log":
         widget_cls = _log_adapter()
-        job_screen.LogPane = widget_cls
+        log_view.LogPane = widget_cls  # what the job screen's LogView composes
     probe = LagProbe()
     probe.wrap(widget_cls)
 

@@ -27,8 +27,8 @@ from joblens.terraform_colour import (
     line_spans,
     spans,
 )
-from joblens.widgets.log_render import LINE_CELL_CAP, line_segments
-from joblens.widgets.log_store import display_width, expand_tabs
+from joblens.widgets.log.render import LINE_CELL_CAP, line_segments
+from joblens.widgets.log.store import display_width, expand_tabs
 
 DATA = Path(__file__).resolve().parent / "data" / "tofu"
 
@@ -434,7 +434,7 @@ def test_the_pane_and_plain_mode_show_each_style_alike() -> None:
     # Plain mode writes SGR; the pane draws Rich styles: the same colour and weight for each.
     from rich.text import Text
 
-    from joblens.widgets.log_render import _TOFU_STYLES
+    from joblens.widgets.log.render import _TOFU_STYLES
 
     def look(style: Style | str) -> tuple[int | None, bool | None, bool | None]:
         assert isinstance(style, Style)

@@ -38,7 +38,7 @@ class JoblensApp(App[None]):
     """``joblens <job-id>``: one job, live; Apply and Re-run open the new job on top."""
 
     TITLE = "joblens"
-    CSS_PATH = STYLES / "app.tcss"  # log_pane.tcss comes with the pane (its DEFAULT_CSS)
+    CSS_PATH = STYLES / "app.tcss"  # the log view brings its own CSS (widgets/log/, DEFAULT_CSS)
     # Ctrl+C copies the text selected with the mouse, and otherwise quits, as in any log
     # viewer (Textual's default only explains Ctrl+Q).
     BINDINGS = [

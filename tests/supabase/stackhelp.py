@@ -176,7 +176,7 @@ async def wait_for(predicate: Any, timeout: float = 15.0, every: float = 0.05) -
 async def live_view(stack: StackInfo, token: str, job_id: str) -> AsyncIterator[Any]:
     """The real app on ``job_id`` through the stack, its screen live: (pilot, screen, pane)."""
     from joblens.app import JoblensApp
-    from joblens.widgets.log_pane import LogPane
+    from joblens.widgets.log import LogPane
     from ui.conftest import opened, wait_for
 
     app = JoblensApp(backend_for(stack, token), job_id[:8])

@@ -13,7 +13,7 @@ from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.screens.tendril_picker import TendrilPicker
 from joblens.widgets.banner import StatusBanner
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log import LogPane
 from ui.conftest import opened, wait_for
 
 

@@ -15,7 +15,7 @@ from tests.log_oracle import shown_lines
 
 from joblens.errors import ExitCode
 from joblens.screens import job_screen
-from joblens.widgets.log_store import NOTE
+from joblens.widgets.log.store import NOTE
 from ui.conftest import pane_lines, wait_for
 
 LINES = 400

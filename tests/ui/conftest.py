@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from joblens.app import JoblensApp
 from joblens.backends.demo import DemoBackend
 from joblens.screens import job_screen
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log import LogPane
 
 # Timestamps in snapshots and assertions read the same on every machine.
 os.environ["TZ"] = "UTC"

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from joblens.screens import job_screen
 from joblens.widgets.header import StatusBadge
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log import LogPane
 
 from .conftest import StaticWorld, opened, wait_for
 
@@ -145,7 +145,7 @@ async def test_a_server_that_stops_answering_is_not_shown_as_live(
 
 
 async def test_a_finished_job_does_not_say_it_follows_new_lines(static_world: StaticWorld) -> None:
-    from joblens.widgets.log_follow import LogFollowIndicator
+    from joblens.widgets.log.follow import LogFollowIndicator
 
     job_id = static_world.job(status="SUCCESS")
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:

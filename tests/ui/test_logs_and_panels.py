@@ -9,8 +9,9 @@ from joblens.backends.demo import DemoBackend
 from joblens.models import StreamType
 from joblens.secrets import MASK
 from joblens.widgets.details import JsonPanel
-from joblens.widgets.log_pane import LogFollowIndicator, LogPane
-from joblens.widgets.log_store import stream_code
+from joblens.widgets.log import LogPane
+from joblens.widgets.log.follow import LogFollowIndicator
+from joblens.widgets.log.store import stream_code
 
 from .conftest import StaticWorld, opened, opened_pane, wait_for
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.job_screen import JobScreen
-from joblens.widgets.log_pane import LogFollowIndicator, LogPane
-from joblens.widgets.log_search_bar import LogSearchBar
+from joblens.widgets.log import LogPane
+from joblens.widgets.log.follow import LogFollowIndicator
+from joblens.widgets.log.search_bar import LogSearchBar
 
 from .conftest import StaticWorld, opened, opened_pane, wait_for
 from .test_actions import notes

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from joblens.screens.job_screen import JobScreen
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log import LogPane
 
 from .conftest import StaticWorld, wait_for
 

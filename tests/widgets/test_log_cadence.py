@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from joblens.widgets.log_cadence import (
+from joblens.widgets.log.cadence import (
     FASTEST_STREAM_SECONDS,
     FRAME_SECONDS,
     MIN_WAIT_SECONDS,

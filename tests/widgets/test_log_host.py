@@ -1,4 +1,4 @@
-"""A tiny app hosting the log pane as the job screen does, and helpers for its tests."""
+"""A tiny app hosting the log view as the job screen does, and helpers for its tests."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.pilot import Pilot, _get_mouse_message_arguments
 from textual.strip import Strip
 
 from joblens.models import LogChunk, StreamType
-from joblens.widgets.log_pane import LogFollowIndicator, LogPane
+from joblens.widgets.log import LogPane, LogView
 
 _ids = count(1)
 
@@ -26,7 +26,7 @@ def numbered(start: int, stop: int, prefix: str = "line") -> LogChunk:
 
 
 class LogHost(App[None]):
-    """The pane as the job screen uses it: the pane, and the indicator fed by its message."""
+    """The log view as the job screen uses it, recording the pane's following states."""
 
     def __init__(self, wrap: bool = False) -> None:
         super().__init__()
@@ -34,15 +34,13 @@ class LogHost(App[None]):
         self.states: list[tuple[bool, int]] = []
 
     def compose(self) -> ComposeResult:
-        yield LogPane(wrap=self.wrap)
-        yield LogFollowIndicator()
+        yield LogView(wrap=self.wrap)
 
     def on_mount(self) -> None:
-        self.query_one(LogPane).focus()
+        self.query_one(LogView).pane.focus()
 
     def on_log_pane_following_changed(self, event: LogPane.FollowingChanged) -> None:
         self.states.append((event.following, event.unseen))
-        self.query_one(LogFollowIndicator).show_state(event.following, event.unseen)
 
 
 @asynccontextmanager
@@ -52,7 +50,7 @@ async def open_pane(
     """A LogHost running headless at ``size``: the app, its pilot and its pane."""
     app = LogHost(wrap=wrap)
     async with app.run_test(size=size) as pilot:
-        yield app, pilot, app.query_one(LogPane)
+        yield app, pilot, app.query_one(LogView).pane
 
 
 def text_of(strip: Strip) -> str:
@@ -88,4 +86,4 @@ async def wheel(pilot: Pilot[None], pane: LogPane, kind: type[events.MouseEvent]
 
 
 def indicator_text(app: LogHost) -> str:
-    return str(app.query_one(LogFollowIndicator).render())
+    return str(app.query_one(LogView).indicator.render())

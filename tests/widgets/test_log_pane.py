@@ -17,7 +17,7 @@ from textual import events
 from textual.pilot import Pilot
 
 from joblens.models import StreamType
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log import LogPane
 
 
 async def test_new_lines_keep_the_view_pinned_to_the_bottom() -> None:
@@ -205,7 +205,7 @@ def test_paused_pane_snapshot(snap_compare: object) -> None:
 
 
 async def test_the_pane_tells_its_cadence_what_painting_a_flush_costs() -> None:
-    """A long stream is shown as often as its paints allow (log_cadence.py): the pane times the
+    """A long stream is shown as often as its paints allow (widgets/log/cadence.py): the pane times the
     paint that follows each flush."""
     async with open_pane() as (_, pilot, pane):
         assert pane._cadence.paint_seconds == 0.0

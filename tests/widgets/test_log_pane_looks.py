@@ -10,7 +10,7 @@ from textual.pilot import _get_mouse_message_arguments
 from textual.strip import Strip
 
 from joblens.models import StreamType
-from joblens.widgets.log_render import LINE_CELL_CAP
+from joblens.widgets.log.render import LINE_CELL_CAP
 
 
 def colours(strip: Strip) -> dict[str, Color | None]:

@@ -6,7 +6,7 @@ from rich.style import Style
 from test_log_host import chunk, numbered, open_pane, write
 from textual.strip import Strip
 
-from joblens.widgets.log_pane import LogPane
+from joblens.widgets.log import LogPane
 
 
 def _styled(strip: Strip, style: Style) -> str:

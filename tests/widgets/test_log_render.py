@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.style import Style
 
 from joblens.sanitize import strip_sgr
-from joblens.widgets.log_render import LINE_CELL_CAP, line_segments, row_strip
-from joblens.widgets.log_store import display_width, expand_tabs
+from joblens.widgets.log.render import LINE_CELL_CAP, line_segments, row_strip
+from joblens.widgets.log.store import display_width, expand_tabs
 
 _console = Console(width=200, color_system="truecolor")
 _base = Style(color="white", bgcolor="black")

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from rich.segment import Segment
 
 from joblens.sanitize import strip_sgr
-from joblens.widgets import log_store
-from joblens.widgets.log_search import LogQuery, find_line, match_cells, next_line
-from joblens.widgets.log_store import LineStore
+from joblens.widgets.log import store as log_store
+from joblens.widgets.log.search import LogQuery, find_line, match_cells, next_line
+from joblens.widgets.log.store import LineStore
 
 _line = st.lists(
     st.one_of(
@@ -42,8 +42,8 @@ def test_find_line_agrees_with_a_line_by_line_search(
     start_seed: int,
     backwards: bool,
 ) -> None:
-    # Tiny segments, so that matches sit in every segment, first, last and merged ones.
-    with patch.object(log_store, "_SEGMENT_BYTES", 48), patch.object(log_store, "_MERGE_BYTES", 64):
+    # Tiny blocks, so that matches sit in every block, first, last and merged ones.
+    with patch.object(log_store, "_BLOCK_BYTES", 48), patch.object(log_store, "_MERGE_BYTES", 64):
         store = LineStore()
         lines: list[str] = []
         for chunk, front in zip(chunks, prepend, strict=False):
@@ -60,12 +60,12 @@ def test_find_line_agrees_with_a_line_by_line_search(
     assert find_line(store, query, start, backwards) == _naive(lines, query, start, backwards)
 
 
-def test_a_match_at_the_very_start_or_end_of_a_segment_is_found() -> None:
-    with patch.object(log_store, "_SEGMENT_BYTES", 16):
+def test_a_match_at_the_very_start_or_end_of_a_block_is_found() -> None:
+    with patch.object(log_store, "_BLOCK_BYTES", 16):
         store = LineStore()
         for text in ("fine\nfine\n", "error at start\n", "fine\n", "ends in error\n"):
             store.append(text)
-    assert len(store.segments) == 4
+    assert len(store.blocks) == 4
     query = LogQuery.parse("error")
     assert query is not None
     assert find_line(store, query, 0) == 2

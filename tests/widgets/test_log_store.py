@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from joblens.sanitize import split_chunk, strip_sgr
-from joblens.widgets import log_store
-from joblens.widgets.log_store import LineStore, display_width, expand_tabs
-from joblens.widgets.log_wrap import WrapIndex
+from joblens.widgets.log import store as log_store
+from joblens.widgets.log.store import LineStore, display_width, expand_tabs
+from joblens.widgets.log.wrap import WrapIndex
 
 _text = st.lists(
     st.sampled_from(["a", "b", " ", "\n", "\t", "é", "漢", "\x1b[31m", "\x1b[0m", "─"]),
@@ -22,9 +22,9 @@ _chunks = st.lists(st.tuples(_text, st.integers(0, 2)), max_size=12)
 
 
 @pytest.fixture(autouse=True)
-def small_segments(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tiny segments and merge limits, so a few lines cross every boundary."""
-    monkeypatch.setattr(log_store, "_SEGMENT_BYTES", 16)
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tiny blocks and merge limits, so a few lines cross every boundary."""
+    monkeypatch.setattr(log_store, "_BLOCK_BYTES", 16)
     monkeypatch.setattr(log_store, "_MERGE_LINES", 3)
     yield
 

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Collapsible, Footer, Input
+from textual.widgets import Button, Collapsible, Footer
 
 from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
@@ -32,9 +31,7 @@ from joblens.screens.tendril_picker import TendrilPicker
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.header import SIGNED_OUT, JobHeader
-from joblens.widgets.log_pane import LogFollowIndicator, LogPane
-from joblens.widgets.log_search import no_match_message
-from joblens.widgets.log_search_bar import LogSearchBar
+from joblens.widgets.log import LogPane, LogView
 
 if TYPE_CHECKING:
     from joblens.app import JoblensApp
@@ -105,10 +102,7 @@ class JobScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield JobHeader(self.job, id="header")
-        with Vertical(id="log-area"):
-            yield LogPane(id="log")
-            yield LogSearchBar(id="search")
-            yield LogFollowIndicator(id="follow-indicator")
+        yield LogView(id="log-area")
         yield StatusBanner(id="banner")
         yield DetailsPanels(self.job, id="details")
         yield Footer()
@@ -121,7 +115,7 @@ class JobScreen(Screen[None]):
         self.sub_title = f"{self.job.job_type} #{self.job.short_id}"
         self._show_job(self.job)
         self._set_problem("feed", "connecting")
-        self.query_one(LogPane).focus()
+        self._pane.focus()
         self.run_worker(self._follow_logs(), group="feed", exclusive=True)
         self.job_watch.poll_seconds = POLL_SECONDS
         self.run_worker(self._watch_job(), group="watch", exclusive=True)
@@ -130,16 +124,16 @@ class JobScreen(Screen[None]):
 
     @property
     def _pane(self) -> LogPane:
-        return self.query_one(LogPane)
+        return self.query_one(LogView).pane
 
     def _write_chunks(self, chunks: list[LogChunk]) -> None:
         self._pane.write_chunks(chunks)
 
     def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
-        self.query_one(LogPane).prepend_chunks(chunks)
+        self._pane.prepend_chunks(chunks)
 
     def _show_open_lines(self, chunks: list[LogChunk]) -> None:
-        self.query_one(LogPane).show_open_lines(chunks)
+        self._pane.show_open_lines(chunks)
 
     def _job_changed(self, job: Job) -> None:
         """A live UPDATE of the job's row: shown at once, names kept from the last full read."""
@@ -244,7 +238,7 @@ class JobScreen(Screen[None]):
         self.query_one(StatusBanner).show_job(job, self._banner_note)
         # A finished job's log has no new lines to follow (a cancelled one may come back).
         ended = _ENDED.get(str(job.status)) if job.is_terminal else None
-        self.query_one(LogFollowIndicator).show_ended(ended)
+        self.query_one(LogView).show_ended(ended)
         self.query_one(DetailsPanels).update_job(job)
         self.refresh_bindings()
 
@@ -263,16 +257,6 @@ class JobScreen(Screen[None]):
             timeout=10,
         )
 
-    # -- the follow indicator --------------------------------------------------------------
-
-    @on(LogPane.FollowingChanged)
-    def _following_changed(self, event: LogPane.FollowingChanged) -> None:
-        self.query_one(LogFollowIndicator).show_state(event.following, event.unseen)
-
-    @on(LogPane.SearchChanged)
-    def _search_changed(self, event: LogPane.SearchChanged) -> None:
-        self.query_one(LogFollowIndicator).show_search(event.text)
-
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -284,7 +268,7 @@ class JobScreen(Screen[None]):
         if action == "open_plan":
             return self.job.plan_job_id is not None
         if action == "search":  # not while typing in the search field ("/" is text there)
-            return not any(bar.has_focus for bar in self.query(LogSearchBar))
+            return not any(view.search_has_focus for view in self.query(LogView))
         return True
 
     def _previous_job_screen(self) -> JobScreen | None:
@@ -421,28 +405,7 @@ class JobScreen(Screen[None]):
     # -- searching the log ---------------------------------------------------------------
 
     def action_search(self) -> None:
-        bar = self.query_one(LogSearchBar)
-        bar.value = self.query_one(LogPane).search_text or ""
-        bar.add_class("-open")
-        bar.focus()
-
-    def _close_search_bar(self) -> None:
-        self.query_one(LogSearchBar).remove_class("-open")
-        self.query_one(LogPane).focus()
-
-    @on(Input.Submitted, "LogSearchBar")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._close_search_bar()
-        pane = self.query_one(LogPane)
-        if not event.value:
-            pane.clear_search()
-        elif not pane.search(event.value):
-            self.notify(no_match_message(event.value), severity="warning", markup=False)
-
-    @on(LogSearchBar.Closed)
-    def _search_closed(self) -> None:
-        self._close_search_bar()
+        self.query_one(LogView).open_search()  # the view handles the field from there on
 
     @on(Button.Pressed, "#header-actions Button")
     def _button_pressed(self, event: Button.Pressed) -> None:
@@ -454,7 +417,7 @@ class JobScreen(Screen[None]):
         handler = handlers.get(event.button.id or "")
         if handler is not None:
             handler()
-        self.query_one(LogPane).focus()
+        self._pane.focus()
 
     def _action_method(self, spec: ActionSpec) -> Callable[[], Any]:
         """The screen's ``action_<name>`` method for a job action."""

@@ -1,7 +1,7 @@
 """Packed storage for a log's lines: a few bytes of overhead per line, not a Python object.
 
 A Python ``str`` per line costs about 50 bytes on top of its text, which is 1.5x the text for
-Terraform-sized lines. Here lines live in segments: one UTF-8 buffer of ``\\n``-terminated
+Terraform-sized lines. Here lines live in blocks: one UTF-8 buffer of ``\\n``-terminated
 lines, an ``array('I')`` of line starts, an ``array('H')`` of display widths and a
 ``bytearray`` of stream codes; 7 bytes per line plus the text. A line becomes a ``str`` only
 when it is rendered.
@@ -37,11 +37,11 @@ _STREAM_CODES: dict[str, int] = {
 MAX_STORED_WIDTH = 0xFFFF
 #: Lines longer than this (in bytes) are not measured: they are wider than anything displayed.
 _MEASURE_LIMIT = 64 * 1024
-#: Capacity of a segment's buffer. Buffers are allocated once, at this fixed size, and filled
-#: in place: no growth slack, no copy when a segment fills up, and freed buffers (``clear``)
+#: Capacity of a block's buffer. Buffers are allocated once, at this fixed size, and filled
+#: in place: no growth slack, no copy when a block fills up, and freed buffers (``clear``)
 #: fit the next ones exactly, so the process does not fragment.
-_SEGMENT_BYTES = 1 << 20
-#: Prepended pages merge into a small first segment instead of adding segments.
+_BLOCK_BYTES = 1 << 20
+#: Prepended pages merge into a small first block instead of adding blocks.
 _MERGE_LINES = 4096
 _MERGE_BYTES = 1 << 20
 
@@ -86,7 +86,7 @@ def _plain_width(raw: bytes) -> int:
     return display_width(raw)
 
 
-class Segment:
+class LineBlock:
     """A run of consecutive lines packed into one fixed-size buffer."""
 
     __slots__ = (
@@ -108,7 +108,7 @@ class Segment:
         self.widths = array("H")
         self.streams = bytearray()
         self.max_width = 0
-        # Wrapped-row bookkeeping, owned by WrapIndex (log_wrap.py).
+        # Wrapped-row bookkeeping, owned by WrapIndex (wrap.py).
         self.wrap_width = 0
         self.wrap_counted = 0
         self.wrap_prefix: array[int] | None = None
@@ -147,7 +147,7 @@ class Segment:
         return len(lengths)
 
     def line(self, i: int) -> bytes:
-        """The UTF-8 text of line ``i`` of this segment, without its newline."""
+        """The UTF-8 text of line ``i`` of this block, without its newline."""
         start = self.starts[i]
         end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else self.used - 1
         return bytes(self.data[start:end])
@@ -162,8 +162,8 @@ def _encode(text: str) -> tuple[bytes, bool]:
     return data, simple
 
 
-def _merged(front: Segment, back: Segment) -> Segment:
-    merged = Segment(front.used + back.used)
+def _merged(front: LineBlock, back: LineBlock) -> LineBlock:
+    merged = LineBlock(front.used + back.used)
     merged.data[: front.used] = front.data[: front.used]
     merged.data[front.used :] = back.data[: back.used]
     merged.used = front.used + back.used
@@ -178,8 +178,8 @@ class LineStore:
     """All lines of one log, in order, with their streams and display widths."""
 
     def __init__(self) -> None:
-        self.segments: list[Segment] = [Segment(_SEGMENT_BYTES)]
-        self.firsts: list[int] = [0]  # index of each segment's first line
+        self.blocks: list[LineBlock] = [LineBlock(_BLOCK_BYTES)]
+        self.firsts: list[int] = [0]  # index of each block's first line
         self._count = 0
         #: Lines prepended so far: ``index - origin`` names a line stably across prepends.
         self.origin = 0
@@ -195,89 +195,89 @@ class LineStore:
         data, simple = _encode(text)
         added = 0
         while data:
-            segment = self.segments[-1]
-            room = segment.room()
+            block = self.blocks[-1]
+            room = block.room()
             if len(data) <= room:
                 piece, data = data, b""
             else:
-                # Fill this segment with the whole lines that fit; the rest go to a new one.
+                # Fill this block with the whole lines that fit; the rest go to a new one.
                 cut = data.rfind(b"\n", 0, room) + 1
                 piece, data = data[:cut], data[cut:]
             if piece:
-                added += segment.add(piece, simple, code)
-                self.max_width = max(self.max_width, segment.max_width)
+                added += block.add(piece, simple, code)
+                self.max_width = max(self.max_width, block.max_width)
             if data:
                 first_line = data.find(b"\n") + 1
-                capacity = max(_SEGMENT_BYTES, first_line)
-                if len(segment):
-                    self.segments.append(Segment(capacity))
+                capacity = max(_BLOCK_BYTES, first_line)
+                if len(block):
+                    self.blocks.append(LineBlock(capacity))
                     self.firsts.append(self._count + added)
                 else:
-                    self.segments[-1] = Segment(capacity)
+                    self.blocks[-1] = LineBlock(capacity)
         self._count += added
         return added
 
     def truncate(self, count: int) -> int:
         """Keep the first ``count`` lines and drop the rest (they are read again); how many
-        were dropped. The cut segment keeps its buffer, so the next lines fill it again."""
+        were dropped. The cut block keeps its buffer, so the next lines fill it again."""
         removed = self._count - count
         if removed <= 0:
             return 0
-        k, i = self.segment_of(count)
-        del self.segments[k + 1 :]
+        k, i = self.block_of(count)
+        del self.blocks[k + 1 :]
         del self.firsts[k + 1 :]
-        segment = self.segments[k]
-        if i < len(segment.starts):
-            segment.used = segment.starts[i]
-            del segment.starts[i:]
-            del segment.widths[i:]
-            del segment.streams[i:]
-        segment.max_width = max(segment.widths, default=0)
-        segment.wrap_width = segment.wrap_counted = 0  # rows are counted again
-        segment.wrap_prefix = None
+        block = self.blocks[k]
+        if i < len(block.starts):
+            block.used = block.starts[i]
+            del block.starts[i:]
+            del block.widths[i:]
+            del block.streams[i:]
+        block.max_width = max(block.widths, default=0)
+        block.wrap_width = block.wrap_counted = 0  # rows are counted again
+        block.wrap_prefix = None
         self._count = count
-        self.max_width = max(s.max_width for s in self.segments)
+        self.max_width = max(s.max_width for s in self.blocks)
         return removed
 
     def prepend(self, chunks: Iterable[tuple[str, int]]) -> int:
         """Insert older chunks (in their order) before every line; returns how many lines."""
         encoded = [(*_encode(text), code) for text, code in chunks if text]
-        segment = Segment(sum(len(data) for data, _, _ in encoded))
+        block = LineBlock(sum(len(data) for data, _, _ in encoded))
         for data, simple, code in encoded:
-            segment.add(data, simple, code)
-        added = len(segment)
+            block.add(data, simple, code)
+        added = len(block)
         if not added:
             return 0
-        first = self.segments[0]
-        if len(self.segments) > 1 and len(first) < _MERGE_LINES and first.used < _MERGE_BYTES:
-            self.segments[0] = _merged(segment, first)
+        first = self.blocks[0]
+        if len(self.blocks) > 1 and len(first) < _MERGE_LINES and first.used < _MERGE_BYTES:
+            self.blocks[0] = _merged(block, first)
         else:
-            self.segments.insert(0, segment)  # the open (last) segment stays last
+            self.blocks.insert(0, block)  # the open (last) block stays last
         self._count += added
         self.origin += added
-        self.max_width = max(self.max_width, segment.max_width)
-        self.firsts = list(accumulate((len(s) for s in self.segments[:-1]), initial=0))
+        self.max_width = max(self.max_width, block.max_width)
+        self.firsts = list(accumulate((len(s) for s in self.blocks[:-1]), initial=0))
         return added
 
-    def segment_of(self, index: int) -> tuple[int, int]:
-        """The number of the segment holding line ``index``, and the line's position in it."""
+    def block_of(self, index: int) -> tuple[int, int]:
+        """The number of the block holding line ``index``, and the line's position in it."""
         k = bisect_right(self.firsts, index) - 1
         return k, index - self.firsts[k]
 
-    def locate(self, index: int) -> tuple[Segment, int]:
-        """The segment holding line ``index`` and the line's position in it."""
-        k, i = self.segment_of(index)
-        return self.segments[k], i
+    def locate(self, index: int) -> tuple[LineBlock, int]:
+        """The block holding line ``index`` and the line's position in it."""
+        k, i = self.block_of(index)
+        return self.blocks[k], i
 
     def line(self, index: int) -> bytes:
         """The UTF-8 text of a line."""
-        segment, i = self.locate(index)
-        return segment.line(i)
+        block, i = self.locate(index)
+        return block.line(i)
 
     def stream(self, index: int) -> int:
-        segment, i = self.locate(index)
-        return segment.streams[i]
+        block, i = self.locate(index)
+        return block.streams[i]
 
     def width(self, index: int) -> int:
-        segment, i = self.locate(index)
-        return segment.widths[i]
+        block, i = self.locate(index)
+        return block.widths[i]

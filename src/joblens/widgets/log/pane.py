@@ -1,8 +1,8 @@
 """The log pane: a job's output, live, at any size.
 
-A ``ScrollView`` on Textual's line API. Lines are stored packed (``log_store``), rendered only
-when visible and cached (``log_render``), wrapped by counting rows from stored widths
-(``log_wrap``). Writes are buffered and shown at a cadence (``log_cadence``): at once after a
+A ``ScrollView`` on Textual's line API. Lines are stored packed (``store``), rendered only
+when visible and cached (``render``), wrapped by counting rows from stored widths
+(``wrap``). Writes are buffered and shown at a cadence (``cadence``): at once after a
 pause, every frame during a burst, and during a long stream as often as keeps its paints to a
 small share of a core (10 to 25 times a second); nothing runs while the job is quiet.
 
@@ -18,7 +18,6 @@ bottom pins it again (``watch_scroll_y`` decides, whatever moved the view).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from time import monotonic, perf_counter
 from typing import ClassVar
 
@@ -38,23 +37,19 @@ from textual.timer import Timer
 
 from joblens.models import LogChunk
 from joblens.sanitize import strip_sgr
-from joblens.widgets.log_cadence import FlushCadence
-from joblens.widgets.log_follow import LogFollowIndicator
-from joblens.widgets.log_render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
-from joblens.widgets.log_scrollbar import QuietBar
-from joblens.widgets.log_search import Finder, match_cells, no_match_message
-from joblens.widgets.log_store import (
+from joblens.widgets.log.cadence import FlushCadence
+from joblens.widgets.log.render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
+from joblens.widgets.log.scrollbar import QuietBar
+from joblens.widgets.log.search import Finder, match_cells, no_match_message
+from joblens.widgets.log.store import (
     NOTE,
     LineStore,
     display_width,
     expand_tabs,
     stream_code,
 )
-from joblens.widgets.log_wrap import WrapIndex
+from joblens.widgets.log.wrap import WrapIndex
 
-__all__ = ["LogFollowIndicator", "LogPane"]
-
-_CSS_PATH = Path(__file__).resolve().parent.parent / "styles" / "log_pane.tcss"
 #: Columns moved by one press of left/right (or h/l).
 _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
@@ -67,9 +62,43 @@ _MARKER = NOTE + 1
 class LogPane(ScrollView, can_focus=True):
     """A job's log lines, coloured by stream, following the end while it is in view."""
 
-    # The styles live in log_pane.tcss; loading it here makes the pane look right in any app.
-    DEFAULT_CSS = _CSS_PATH.read_text(encoding="utf-8")
-    SCOPED_CSS = False
+    # STDOUT in the normal text colour, STDERR red, SYSTEM blue (theme variables).
+    DEFAULT_CSS = """
+    LogPane {
+        background: $surface;
+        color: $foreground;
+        overflow-x: auto;
+        overflow-y: scroll;
+        &:focus {
+            background-tint: $foreground 5%;
+        }
+    }
+    LogPane > .log-pane--stderr {
+        color: $text-error;
+    }
+    LogPane > .log-pane--system {
+        color: $text-primary;
+    }
+    /* joblens's own lines in the log, such as where a requeued job's next attempt begins. */
+    LogPane > .log-pane--note {
+        color: $text-warning;
+        text-style: bold;
+    }
+    /* "… (N more characters)" after a line too long to display. */
+    LogPane > .log-pane--marker {
+        color: $text-muted;
+        text-style: italic;
+    }
+    /* Search matches in view; the one the last search moved to stands out. */
+    LogPane > .log-pane--match {
+        background: $warning-muted;
+    }
+    LogPane > .log-pane--current-match {
+        color: $background;
+        background: $warning;
+        text-style: bold;
+    }
+    """
 
     COMPONENT_CLASSES = {
         "log-pane--stderr",

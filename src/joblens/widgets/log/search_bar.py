@@ -10,9 +10,19 @@ from textual.widgets import Input
 
 
 class LogSearchBar(Input):
-    """A one-line field for what to find in the log; the screen acts on its messages.
+    """A one-line field for what to find in the log; ``LogView`` acts on its messages.
 
     ``Input.Submitted`` carries the text to search for; ``Closed`` says Escape was pressed.
+    It is shown only while open (the ``-open`` class), between the pane and its indicator.
+    """
+
+    DEFAULT_CSS = """
+    LogSearchBar {
+        display: none;
+        &.-open {
+            display: block;
+        }
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

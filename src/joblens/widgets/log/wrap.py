@@ -1,11 +1,11 @@
-"""Rows of soft-wrapped lines, counted per segment and only where a line is wider than the view.
+"""Rows of soft-wrapped lines, counted per block and only where a line is wider than the view.
 
 A log pane wraps like a terminal: a line of ``w`` cells takes ``ceil(w / width)`` rows (at
 least one). Counting needs only the stored widths, never the text, and is done with C-level
-``map``/``accumulate`` per segment. A segment whose widest line fits takes exactly one row per
+``map``/``accumulate`` per block. A block whose widest line fits takes exactly one row per
 line and keeps no table at all; the others keep a prefix sum of rows (4 bytes a line), extended
 as lines are appended. Toggling wrap or resizing therefore costs a pass over the widths of the
-segments that hold long lines, not a re-wrap of the text.
+blocks that hold long lines, not a re-wrap of the text.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from array import array
 from bisect import bisect_right
 from itertools import accumulate
 
-from joblens.widgets.log_store import MAX_STORED_WIDTH, LineStore, Segment
+from joblens.widgets.log.store import MAX_STORED_WIDTH, LineBlock, LineStore
 
 
 class WrapIndex:
@@ -32,33 +32,33 @@ class WrapIndex:
     def update(self, width: int) -> int:
         """Count rows for lines added since the last update (or all, at a new width)."""
         self.width = max(1, width)
-        totals = [self._segment_rows(segment) for segment in self.store.segments]
+        totals = [self._block_rows(block) for block in self.store.blocks]
         self._row_firsts = list(accumulate(totals[:-1], initial=0))
         self.total = sum(totals)
         return self.total
 
-    def _segment_rows(self, segment: Segment) -> int:
+    def _block_rows(self, block: LineBlock) -> int:
         width = self.width
-        if segment.wrap_width != width:
-            segment.wrap_width = width
-            segment.wrap_counted = 0
-            segment.wrap_prefix = None
-        count = len(segment)
-        prefix = segment.wrap_prefix
-        if segment.wrap_counted == count:
+        if block.wrap_width != width:
+            block.wrap_width = width
+            block.wrap_counted = 0
+            block.wrap_prefix = None
+        count = len(block)
+        prefix = block.wrap_prefix
+        if block.wrap_counted == count:
             return prefix[-1] if prefix is not None else count
         if prefix is None:
-            if segment.max_width <= width:
-                segment.wrap_counted = count  # every line fits on one row
+            if block.max_width <= width:
+                block.wrap_counted = count  # every line fits on one row
                 return count
             # Lines counted so far all fitted: one row each.
-            prefix = segment.wrap_prefix = array("I", range(segment.wrap_counted + 1))
-        widths = segment.widths[segment.wrap_counted : count]
+            prefix = block.wrap_prefix = array("I", range(block.wrap_counted + 1))
+        widths = block.widths[block.wrap_counted : count]
         rows = map(self._rows_by_width().__getitem__, widths)
         sums = accumulate(rows, initial=prefix[-1])
         next(sums)
         prefix.extend(sums)
-        segment.wrap_counted = count
+        block.wrap_counted = count
         return prefix[-1]
 
     def _rows_by_width(self) -> array[int]:
@@ -83,7 +83,7 @@ class WrapIndex:
         k = bisect_right(self._row_firsts, row) - 1
         local = row - self._row_firsts[k]
         first_line = self.store.firsts[k]
-        prefix = self.store.segments[k].wrap_prefix
+        prefix = self.store.blocks[k].wrap_prefix
         if prefix is None:
             return first_line + local, 0
         i = bisect_right(prefix, local) - 1
@@ -93,5 +93,5 @@ class WrapIndex:
         """The first row of ``line``."""
         k = bisect_right(self.store.firsts, line) - 1
         i = line - self.store.firsts[k]
-        prefix = self.store.segments[k].wrap_prefix
+        prefix = self.store.blocks[k].wrap_prefix
         return self._row_firsts[k] + (prefix[i] if prefix is not None else i)

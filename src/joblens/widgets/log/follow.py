@@ -10,8 +10,23 @@ class LogFollowIndicator(Static):
     """One line under a LogPane: "⏸ Paused · 42 new lines · End to follow", or "Following",
     then the search in use and its keys.
 
-    Feed it from the screen: ``on_log_pane_following_changed`` -> ``show_state(...)`` and
-    ``on_log_pane_search_changed`` -> ``show_search(...)``.
+    ``LogView`` feeds it the pane's ``FollowingChanged`` (``show_state``) and ``SearchChanged``
+    (``show_search``).
+    """
+
+    # "⏸ Paused · 42 new lines · End to follow" stands out; "Following" stays quiet.
+    DEFAULT_CSS = """
+    LogFollowIndicator {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+        background: $surface;
+        &.-paused {
+            color: $text-warning;
+            background: $warning-muted;
+            text-style: bold;
+        }
+    }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

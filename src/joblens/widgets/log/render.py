@@ -29,7 +29,7 @@ from textual.strip import Strip
 
 from joblens.sanitize import sanitize, strip_sgr
 from joblens.terraform_colour import Nearby, Spans, line_spans
-from joblens.widgets.log_store import expand_tabs
+from joblens.widgets.log.store import expand_tabs
 
 #: The most cells of one line that are displayed; the rest is summarised by a marker.
 LINE_CELL_CAP = 10_000

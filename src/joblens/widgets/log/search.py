@@ -1,6 +1,6 @@
 """Finding text in a log: literal, smart-case, in the text the pane shows (colour codes ignored).
 
-Searching reads the packed store a segment at a time: one decode, one colour-code strip and one
+Searching reads the packed store a block at a time: one decode, one colour-code strip and one
 ``str.find`` per megabyte of log, never a ``str`` per line. A line number is worked out only for
 the match found, by counting newlines before it. Finding nothing in a million lines takes about
 0.2 s here (a case-insensitive regex scan alone took 0.8 s: hence ``str.lower`` and ``find``).
@@ -15,8 +15,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 
 from joblens.sanitize import strip_sgr
-from joblens.widgets.log_store import LineStore
-from joblens.widgets.log_store import Segment as StoreSegment
+from joblens.widgets.log.store import LineBlock, LineStore
 
 
 @dataclass(frozen=True)
@@ -64,37 +63,37 @@ def no_match_message(text: str) -> str:
     return f"No line matches {text!r}"
 
 
-def _shown(segment: StoreSegment, begin: int, end: int) -> str:
-    """Bytes ``begin:end`` of a segment (whole lines) as shown: decoded, colour codes removed."""
-    text = segment.data[begin:end].decode("utf-8", "replace")
+def _shown(block: LineBlock, begin: int, end: int) -> str:
+    """Bytes ``begin:end`` of a block (whole lines) as shown: decoded, colour codes removed."""
+    text = block.data[begin:end].decode("utf-8", "replace")
     return strip_sgr(text) if "\x1b" in text else text
 
 
-def _line_start(segment: StoreSegment, i: int) -> int:
-    return segment.starts[i] if i < len(segment) else segment.used
+def _line_start(block: LineBlock, i: int) -> int:
+    return block.starts[i] if i < len(block) else block.used
 
 
 def find_line(store: LineStore, query: LogQuery, start: int, backwards: bool = False) -> int | None:
     """The first line with a match at or after ``start`` (or at or before it, ``backwards``)."""
     if not 0 <= start < len(store):
         return None
-    k, i = store.segment_of(start)
-    segment = store.segments[k]
+    k, i = store.block_of(start)
+    block = store.blocks[k]
     if backwards:
-        end = _line_start(segment, i + 1)  # line ``start`` included
+        end = _line_start(block, i + 1)  # line ``start`` included
         while k >= 0:
-            segment = store.segments[k]
-            text = query.fold(_shown(segment, 0, end))
+            block = store.blocks[k]
+            text = query.fold(_shown(block, 0, end))
             at = text.rfind(query.needle)
             if at >= 0:
                 return store.firsts[k] + text.count("\n", 0, at)
             k -= 1
-            end = store.segments[k].used if k >= 0 else 0
+            end = store.blocks[k].used if k >= 0 else 0
         return None
-    begin = _line_start(segment, i)
-    while k < len(store.segments):
-        segment = store.segments[k]
-        text = query.fold(_shown(segment, begin, segment.used))
+    begin = _line_start(block, i)
+    while k < len(store.blocks):
+        block = store.blocks[k]
+        text = query.fold(_shown(block, begin, block.used))
         at = text.find(query.needle)
         if at >= 0:
             return store.firsts[k] + i + text.count("\n", 0, at)
