@@ -110,7 +110,7 @@ def install_before() -> None:
     from rich.text import Text
     from textual.widgets import Collapsible, Static, TextArea
 
-    import joblens.backends.supabase as supabase_backend
+    import joblens.backends.supabase.backend as supabase_backend
     import joblens.models as models
     from joblens.widgets import details
 
@@ -159,8 +159,7 @@ def install_before() -> None:
 
 def make_backend(kind: str, workload: str) -> tuple[Any, str]:
     if kind == "stack":
-        from joblens.backends.supabase import SupabaseBackend
-        from joblens.backends.supabase_config import SupabaseSettings
+        from joblens.backends.supabase import SupabaseBackend, SupabaseSettings
 
         info = json.loads(os.environ["JSON_PANELS_STACK"])
         settings = SupabaseSettings(info["url"], info["anon_key"], info["token"], None, "job_logs")

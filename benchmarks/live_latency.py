@@ -187,8 +187,7 @@ async def insert_history(
 
 def backend_for(stack: StackInfo, token: str) -> Any:
     """The real Supabase backend (supabase-py) pointed at the local stack."""
-    from joblens.backends.supabase import SupabaseBackend
-    from joblens.backends.supabase_config import SupabaseSettings
+    from joblens.backends.supabase import SupabaseBackend, SupabaseSettings
 
     settings = SupabaseSettings(
         url=stack.url, anon_key=stack.anon_key, access_token=token, logs_table=stack.logs_table

@@ -167,15 +167,14 @@ async def _sql_writer(dsn: str, table: str, job_id: str, seconds: float) -> None
 def _backend(config: dict[str, Any]) -> tuple[Any, str]:
     if config["backend"] == "demo":
         from joblens.backends.demo import DemoBackend
-        from joblens.backends.demo_store import now
+        from joblens.backends.demo.store import now
 
         backend = DemoBackend(seed=1, simulate=False)
         job_id = backend.start_scenario("plan")
         # Running, as in the supabase run (the header animates while a job runs).
         backend.store.update_job(job_id, {"status": "PROCESSING", "started_at": now()})
         return backend, job_id
-    from joblens.backends.supabase import SupabaseBackend
-    from joblens.backends.supabase_config import SupabaseSettings
+    from joblens.backends.supabase import SupabaseBackend, SupabaseSettings
 
     stack = config["stack"]
     settings = SupabaseSettings(

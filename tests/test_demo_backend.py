@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from joblens.backends.base import LiveStarted
 from joblens.backends.demo import DemoBackend
-from joblens.backends.demo_script import Fate, JobContext, Script, build_script
-from joblens.backends.demo_world import config_snapshot
+from joblens.backends.demo.terraform import Fate, JobContext, Script, build_script
+from joblens.backends.demo.world import config_snapshot
 from joblens.feed import LogFeed
 from joblens.models import Job, JobStatus, JobType, LogChunk, StreamType, TendrilStatus
 from joblens.runner_log import MAX_ROW_BYTES

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from postgrest.exceptions import APIError
 from supabase_auth.errors import AuthRetryableError
 
-from joblens.backends.supabase_errors import (
+from joblens.backends.supabase.errors import (
     MAX_DETAIL,
     first_line_of,
     live_down_reason,

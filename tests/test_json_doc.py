@@ -134,7 +134,7 @@ def test_rerun_and_apply_insert_a_large_or_deep_snapshot_as_its_values() -> None
     import json
 
     from joblens.backends.job_rows import deploy_row, rerun_row
-    from joblens.backends.supabase_jobs import job_row
+    from joblens.backends.supabase.jobs import job_row
     from joblens.models import Job
 
     deep: dict[str, object] = {"leaf": 1}

@@ -14,7 +14,7 @@ import pytest
 from tests.log_oracle import shown_lines
 
 from joblens.backends.demo import DemoBackend
-from joblens.backends.demo_store import now
+from joblens.backends.demo.store import now
 from joblens.errors import ExitCode, InvalidJobId, JobNotFound
 from joblens.models import StreamType
 from joblens.plain import LineWriter, print_logs, render_line

@@ -21,7 +21,7 @@ from filelock import FileLock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from joblens.backends.supabase_session import (
+from joblens.backends.supabase.session import (
     Session,
     SessionFile,
     SessionKeeper,

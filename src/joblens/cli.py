@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from joblens import __version__
-from joblens.backends.demo_scenarios import SCENARIOS
+from joblens.backends.demo import SCENARIOS
 from joblens.errors import ExitCode, JoblensError
 from joblens.models import JobRef
 from joblens.sanitize import display_text

@@ -21,7 +21,7 @@ import pytest
 
 from joblens.backends.base import Backend
 from joblens.backends.demo import DemoBackend
-from joblens.backends.demo_store import now
+from joblens.backends.demo.store import now
 from joblens.models import TERMINAL_STATUSES
 
 from .supabase_env import supabase_env

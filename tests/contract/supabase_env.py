@@ -18,8 +18,7 @@ import asyncpg
 import pytest
 from devstack.testing import StackInfo
 
-from joblens.backends.supabase import SupabaseBackend
-from joblens.backends.supabase_config import SupabaseSettings
+from joblens.backends.supabase import SupabaseBackend, SupabaseSettings
 from joblens.models import TERMINAL_STATUSES
 
 if TYPE_CHECKING:  # the conftest imports this module: import it lazily at run time

@@ -19,9 +19,7 @@ from devstack.testing import StackInfo
 from tests.log_oracle import shown_lines
 
 from joblens.backends.base import FollowEvent
-from joblens.backends.supabase import SupabaseBackend
-from joblens.backends.supabase_config import SupabaseSettings
-from joblens.backends.supabase_live import LiveTiming
+from joblens.backends.supabase import LiveTiming, SupabaseBackend, SupabaseSettings
 
 #: Short watchdog timings so the recovery tests finish in seconds.
 FAST = LiveTiming(

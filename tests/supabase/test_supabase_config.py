@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from joblens.backends.supabase import SupabaseBackend
-from joblens.backends.supabase_config import SupabaseSettings, token_expiry
+from joblens.backends.supabase.config import SupabaseSettings, token_expiry
 from joblens.cli import main
 from joblens.errors import AuthError, ConfigError, ExitCode
 
@@ -114,7 +114,7 @@ def test_the_frame_clock_sees_frames_without_changing_what_is_logged(
 ) -> None:
     import logging
 
-    from joblens.backends.supabase_keepalive import FrameClock
+    from joblens.backends.supabase.keepalive import FrameClock
 
     clock = FrameClock.installed()
     assert FrameClock.installed() is clock

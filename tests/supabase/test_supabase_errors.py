@@ -6,7 +6,7 @@ import httpx
 import pytest
 from postgrest.exceptions import APIError
 
-from joblens.backends.supabase_errors import first_line, live_down_reason, translate
+from joblens.backends.supabase.errors import first_line, live_down_reason, translate
 from joblens.errors import BackendUnavailable, JoblensError
 
 

@@ -15,7 +15,7 @@ from stackhelp import User, backend_for, create_job, new_user, next_event, set_s
 
 from joblens.backends.base import ChunksArrived, FollowEvent, JobChanged, LiveStarted
 from joblens.backends.supabase import SupabaseBackend
-from joblens.backends.supabase_live import LiveLogs
+from joblens.backends.supabase.live import LiveLogs
 from joblens.models import Job, JobStatus
 
 
@@ -170,7 +170,7 @@ async def test_without_the_jobs_table_published_the_logs_still_flow(
     backend, stream = await _stream(stack, user, job_id, jobs_table="workers")
     events = cast(AsyncGenerator[FollowEvent, None], stream.events())
     try:
-        with caplog.at_level(logging.WARNING, logger="joblens.backends.supabase_live"):
+        with caplog.at_level(logging.WARNING, logger="joblens.backends.supabase.live"):
             assert isinstance(await next_event(events), LiveStarted)  # no interruption first
         assert "workers is not in the supabase_realtime publication" in caplog.text
         await write_logs(stack, job_id, [("still here\n", "STDOUT")])

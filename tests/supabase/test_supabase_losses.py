@@ -84,8 +84,7 @@ async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_sile
     import time
 
     job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
-    from joblens.backends.supabase import SupabaseBackend
-    from joblens.backends.supabase_config import SupabaseSettings
+    from joblens.backends.supabase import SupabaseBackend, SupabaseSettings
 
     backend = SupabaseBackend(
         SupabaseSettings(

@@ -215,7 +215,7 @@ async def test_rest_errors_are_retried_for_reads_or_fail_in_one_clean_line(
 
 
 async def test_an_unreachable_server_is_one_line_naming_supabase_url() -> None:
-    from joblens.backends.supabase_config import SupabaseSettings
+    from joblens.backends.supabase import SupabaseSettings
 
     settings = SupabaseSettings(
         url="http://127.0.0.1:9", anon_key="k", access_token="a.e30.c", logs_table="job_logs"
@@ -229,7 +229,7 @@ async def test_an_unreachable_server_is_one_line_naming_supabase_url() -> None:
 
 
 async def test_a_wrong_logs_table_is_a_config_error(stack: StackInfo, user: User) -> None:
-    from joblens.backends.supabase_config import SupabaseSettings
+    from joblens.backends.supabase import SupabaseSettings
     from joblens.errors import ConfigError
 
     settings = SupabaseSettings(
@@ -246,7 +246,7 @@ async def test_a_wrong_logs_table_is_a_config_error(stack: StackInfo, user: User
 async def test_a_system_error_frame_is_reported_as_interrupted(
     stack_documented: StackInfo,
 ) -> None:
-    from joblens.backends.supabase_live import LiveLogs
+    from joblens.backends.supabase.live import LiveLogs
 
     stack = stack_documented
     uid = (await new_user(stack)).id

@@ -205,8 +205,8 @@ def test_paused_pane_snapshot(snap_compare: object) -> None:
 
 
 async def test_the_pane_tells_its_cadence_what_painting_a_flush_costs() -> None:
-    """A long stream is shown as often as its paints allow (widgets/log/cadence.py): the pane times the
-    paint that follows each flush."""
+    """A long stream is shown as often as its paints allow (widgets/log/cadence.py): the pane
+    times the paint that follows each flush."""
     async with open_pane() as (_, pilot, pane):
         assert pane._cadence.paint_seconds == 0.0
         await write(pilot, pane, numbered(0, 100))

@@ -2,10 +2,10 @@
 
 It does what a real Tendril does to the tables: QUEUED -> CLAIMED (worker_id, claimed_at) ->
 PROCESSING (started_at) -> a terminal status (completed_at), merging execution_metadata and
-inserting log rows on the way, cut where a newer runner's flushes fall (``demo_runner``). Unlike
-some real Tendrils it notices a cancellation at its next flush and stops OpenTofu gracefully,
-as the web page promises. One that crashes writes nothing more; the platform re-queues the job
-as ``recover_stale_jobs()`` does.
+inserting log rows on the way, cut where a newer runner's flushes fall (``terraform/runner.py``).
+Unlike some real Tendrils it notices a cancellation at its next flush and stops OpenTofu
+gracefully, as the web page promises. One that crashes writes nothing more; the platform
+re-queues the job as ``recover_stale_jobs()`` does.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from joblens.backends.demo_runner import Flush
-from joblens.backends.demo_script import Script
-from joblens.backends.demo_store import DemoStore, now
-from joblens.backends.demo_world import COLOUR_KEY
+from joblens.backends.demo.store import DemoStore, now
+from joblens.backends.demo.terraform import Flush, Script
+from joblens.backends.demo.world import COLOUR_KEY
 from joblens.models import JobStatus, StreamType
 from joblens.runner_log import job_finished, replay
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from joblens.backends.demo_terraform import DELETE, PLAIN, Change, Palette
+from joblens.backends.demo.terraform.stack import DELETE, PLAIN, Change, Palette
 
 HOURS_PER_MONTH = 730
 

@@ -26,11 +26,17 @@ from joblens.backends.base import (
     LiveInterrupted,
     LiveStarted,
 )
-from joblens.backends.demo_scenarios import SCENARIOS
-from joblens.backends.demo_script import Fate, JobContext, Script, build_script
-from joblens.backends.demo_store import DemoStore, now
-from joblens.backends.demo_tendril import Clock, SimulatedTendril
-from joblens.backends.demo_world import World, config_snapshot, configuration_hash, populate
+from joblens.backends.demo.scenarios import SCENARIOS
+from joblens.backends.demo.store import DemoStore, now
+from joblens.backends.demo.tendril import Clock, SimulatedTendril
+from joblens.backends.demo.terraform import Fate, JobContext, Script, build_script
+from joblens.backends.demo.world import (
+    World,
+    config_snapshot,
+    configuration_hash,
+    populate,
+    set_colour,
+)
 from joblens.backends.job_rows import CANCELLABLE, cancel_changes, deploy_row, rerun_row
 from joblens.errors import ActionRejected, JobNotFound
 from joblens.models import (
@@ -143,8 +149,6 @@ class DemoBackend(Backend):
         ``recover_stale_jobs()`` does, and the other Tendril claims it and finishes.
         """
         if ansi is not None:
-            from joblens.backends.demo_world import set_colour
-
             set_colour(self.store, self.world, ansi)
         staging = self.world.vine_ids[0]
         if name == "plan":

@@ -31,7 +31,7 @@ T = TypeVar("T")
 REFETCH_DELAYS = (0.0, 0.5, 1.0, 2.0)
 
 
-# -- what the realtime callbacks queue for LiveLogs' stream (used by supabase_live only) ---
+# -- what the realtime callbacks queue for LiveLogs' stream (used by ``live`` only) ---
 
 
 @dataclass(frozen=True, slots=True)

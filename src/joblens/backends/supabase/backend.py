@@ -1,8 +1,8 @@
 """The Supabase backend: a platform's Supabase project through supabase-py's async client.
 
 REST queries live here; the realtime subscription and its watchdog in
-:mod:`joblens.backends.supabase_live`; settings in :mod:`joblens.backends.supabase_config`;
-error mapping in :mod:`joblens.backends.supabase_errors`. The client is created in
+:mod:`joblens.backends.supabase.live`; settings in :mod:`joblens.backends.supabase.config`;
+error mapping in :mod:`joblens.backends.supabase.errors`. The client is created in
 :meth:`SupabaseBackend.connect`, inside the running event loop, never at construction.
 """
 
@@ -18,13 +18,13 @@ from postgrest.exceptions import APIError
 
 from joblens.backends.base import PAGE_SIZE, Backend, FollowEvent
 from joblens.backends.job_rows import CANCELLABLE, cancel_changes, deploy_row, rerun_row
-from joblens.backends.supabase_config import SupabaseSettings
-from joblens.backends.supabase_errors import (
+from joblens.backends.supabase.config import SupabaseSettings
+from joblens.backends.supabase.errors import (
     MISSING_RELATION_CODES,
     is_auth_error,
     translate,
 )
-from joblens.backends.supabase_jobs import (
+from joblens.backends.supabase.jobs import (
     JOB_EMBEDS,
     JOBS,
     WORKERS,
@@ -32,9 +32,10 @@ from joblens.backends.supabase_jobs import (
     job_select,
     missing_column,
 )
-from joblens.backends.supabase_live import LiveLogs, LiveTiming
-from joblens.backends.supabase_logs import log_count, log_page, log_row, row_of, rows_of
-from joblens.backends.supabase_session import Session, SessionFile, SessionKeeper, env_session_file
+from joblens.backends.supabase.keepalive import LiveTiming
+from joblens.backends.supabase.live import LiveLogs
+from joblens.backends.supabase.logs import log_count, log_page, log_row, row_of, rows_of
+from joblens.backends.supabase.session import Session, SessionFile, SessionKeeper, env_session_file
 from joblens.errors import (
     ActionRejected,
     AuthError,

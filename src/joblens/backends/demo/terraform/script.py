@@ -2,7 +2,7 @@
 
 A :class:`Script` is built up front from the job's type, its fate (succeed, fail, run long),
 its configuration and, for a DEPLOY, its PLAN's metadata; the Tendril only plays it back. The
-builders below write what a newer runner and OpenTofu write (:class:`Step`); ``demo_runner``
+builders below write what a newer runner and OpenTofu write (:class:`Step`); ``runner.py``
 turns that into the rows a real runner inserts, cut wherever its flushes fall. Delays are
 simulated seconds at speed 1.
 """
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from joblens.backends.demo_apply import ApplySimulation
-from joblens.backends.demo_costs import PROGRESS, cost_breakdown, cost_summary, cost_table
-from joblens.backends.demo_runner import Flush, Step, cut
-from joblens.backends.demo_terraform import (
+from joblens.backends.demo.terraform.apply import ApplySimulation
+from joblens.backends.demo.terraform.costs import PROGRESS, cost_breakdown, cost_summary, cost_table
+from joblens.backends.demo.terraform.runner import Flush, Step, cut
+from joblens.backends.demo.terraform.stack import (
     CREATE,
     DELETE,
     Change,
@@ -29,7 +29,7 @@ from joblens.backends.demo_terraform import (
     summary_counts,
     web_instances,
 )
-from joblens.backends.demo_tofu import (
+from joblens.backends.demo.terraform.tofu import (
     DEPRECATION,
     init_chunks,
     node_group_error,
@@ -49,7 +49,7 @@ from joblens.runner_log import (
     running,
 )
 
-__all__ = ["Fate", "Flush", "JobContext", "Script", "Step", "build_script"]
+__all__ = ["Fate", "JobContext", "Script", "build_script"]
 
 #: How a job's run goes: "cancel-ignored" and "requeued" succeed, after a twist the Tendril adds.
 Fate = Literal["success", "fail", "long", "cancel-ignored", "requeued"]

@@ -37,7 +37,7 @@ from filelock import AsyncFileLock
 from filelock import Timeout as LockTimeout
 from platformdirs import user_state_path
 
-from joblens.backends.supabase_config import jwt_claims
+from joblens.backends.supabase.config import jwt_claims
 from joblens.errors import AuthError, BackendUnavailable, ConfigError
 
 log = logging.getLogger(__name__)

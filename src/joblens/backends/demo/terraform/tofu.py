@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from joblens.backends.demo_terraform import (
+from joblens.backends.demo.terraform.stack import (
     CREATE,
     DELETE,
     PLAIN,

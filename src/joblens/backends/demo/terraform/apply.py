@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from joblens.backends.demo_terraform import (
+from joblens.backends.demo.terraform.stack import (
     DELETE,
     PLAIN,
     REPLACE,

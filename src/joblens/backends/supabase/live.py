@@ -11,12 +11,13 @@ What supabase-py 2.34 does, and what this module does about it (docs/SUPABASE.md
   takes. A half-open socket is noticed after ~50 s by websockets alone, and a server that
   stops sending while still answering websocket pings never: the watchdog watches every
   received frame (heartbeat replies included, see :class:`FrameClock`), sends a Phoenix
-  heartbeat after 10 s of quiet and drops the socket after 25 s without a frame.
+  heartbeat after 2 s of quiet (reported when it goes 2 s unanswered) and drops the socket
+  after 25 s without a frame.
 - CLOSED is terminal for a channel object (token expiry, phx_close): the watchdog removes it
   and subscribes a new channel under a new name. An expired token is refreshed when there is
   a refresh token, and is an AuthError otherwise.
 - A row over 1 MiB arrives with ``errors`` ("Error 413") and a partial record: re-fetched by id
-  (payloads are read in :mod:`joblens.backends.supabase_changes`).
+  (payloads are read in :mod:`joblens.backends.supabase.changes`).
 - The job's row comes through a second binding on the same channel (``UPDATE`` of
   ``provision_jobs`` filtered by ``id=eq.<job>``): realtime-py gives each binding the id the
   server echoed for it, in order, and calls a binding's callback only for frames whose ``ids``
@@ -47,7 +48,7 @@ from joblens.backends.base import (
     LiveInterrupted,
     LiveStarted,
 )
-from joblens.backends.supabase_changes import (
+from joblens.backends.supabase.changes import (
     ChangeItem,
     ChangeReader,
     DownItem,
@@ -56,9 +57,9 @@ from joblens.backends.supabase_changes import (
     QueueItem,
     refuses_binding,
 )
-from joblens.backends.supabase_errors import TOKEN_MESSAGE, first_line, live_down_reason
-from joblens.backends.supabase_jobs import JOBS
-from joblens.backends.supabase_keepalive import FrameClock, LiveTiming
+from joblens.backends.supabase.errors import TOKEN_MESSAGE, first_line, live_down_reason
+from joblens.backends.supabase.jobs import JOBS
+from joblens.backends.supabase.keepalive import FrameClock, LiveTiming
 from joblens.errors import AuthError, JoblensError
 from joblens.models import Job, LogChunk
 from realtime import AsyncRealtimeChannel

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from joblens.backends.demo_store import DemoStore, now
+from joblens.backends.demo.store import DemoStore, now
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """The demo's infrastructure: an EKS stack's resources, the changes a plan makes, and colours.
 
 Everything here is pure: given the same inputs and random generator, the same result. The text
-OpenTofu prints for it is in ``demo_tofu.py``; :class:`Palette` is here because every writer of
+OpenTofu prints for it is in ``tofu.py``; :class:`Palette` is here because every writer of
 that text (plan, apply, Infracost) takes one. By default it is :data:`PLAIN`: the real runner's
 terraform-exec runs every command with ``-no-color``, so real logs hold no escape codes.
 :data:`ANSI` renders the same output as OpenTofu does on a terminal, so the colour path of
