@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from joblens.actions import JobAction, available_actions
 from joblens.display import duration_phase, format_duration, status_class, type_label
-from joblens.job_actions import JobAction, available_actions
 from joblens.models import Job, JobStatus, JobType
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)

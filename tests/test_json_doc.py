@@ -133,7 +133,7 @@ def test_the_same_text_read_again_is_the_same_document_while_it_is_in_use() -> N
 def test_rerun_and_apply_insert_a_large_or_deep_snapshot_as_its_values() -> None:
     import json
 
-    from joblens.backends.job_rows import deploy_row, rerun_row
+    from joblens.actions import deploy_row, rerun_row
     from joblens.backends.supabase.jobs import job_row
     from joblens.models import Job
 

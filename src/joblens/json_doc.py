@@ -13,7 +13,7 @@ bracket: strings and plain text between brackets go by in C); the ends of big co
 remembered, so looking again is a jump. Nothing here recurses.
 
 Small, shallow documents stay plain Python values (:func:`json_field`): whatever compares,
-copies or writes them back (``job_rows``, the tests) keeps working as before. So do large
+copies or writes them back (``joblens.actions``, the tests) keeps working as before. So do large
 values that arrived parsed (the demo); the panel turns them into a document, off the event
 loop, when it is opened.
 """

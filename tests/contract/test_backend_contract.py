@@ -390,8 +390,10 @@ async def test_rerun_refuses_a_job_that_has_not_finished(
 ) -> None:
     job = await contract_env.backend.get_job(await _job_with_refs(contract_env, status=status))
 
-    with pytest.raises(ActionRejected):
+    with pytest.raises(ActionRejected) as refused:
         await contract_env.backend.rerun_job(job)
+    # Every backend refuses in the same words (joblens.actions).
+    assert refused.value.message == f"only a finished job can be re-run; this job is {status}"
 
     assert (await contract_env.backend.get_job(job.id)).status == status
 
@@ -443,8 +445,11 @@ async def test_apply_plan_needs_a_successful_plan(
         await _job_with_refs(contract_env, job_type=job_type, status=status)
     )
 
-    with pytest.raises(ActionRejected):
+    with pytest.raises(ActionRejected) as refused:
         await contract_env.backend.apply_plan(job, None)
+    assert refused.value.message == (
+        f"only a PLAN that succeeded can be applied; this job is a {job_type} with status {status}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -459,8 +464,19 @@ async def test_apply_plan_refuses_a_tendril_that_is_not_live(
     )
     plan = await contract_env.backend.get_job(await _job_with_refs(contract_env, status="SUCCESS"))
 
-    with pytest.raises(ActionRejected):
+    with pytest.raises(ActionRejected) as refused:
         await contract_env.backend.apply_plan(plan, tendril)
+    assert refused.value.message == (
+        "Tendril contract-dead is not live: choose a live one or Any available"
+    )
+
+
+async def test_apply_plan_refuses_a_tendril_it_cannot_see(contract_env: ContractEnv) -> None:
+    plan = await contract_env.backend.get_job(await _job_with_refs(contract_env, status="SUCCESS"))
+
+    with pytest.raises(ActionRejected) as refused:
+        await contract_env.backend.apply_plan(plan, "00000000-0000-4000-8000-00000000dead")
+    assert refused.value.message == "that Tendril is not visible to you: choose another"
 
 
 # list_tendrils

@@ -11,18 +11,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer
 
-from joblens.attempts import Requeue
-from joblens.backends.base import POLL_SECONDS, Backend
-from joblens.clipboard import copy_text
-from joblens.errors import AuthError, JoblensError, JobNotFound
-from joblens.feed import LogFeed
-from joblens.job_actions import (
+from joblens.actions import (
     ACTION_BY_NAME,
     ACTION_SPECS,
     ActionSpec,
     JobAction,
     available_actions,
+    unavailable_reason,
 )
+from joblens.attempts import Requeue
+from joblens.backends.base import POLL_SECONDS, Backend
+from joblens.clipboard import copy_text
+from joblens.errors import AuthError, JoblensError, JobNotFound
+from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
 from joblens.log_output import PaneOutput
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
@@ -279,12 +280,9 @@ class JobScreen(Screen[None]):
 
     def _start(self, action: JobAction, flow: Callable[[], Awaitable[None]]) -> None:
         """Run an action's flow once: a key pressed again while it runs sends nothing."""
-        if action not in available_actions(self.job):
-            self.notify(
-                f"{action.title()} is not available while the job is {self.job.status}.",
-                severity="warning",
-                markup=False,
-            )
+        reason = unavailable_reason(action, self.job)
+        if reason is not None:
+            self.notify(reason[0].upper() + reason[1:] + ".", severity="warning", markup=False)
             return
         if action in self._busy:
             self.notify(f"{action.title()} is already in progress.", markup=False)

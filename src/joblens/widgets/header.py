@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from joblens.actions import ACTION_SPECS, JobAction, available_actions
 from joblens.display import (
     SPINNER,
     duration_phase,
@@ -23,7 +24,6 @@ from joblens.display import (
     type_icon,
     type_label,
 )
-from joblens.job_actions import ACTION_SPECS, JobAction, available_actions
 from joblens.models import Job, JobStatus
 
 

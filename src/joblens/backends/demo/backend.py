@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_row, rerun_row
 from joblens.backends.base import (
     PAGE_SIZE,
     Backend,
@@ -37,8 +38,7 @@ from joblens.backends.demo.world import (
     populate,
     set_colour,
 )
-from joblens.backends.job_rows import CANCELLABLE, cancel_changes, deploy_row, rerun_row
-from joblens.errors import ActionRejected, JobNotFound
+from joblens.errors import JobNotFound
 from joblens.models import (
     Job,
     JobRef,
@@ -348,11 +348,7 @@ class DemoBackend(Backend):
         fields = {**deploy_row(source, tendril_id), "user_id": source.user_id or self.world.user_id}
         if tendril_id is not None:
             worker = self.store.workers.get(tendril_id)
-            if worker is None or not Tendril.from_row(worker).is_live():
-                name = worker["name"] if worker else tendril_id
-                raise ActionRejected(
-                    f"Tendril {name} is not live: choose a live one or Any available"
-                )
+            check_tendril(Tendril.from_row(worker) if worker is not None else None)
         row = self.store.insert_job(fields)
         self._fates[row["id"]] = "success"
         return await self.get_job(row["id"])

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from postgrest.exceptions import APIError
 
+from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_row, rerun_row
 from joblens.backends.base import PAGE_SIZE, Backend, FollowEvent
-from joblens.backends.job_rows import CANCELLABLE, cancel_changes, deploy_row, rerun_row
 from joblens.backends.supabase.config import SupabaseSettings
 from joblens.backends.supabase.errors import (
     MISSING_RELATION_CODES,
@@ -461,13 +461,7 @@ class SupabaseBackend(Backend):
             table=WORKERS,
         )
         rows = rows_of(response.data)
-        if not rows:
-            raise ActionRejected("that Tendril is not visible to you: choose another")
-        tendril = Tendril.from_row(rows[0])
-        if not tendril.is_live():
-            raise ActionRejected(
-                f"Tendril {tendril.name} is not live: choose a live one or Any available"
-            )
+        check_tendril(Tendril.from_row(rows[0]) if rows else None)
 
     async def _insert_job(self, row: dict[str, Any], *, action: str) -> Job:
         """Insert a job (``user_id`` left to its default, ``auth.uid()``) and read it back."""

@@ -1,5 +1,5 @@
 """What the Supabase backend reads from ``provision_jobs`` and ``workers``: the tables and the
-job's selects. What the actions write is ``job_rows``, shared with the demo backend.
+job's selects. What the actions write is ``joblens.actions``, shared with the demo backend.
 
 The job's two JSON columns are selected as text (``config_snapshot::text``), never as JSON:
 supabase-py would parse them itself, recursively, and a nested ``config_snapshot`` stops it.
