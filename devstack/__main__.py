@@ -1,4 +1,4 @@
-"""`python -m devstack serve|user|token|tendril`."""
+"""`python -m devstack serve|user|token|job|tendril`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import sys
 
-from .tokens import make_token
+#: What the stack imports beyond joblens's own dependencies: the dev group in pyproject.toml
+#: (jwt comes with supabase-auth too, but is the dev group's as well).
+DEV_TOOLS = frozenset({"aiohttp", "asyncpg", "bcrypt", "jwt"})
+NEEDS_DEV_TOOLS = "devstack needs the dev tools: run `./dev test` once, or `python3 -m uv sync`"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,20 +80,18 @@ def _parser() -> argparse.ArgumentParser:
 async def _create_user(url: str, email: str, password: str) -> str:
     import asyncpg
 
-    from .auth import create_user
+    from .auth import create_user, password_matches
 
     conn = await asyncpg.connect(url)
     try:
         # Run twice (the README's walkthrough, run again), the same user is the same user.
         known = await conn.fetchrow(
-            "select id::text, encrypted_password = extensions.crypt($2, encrypted_password)"
-            " as same from auth.users where lower(email) = lower($1)",
+            "select id::text, encrypted_password from auth.users where lower(email) = lower($1)",
             email,
-            password,
         )
         if known is None:
             return await create_user(conn, email, password)
-        if not known["same"]:
+        if not password_matches(password, known["encrypted_password"]):
             raise SystemExit(f"devstack user: {email} exists with another password")
         return str(known["id"])
     finally:
@@ -98,13 +99,18 @@ async def _create_user(url: str, email: str, password: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; failures are one line on stderr and exit status 1."""
+    """Run one command; failures are one line on stderr and exit status 1 (2 when the dev tools
+    are not installed)."""
     args = _parser().parse_args(argv)
     try:
         return _run(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a dev tool: say what failed, in one line
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in DEV_TOOLS:
+            # e.g. after `./dev demo` alone, which installs joblens without the dev group
+            print(f"{NEEDS_DEV_TOOLS} ({exc.name} is missing)", file=sys.stderr)
+            return 2
         print(f"devstack {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
@@ -122,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
         print(asyncio.run(_create_user(args.database_url, args.email, args.password)))
         return 0
     if args.command == "token":
+        from .tokens import make_token
+
         print(make_token(args.jwt_secret, args.sub, args.role, args.ttl))
         return 0
     if args.command == "job":

@@ -22,12 +22,43 @@ from typing import Any, TypeVar
 import asyncpg
 
 from .database import drop_database, with_database
+from .private_pg import PrivateServer, default_announce, probe
 from .tokens import make_token
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVER_URL = os.environ.get("JOBLENS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 LOGS_TABLES = {"documented": "provision_job_logs", "deployed": "job_logs"}
 T = TypeVar("T")
+
+
+def target_url(target: str) -> str:
+    """The server URL for JOBLENS_TEST_PG: `host:port` (user postgres), or a whole URL."""
+    return target if "://" in target else f"postgresql://postgres@{target}"
+
+
+# Where the tests look for PostgreSQL: JOBLENS_TEST_PG, default 127.0.0.1:5432. When no server
+# answers there, the tests get a private one instead (devstack/private_pg.py): its URL is fixed
+# now, and it starts when a test first needs it (`ensure_server`). See docs/TESTING.md.
+TEST_PG = os.environ.get("JOBLENS_TEST_PG") or "127.0.0.1:5432"
+_why_not = probe(target_url(TEST_PG))
+PRIVATE_SERVER = None if _why_not is None else PrivateServer(TEST_PG, _why_not)
+SERVER_URL = target_url(TEST_PG) if PRIVATE_SERVER is None else PRIVATE_SERVER.url
+#: How `ensure_server` says that it started the private server (conftest.py shows it on
+#: stderr even while pytest captures a test's output).
+announce = default_announce
+
+
+def ensure_server() -> None:
+    """Start the private server if the tests were pointed at it and it is not running yet;
+    then every process started from here on uses it too (JOBLENS_TEST_PG)."""
+    if PRIVATE_SERVER is not None and PRIVATE_SERVER.start():
+        os.environ["JOBLENS_TEST_PG"] = PRIVATE_SERVER.url
+        announce(PRIVATE_SERVER.describe())
+
+
+def stop_private_server() -> None:
+    """Stop and delete the private server, if one was started (also done at exit)."""
+    if PRIVATE_SERVER is not None:
+        PRIVATE_SERVER.stop()
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -179,6 +210,7 @@ def _die_with_parent() -> None:
 
 async def drop_stale_databases(server_url: str = SERVER_URL) -> list[str]:
     """Drop test databases left by test processes that no longer run (killed sessions)."""
+    ensure_server()
     conn = await asyncpg.connect(with_database(server_url, "postgres"))
     try:
         names = [
@@ -210,6 +242,7 @@ def _alive(pid: int) -> bool:
 
 def start_stack(schema: str, server_url: str = SERVER_URL, timeout: float = 60.0) -> StackInfo:
     """Create a uniquely named database and start `python -m devstack serve` on a free port."""
+    ensure_server()
     name = f"joblens_t_{os.getpid()}_{secrets.token_hex(4)}"
     database_url = with_database(server_url, name)
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server

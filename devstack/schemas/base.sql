@@ -58,8 +58,9 @@ end
 $$;
 
 create schema if not exists extensions;
-create extension if not exists pgcrypto with schema extensions;
-create extension if not exists "uuid-ossp" with schema extensions;
+-- No extensions are created: the schemas use only core PostgreSQL (gen_random_uuid() is core
+-- since 13) and the stack hashes passwords itself (bcrypt, devstack/auth.py), so it needs
+-- neither pgcrypto nor uuid-ossp and runs on a server built without contrib.
 grant usage on schema extensions to anon, authenticated, service_role;
 
 -- auth ---------------------------------------------------------------------------------
