@@ -1,21 +1,25 @@
-"""Shared fixtures: local Supabase-compatible stacks, started lazily, one per schema."""
+"""Shared fixtures: PostgreSQL and the local Supabase-compatible stacks, started lazily.
+
+Helpers live in tests/support/ (``from support.<module> import ...``): ``tests/`` and the
+repository root (for ``devstack``) are on ``sys.path`` through pyproject.toml's ``pythonpath``.
+Every test that needs PostgreSQL is marked ``pg`` here (`pytest_collection_modifyitems`), so
+``pytest -m "not pg"`` runs the others without a database.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
+from devstack.testing import StackInfo, drop_stale_databases, run_sync, start_stack
 from hypothesis import HealthCheck, settings
 
-# devstack/ is a tool at the repository root, not part of the installed package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from devstack.testing import StackInfo, drop_stale_databases, run_sync, start_stack
+from devstack import testing as devstack_testing
 
 # Property tests check what happens, never how fast: Hypothesis's own timers (a 200 ms deadline
 # per example, the "input generation is slow" health check) failed CI on a loaded machine.
@@ -35,16 +39,54 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
 
 
+# PostgreSQL: JOBLENS_TEST_PG (host:port, default 127.0.0.1:5432), or, when nothing answers
+# there, a private server started for the run when a test first needs it (docs/TESTING.md).
+def pytest_configure(config: pytest.Config) -> None:
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def announce(line: str) -> None:  # on stderr even while pytest captures the test's output
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            print(f"\n{line}", file=sys.stderr, flush=True)
+
+    devstack_testing.announce = announce
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    devstack_testing.stop_private_server()  # after the stacks have dropped their databases
+
+
+#: The fixture every use of PostgreSQL goes through (each stack fixture depends on it).
+PG_FIXTURE = "pg_server"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``pg`` every test that uses PostgreSQL, directly or through another fixture (its
+    fixture closure holds `pg_server`). Tests that reach it otherwise say so themselves, as
+    the contract tests' stack environments do (tests/contract/conftest.py)."""
+    for item in items:
+        if PG_FIXTURE in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pg)
+
+
 @pytest.fixture(scope="session")
-def stack_factory() -> Iterator[Callable[[str], StackInfo]]:
+def pg_server() -> str:
+    """The URL of the PostgreSQL server the tests use: JOBLENS_TEST_PG's, or the private one,
+    started now if it was not yet (docs/TESTING.md). A test using it is marked ``pg``."""
+    devstack_testing.ensure_server()
+    return devstack_testing.SERVER_URL
+
+
+@pytest.fixture(scope="session")
+def stack_factory(pg_server: str) -> Iterator[Callable[[str], StackInfo]]:
     """Start (once per session) and return the stack for "documented" or "deployed"."""
     stacks: dict[str, StackInfo] = {}
 
     def get(schema: str) -> StackInfo:
         if not stacks:
-            run_sync(drop_stale_databases())  # left by killed sessions
+            run_sync(drop_stale_databases(pg_server))  # left by killed sessions
         if schema not in stacks:
-            stacks[schema] = start_stack(schema)
+            stacks[schema] = start_stack(schema, pg_server)
         return stacks[schema]
 
     yield get

@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from joblens.errors import ExitCode
-
-
-def joblens(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "JOBLENS_"))}
-    clean.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "joblens", *args],
-        capture_output=True,
-        text=True,
-        env=clean,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+from support.cli import run_joblens
 
 
 def test_help_explains_the_command_and_its_exit_codes() -> None:
-    result = joblens("--help")
+    result = run_joblens("--help")
     assert result.returncode == 0
     for words in ("JOB_ID", "demo", "logs", "SUPABASE_URL", "Exit codes"):
         assert words in result.stdout
 
 
 def test_demo_help_lists_the_scenarios() -> None:
-    result = joblens("demo", "--help")
+    result = run_joblens("demo", "--help")
     assert result.returncode == 0
     for scenario in ("plan", "deploy-fail", "long"):
         assert scenario in result.stdout
 
 
 def test_version() -> None:
-    result = joblens("--version")
+    result = run_joblens("--version")
     assert result.returncode == 0 and "joblens" in result.stdout
 
 
@@ -48,7 +32,7 @@ def test_version() -> None:
     [("--bogus",), ("demo", "--scenario", "nope"), ("demo", "--speed", "-1"), ("logs",)],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args: tuple[str, ...]) -> None:
-    result = joblens(*args)
+    result = run_joblens(*args)
     assert result.returncode == ExitCode.USAGE
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
@@ -58,7 +42,7 @@ def test_bad_arguments_give_one_line_and_exit_2(args: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("ref", ["not-a-job", "1234567", "zzzzzzzz", "12345678-zz"])
 def test_a_malformed_job_id_is_exit_4_before_any_configuration(ref: str) -> None:
     for args in ((ref,), ("logs", ref)):
-        result = joblens(*args)
+        result = run_joblens(*args)
         assert result.returncode == ExitCode.NOT_FOUND
         assert result.stderr.strip().splitlines() == [
             f"joblens: {ref!r} is not a job id: give the full id or at least its first 8 hex digits"
@@ -66,7 +50,7 @@ def test_a_malformed_job_id_is_exit_4_before_any_configuration(ref: str) -> None
 
 
 def test_missing_configuration_names_what_to_set() -> None:
-    result = joblens("3f2a9c1e")
+    result = run_joblens("3f2a9c1e")
     assert result.returncode == ExitCode.CONFIG
     assert len(result.stderr.strip().splitlines()) == 1
     assert "SUPABASE_URL" in result.stderr
@@ -74,10 +58,10 @@ def test_missing_configuration_names_what_to_set() -> None:
 
 
 def test_piped_demo_prints_the_logs_and_exits_with_the_jobs_outcome() -> None:
-    result = joblens("demo", "--speed", "100")
+    result = run_joblens("demo", "--speed", "100")
     assert result.returncode == ExitCode.OK, result.stderr
     assert "Plan:" in result.stdout
     assert "\x1b" not in result.stdout  # no colour when stdout is not a terminal
-    failed = joblens("demo", "--scenario", "deploy-fail", "--speed", "100")
+    failed = run_joblens("demo", "--scenario", "deploy-fail", "--speed", "100")
     assert failed.returncode == ExitCode.JOB_FAILED
     assert "Error" in failed.stderr

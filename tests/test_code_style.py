@@ -29,5 +29,5 @@ def test_ruff_is_clean(command: tuple[str, ...]) -> None:
 
 
 def test_mypy_is_clean() -> None:
-    done = _run("mypy")  # pyproject.toml says what: src/joblens
+    done = _run("mypy")  # pyproject.toml says what: src/joblens, tests and devstack
     assert done.returncode == 0, done.stdout + done.stderr

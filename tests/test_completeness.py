@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.log_oracle import assert_same_lines, reference_lines
 
 from joblens.backends.base import ChunksArrived, FollowEvent, LiveStarted
 from joblens.feed import LogFeed
 from joblens.log_output import HeldOutput, PaneOutput
 from joblens.models import LogChunk
 from joblens.sanitize import split_chunk
-from test_feed import JOB
-from test_lines import CutBackend, cut_streams
+from support.oracle import assert_same_lines, reference_lines
+from support.scripted import JOB, CutBackend, cut_streams
 
 # Steps: ("commit", n) commits n rows (delivered live, in commit order); ("lose", n) lets the
 # server drop the next n live changes silently (socket up, no error); ("late", n) takes n ids

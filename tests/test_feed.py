@@ -1,40 +1,24 @@
 """The log feed passes every chunk on exactly once, in order, whatever the stream does.
 
-The backend here is a scripted in-memory table with a realtime-like delivery queue: commits
-are queued for live delivery in commit order, a drop loses what was queued, and a
-re-subscription may race with commits (so backfill and live delivery overlap).
+The backend here (support/scripted.py) is a scripted in-memory table with a realtime-like
+delivery queue: commits are queued for live delivery in commit order, a drop loses what was
+queued, and a re-subscription may race with commits (so backfill and live delivery overlap).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from joblens.backends.base import (
-    Backend,
-    ChunksArrived,
-    FollowEvent,
-    LiveInterrupted,
-    LiveStarted,
-)
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff
-from joblens.models import Job, JobState, LogChunk, StreamType, Tendril
+from joblens.models import LogChunk
+from support.scripted import JOB, ScriptedBackend, Step
 
-JOB = "00000000-0000-4000-8000-000000000001"
-
-# Script steps: ("commit", n) writes n chunks; ("deliver", k) lets k queued chunks arrive live;
-# ("drop",) disconnects (queued chunks are lost); ("resub", m) reconnects, with m chunks
-# committed while the subscription comes up (seen by backfill and delivered live too);
-# ("late", n) takes n ids now but commits them only at the next step, after a later id
-# (a transaction that began first and committed last).
-Step = tuple[str, int] | tuple[str]
-
+# Scripts of every kind of step (support/scripted.py says what each does).
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("commit"), st.integers(1, 6)),
@@ -45,109 +29,6 @@ steps = st.lists(
     ),
     max_size=25,
 )
-
-
-@dataclass
-class ScriptedBackend(Backend):
-    script: list[Step]
-    backlog: int
-    db: list[LogChunk] = field(default_factory=list)
-    next_id: int = 1
-
-    def make(self, n: int) -> list[LogChunk]:
-        made = []
-        for _ in range(n):
-            stream = StreamType.STDERR if self.next_id % 5 == 0 else StreamType.STDOUT
-            made.append(LogChunk(self.next_id, JOB, f"line {self.next_id}\n", stream))
-            self.next_id += 1
-        return made
-
-    def commit(self, n: int) -> list[LogChunk]:
-        made = self.make(n)
-        self.db.extend(made)
-        self.db.sort(key=lambda c: int(c.id))
-        return made
-
-    async def fetch_logs(
-        self, job_id: str, *, after: LogChunk | None = None, limit: int = 1000
-    ) -> list[LogChunk]:
-        start = 0 if after is None else int(after.id)
-        await asyncio.sleep(0)
-        return [c for c in self.db if int(c.id) > start][:limit]
-
-    async def fetch_latest_logs(
-        self, job_id: str, *, before: LogChunk | None = None, limit: int = 1000
-    ) -> list[LogChunk]:
-        await asyncio.sleep(0)
-        older = [c for c in self.db if before is None or int(c.id) < int(before.id)]
-        return older[-limit:]
-
-    async def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
-        self.commit(self.backlog)
-        queue: list[LogChunk] = []
-        live = True
-        yield LiveStarted()
-        held: list[LogChunk] = []
-        for step in self.script:
-            kind = step[0]
-            if held:  # the late transaction commits now, after the later ids
-                self.db.extend(held)
-                self.db.sort(key=lambda c: int(c.id))
-                if live:
-                    queue.extend(held)
-                held = []
-            if kind == "late":
-                held = self.make(step[1])  # type: ignore[misc]
-                made = self.commit(1)
-                if live:
-                    queue.extend(made)
-            elif kind == "commit":
-                made = self.commit(step[1])  # type: ignore[misc]
-                if live:
-                    queue.extend(made)
-            elif kind == "deliver" and live and queue:
-                count = step[1]  # type: ignore[misc]
-                out, queue = queue[:count], queue[count:]
-                yield ChunksArrived(tuple(out))
-            elif kind == "drop" and live:
-                live = False
-                queue.clear()
-                yield LiveInterrupted("dropped")
-            elif kind == "resub" and not live:
-                live = True
-                queue.extend(self.commit(step[1]))  # type: ignore[misc]
-                yield LiveStarted()
-        if held:
-            self.db.extend(held)
-            self.db.sort(key=lambda c: int(c.id))
-            if live:
-                queue.extend(held)
-        if not live:
-            yield LiveStarted()  # the watchdog always reconnects in the end
-        if queue:
-            yield ChunksArrived(tuple(queue))
-
-    # The rest of the interface is not used by the feed.
-    async def resolve_job_id(self, ref: str) -> str:
-        return ref
-
-    async def get_job(self, job_id: str) -> Job:
-        raise NotImplementedError
-
-    async def get_job_state(self, job_id: str) -> JobState:
-        raise NotImplementedError
-
-    async def cancel_job(self, job_id: str) -> bool:
-        raise NotImplementedError
-
-    async def rerun_job(self, job: Job) -> Job:
-        raise NotImplementedError
-
-    async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
-        raise NotImplementedError
-
-    async def list_tendrils(self) -> list[Tendril]:
-        return []
 
 
 async def run_feed(backend: ScriptedBackend, tail_first: bool, page: int) -> list[LogChunk]:

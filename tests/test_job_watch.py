@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -35,7 +36,7 @@ class HangingDemo(DemoBackend):
         return await super().get_job_state(job_id)
 
 
-def ticking_clock(step: float) -> object:
+def ticking_clock(step: float) -> Callable[[], float]:
     """A clock that moves ``step`` seconds each time it is read."""
     ticks = count()
     return lambda: next(ticks) * step

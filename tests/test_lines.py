@@ -4,40 +4,16 @@ read oldest first or newest page first, gives the lines of the uncut text, each 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from dataclasses import dataclass, field
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.log_oracle import assert_same_lines, reference_lines
 
 from joblens.feed import LogFeed
 from joblens.lines import LineAssembler, resolved_from
 from joblens.models import LogChunk
 from joblens.sanitize import split_chunk
-from test_feed import JOB, ScriptedBackend, Step
-
-STREAMS = ("STDOUT", "STDERR", "SYSTEM")
-
-line_text = st.text(alphabet=st.sampled_from(list("ab \x1b[31m;\r\tλ")), min_size=0, max_size=12)
-stream_lines = st.lists(line_text, min_size=0, max_size=8)
-
-
-@st.composite
-def cut_streams(draw: st.DrawFn) -> list[tuple[str, str]]:
-    """Chunks (stream, text) of up to three streams, each cut anywhere, interleaved anyhow."""
-    pieces: dict[str, list[str]] = {}
-    for stream in STREAMS:
-        lines = draw(stream_lines)
-        text = "".join(line + "\n" for line in lines)
-        if lines and draw(st.booleans()):
-            text += draw(line_text)  # the stream may end without a newline
-        cuts = sorted(draw(st.sets(st.integers(1, max(1, len(text) - 1)), max_size=6)))
-        bounds = [0, *(c for c in cuts if c < len(text)), len(text)]
-        pieces[stream] = [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
-    order = draw(st.permutations([s for s, chunks in pieces.items() for _ in chunks]))
-    taken = {stream: iter(chunks) for stream, chunks in pieces.items()}
-    return [(stream, next(taken[stream])) for stream in order]
+from support.oracle import assert_same_lines, reference_lines
+from support.scripted import JOB, STREAMS, CutBackend, Step, cut_streams
 
 
 def per_stream(lines: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -96,23 +72,6 @@ def test_resolved_from_waits_for_every_streams_first_newline() -> None:
     assert resolved_from(rows) == 3
     assert resolved_from(rows[:2]) == 1  # all of STDERR's text so far ends one line
     assert resolved_from([]) == 0
-
-
-@dataclass
-class CutBackend(ScriptedBackend):
-    """The feed tests' scripted table, its rows cut from a few streams' text."""
-
-    pieces: list[tuple[str, str]] = field(default_factory=list)
-
-    def make(self, n: int) -> list[LogChunk]:
-        made = []
-        for _ in range(n):
-            if not self.pieces:
-                break
-            stream, text = self.pieces.pop(0)
-            made.append(LogChunk(self.next_id, JOB, text, stream))
-            self.next_id += 1
-        return made
 
 
 no_late_steps = st.lists(

@@ -11,13 +11,13 @@ import re
 from typing import Any
 
 import pytest
-from tests.log_oracle import shown_lines
 
 from joblens.backends.demo import DemoBackend
 from joblens.backends.demo.store import now
 from joblens.errors import ExitCode, InvalidJobId, JobNotFound
 from joblens.models import StreamType
 from joblens.plain import LineWriter, print_logs, render_line
+from support.oracle import shown_lines
 
 SPEED = 100.0
 # Any escape that is not a complete SGR sequence.
@@ -226,7 +226,7 @@ def test_line_writer_survives_an_output_that_cannot_encode_the_text() -> None:
 
 
 async def test_a_briefly_unreachable_server_does_not_end_the_follow() -> None:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator
 
     from joblens.backends.base import FollowEvent
     from joblens.errors import BackendUnavailable
@@ -239,7 +239,7 @@ async def test_a_briefly_unreachable_server_does_not_end_the_follow() -> None:
             self.stream_failures = 1
             self.polls = 0
 
-        async def follow_logs(self, job_id: str) -> AsyncIterator[FollowEvent]:
+        async def follow_logs(self, job_id: str) -> AsyncGenerator[FollowEvent, None]:
             if self.stream_failures:
                 self.stream_failures -= 1
                 raise BackendUnavailable("cannot reach SUPABASE_URL http://x: timed out")

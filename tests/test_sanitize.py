@@ -215,7 +215,7 @@ _console = Console(width=10_000, color_system="truecolor")
 
 def _looks(line: Text) -> list[tuple[str, str]]:
     """Each character with the codes a terminal would get for it."""
-    out = []
+    out: list[tuple[str, str]] = []
     for segment in line.render(_console):
         codes = (
             segment.style.render("x", color_system=ColorSystem.TRUECOLOR) if segment.style else "x"

@@ -18,7 +18,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -798,7 +798,7 @@ def _plugin_patterns() -> list[tuple[str, re.Pattern[str]]]:
     return [
         (f"{plugin.__name__}[{i}]", pattern)
         for plugin in plugins
-        for i, pattern in enumerate(plugin.denylist)  # type: ignore[arg-type]
+        for i, pattern in enumerate(cast("list[re.Pattern[str]]", plugin.denylist))
     ]
 
 

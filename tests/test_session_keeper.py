@@ -122,7 +122,7 @@ def test_any_interleaving_of_refreshes_by_several_processes_never_reuses_a_token
         asyncio.run(run(Path(directory)))
 
 
-def _process(path: str, rounds: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _process(path: str, rounds: int, results: multiprocessing.Queue) -> None:
     """One joblens-like process: refreshes through a shared strict auth 'server' file."""
 
     async def main() -> list[str]:

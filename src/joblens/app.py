@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
-from joblens.backends.base import Backend
+from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import JoblensError
 from joblens.models import Job
@@ -46,10 +46,14 @@ class JoblensApp(App[None]):
         Binding("ctrl+c", "copy_or_quit", "Copy or quit", show=False, priority=True),
     ]
 
-    def __init__(self, backend: Backend, job_ref: str) -> None:
+    def __init__(
+        self, backend: Backend, job_ref: str, *, poll_seconds: float = POLL_SECONDS
+    ) -> None:
         super().__init__()
         self.backend = backend
         self.job_ref = job_ref
+        #: How often each job's row is polled (the fallback for an UPDATE realtime lost).
+        self.poll_seconds = poll_seconds
         #: The error that ended the app, re-raised by the launcher as a one-line message.
         self.fatal_error: JoblensError | None = None
 
@@ -66,7 +70,7 @@ class JoblensApp(App[None]):
         except JoblensError as error:
             await self._fail(error)
             return
-        await self.switch_screen(JobScreen(self.backend, job))
+        await self.switch_screen(JobScreen(self.backend, job, poll_seconds=self.poll_seconds))
         # Everything built so far lives as long as the app: keep it out of the cyclic
         # collector, whose full passes over it stalled live lines by ~100 ms (measured in
         # benchmarks/live_latency.py: p99 INSERT-to-paint 145 ms without, 65 ms with).
@@ -79,7 +83,7 @@ class JoblensApp(App[None]):
 
     def open_job(self, job: Job) -> None:
         """Show another job (a new DEPLOY or re-run) on top; Esc goes back."""
-        self.push_screen(JobScreen(self.backend, job))
+        self.push_screen(JobScreen(self.backend, job, poll_seconds=self.poll_seconds))
 
     async def action_copy_or_quit(self) -> None:
         selected = self.screen.get_selected_text()

@@ -18,8 +18,7 @@ from joblens.backends.base import ChunksArrived, LiveInterrupted, LiveStarted
 from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
 from joblens.feed import LogFeed
 from joblens.models import JobStatus, JobType, LogChunk, StreamType, TendrilStatus
-
-from .conftest import ContractEnv
+from support.contract import ContractEnv
 
 #: A guard against hangs only: nothing here is expected to take more than a moment.
 HANG = 10.0

@@ -11,10 +11,10 @@ import httpx
 import jwt
 import pytest
 from devstack.testing import REPO_ROOT, StackInfo
-from devstack_helpers import signed_in
 from supabase_auth.errors import AuthApiError
 
 from supabase import acreate_client
+from support.users import signed_in
 
 
 async def test_password_sign_in_refresh_and_logout(stack_documented: StackInfo) -> None:

@@ -9,16 +9,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from devstack.testing import SERVER_URL
 
 from devstack import database
 
 
 @pytest.fixture
-async def database_url() -> AsyncIterator[str]:
+async def database_url(pg_server: str) -> AsyncIterator[str]:
     # Named like every test database, so one left by a killed run is dropped by the next.
     name = f"joblens_t_{os.getpid()}_{secrets.token_hex(4)}"
-    url = database.with_database(SERVER_URL, name)
+    url = database.with_database(pg_server, name)
     await database.create_database_if_missing(url)
     try:
         yield url

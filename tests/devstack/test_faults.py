@@ -8,11 +8,14 @@ import json
 import httpx
 import pytest
 from devstack.testing import StackInfo
-from devstack_helpers import add_logs, new_job, signed_in, subscribe, token_client, until
 from postgrest.exceptions import APIError
 
 from realtime import RealtimeSubscribeStates
 from supabase import AsyncClientOptions, acreate_client
+from support.realtime import subscribe
+from support.seeding import add_logs, create_job
+from support.users import signed_in, token_client
+from support.waiting import until
 
 
 @pytest.mark.parametrize("kind", ["drop", "close"])
@@ -21,7 +24,7 @@ async def test_a_lost_socket_is_reconnected_and_rejoined(
 ) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
     await stack.afault(kind)
     await until(lambda: sub.subscribed_count() == 2, 10)
@@ -34,7 +37,7 @@ async def test_a_lost_socket_is_reconnected_and_rejoined(
 async def test_silence_loses_what_happens_meanwhile(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
     await stack.afault("silence", seconds=2)
     await add_logs(stack, job, 1, prefix="lost")
@@ -48,7 +51,7 @@ async def test_silence_loses_what_happens_meanwhile(stack_deployed: StackInfo) -
 async def test_phx_error_errors_the_channel_which_rejoins(stack_documented: StackInfo) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, stack.logs_table, job)
     await stack.afault("phx_error")
     await until(lambda: any(s == RealtimeSubscribeStates.CHANNEL_ERROR for s, _ in sub.states))
@@ -61,7 +64,7 @@ async def test_phx_error_errors_the_channel_which_rejoins(stack_documented: Stac
 async def test_held_joins_answer_late(stack_documented: StackInfo) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     await stack.afault("hold_joins", seconds=1)
     pending = asyncio.create_task(subscribe(user.client, stack.logs_table, job))
     await asyncio.sleep(0.5)
@@ -73,7 +76,7 @@ async def test_held_joins_answer_late(stack_documented: StackInfo) -> None:
 
 async def test_expired_tokens_fail_rest_and_close_channels(stack: StackInfo) -> None:
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, stack.logs_table, job)
     await stack.afault("expire_tokens")
     with pytest.raises(APIError) as err:
@@ -91,7 +94,7 @@ async def test_expired_tokens_fail_rest_and_close_channels(stack: StackInfo) -> 
 async def test_rest_errors_and_hangs(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     await stack.afault("rest_error", count=1)
     with pytest.raises(APIError) as err:
         await (

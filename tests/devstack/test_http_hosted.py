@@ -11,7 +11,9 @@ import httpx
 import pytest
 from devstack.database import database_name
 from devstack.testing import StackInfo
-from devstack_helpers import new_job, signed_in
+
+from support.seeding import create_job
+from support.users import signed_in
 
 #: What supabase-js asks a browser to send (its preflight's Access-Control-Request-Headers).
 JS_HEADERS = "apikey,authorization,content-type,x-client-info,x-supabase-api-version,prefer"
@@ -171,7 +173,7 @@ async def test_an_offset_past_the_end_is_416(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
     for _ in range(3):
-        await new_job(stack, user.id)
+        await create_job(stack, user.id)
     headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {user.access_token}"}
     async with httpx.AsyncClient(base_url=f"{stack.url}/rest/v1", headers=headers) as http:
         counted = {"Prefer": "count=exact"}

@@ -7,16 +7,18 @@ import asyncio
 import uuid
 
 from devstack.testing import StackInfo
-from devstack_helpers import add_logs, new_job, signed_in, subscribe, until
-from wire_helpers import logs_binding, wire
 
 from realtime import RealtimeSubscribeStates
+from support.realtime import logs_binding, subscribe, wire
+from support.seeding import add_logs, create_job
+from support.users import signed_in
+from support.waiting import until
 
 
 async def test_lose_drops_changes_silently(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
     before = await stack.afault_status()
     await stack.afault("lose", count=2)
@@ -34,7 +36,7 @@ async def test_lose_drops_changes_silently(stack_deployed: StackInfo) -> None:
 async def test_lose_for_one_channel_or_one_table(stack_documented: StackInfo) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     first = await subscribe(user.client, stack.logs_table, job)
     second = await subscribe(user.client, stack.logs_table, job)
     await stack.afault("lose", count=2, channel=first.channel.topic.removeprefix("realtime:"))
@@ -66,7 +68,7 @@ async def test_a_capture_restart_loses_changes_and_subscribes_again(
 ) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
     before = await stack.afault_status()
     await stack.afault("cdc_restart", seconds=0.6)  # hosted: 1-3 s
@@ -86,7 +88,7 @@ async def test_database_timeouts_are_errors_on_a_channel_kept_alive(
 ) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     async with wire(stack) as ws:
         await ws.join("slowdb", user.access_token, [logs_binding(stack.logs_table, job)])
         assert (await ws.recv()).payload["message"] == "Subscribed to PostgreSQL"

@@ -10,14 +10,17 @@ from typing import Any
 import asyncpg
 import websockets
 from devstack.testing import StackInfo
-from devstack_helpers import add_logs, new_job, signed_in, subscribe, token_client, until
 
 from realtime import RealtimeSubscribeStates
+from support.realtime import subscribe
+from support.seeding import add_logs, create_job
+from support.users import signed_in, token_client
+from support.waiting import until
 
 
 async def test_inserts_arrive_for_the_owner_only_and_filtered(stack: StackInfo) -> None:
     owner, other = await signed_in(stack), await signed_in(stack)
-    job, other_job = await new_job(stack, owner.id), await new_job(stack, other.id)
+    job, other_job = await create_job(stack, owner.id), await create_job(stack, other.id)
     mine = await subscribe(owner.client, stack.logs_table, job)
     snooping = await subscribe(other.client, stack.logs_table, job)
     own_other = await subscribe(other.client, stack.logs_table, other_job)
@@ -40,7 +43,7 @@ async def test_inserts_arrive_for_the_owner_only_and_filtered(stack: StackInfo) 
 async def test_changes_are_delivered_in_commit_order(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
     first = await asyncpg.connect(stack.database_url)
     second = await asyncpg.connect(stack.database_url)
@@ -65,7 +68,7 @@ async def test_changes_are_delivered_in_commit_order(stack_deployed: StackInfo) 
 async def test_updates_carry_old_record_and_a_huge_row_is_413(stack_documented: StackInfo) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     jobs = user.client.channel("jobs-updates")
     changes: list[dict[str, Any]] = []
     system: list[Any] = []
@@ -141,7 +144,7 @@ async def _job_channel(
 
 async def test_job_updates_reach_the_owner_only_on_their_own_binding(stack: StackInfo) -> None:
     owner, other = await signed_in(stack), await signed_in(stack)
-    job = await new_job(stack, owner.id)
+    job = await create_job(stack, owner.id)
     channel, logs, updates = await _job_channel(owner.client, job, stack.logs_table)
     _, _, snooped = await _job_channel(other.client, job)
     _, _, unfiltered = await _job_channel(other.client, None)
@@ -196,7 +199,7 @@ async def test_old_record_follows_the_replica_identity(stack_documented: StackIn
 
 async def test_a_job_row_over_one_mebibyte_with_its_old_row_is_413(stack: StackInfo) -> None:
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     _, _, updates = await _job_channel(user.client, job)
     metadata = json.dumps({"plan": "x" * 600_000})
     await stack.asql(

@@ -10,8 +10,11 @@ import uuid
 import jwt
 import websockets
 from devstack.testing import StackInfo
-from devstack_helpers import add_logs, new_job, signed_in, subscribe, until
-from wire_helpers import logs_binding, wire
+
+from support.realtime import logs_binding, subscribe, wire
+from support.seeding import add_logs, create_job
+from support.users import signed_in
+from support.waiting import until
 
 
 async def test_a_new_token_resubscribes_and_changes_keep_flowing(
@@ -19,7 +22,7 @@ async def test_a_new_token_resubscribes_and_changes_keep_flowing(
 ) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, "job_logs", job)
     await stack.aoptions(resubscribe_delay=None)  # redone without a word
     await user.client.realtime.set_auth(stack.token(user.id, ttl=1700))
@@ -129,7 +132,7 @@ async def test_refused_joins_and_a_cold_project(stack_documented: StackInfo) -> 
 async def test_protocol_2_frames(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     async with wire(stack, vsn="2.0.0") as ws:
         await ws.send("phoenix", "heartbeat", {}, "1")
         beat = await ws.recv()

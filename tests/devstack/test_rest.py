@@ -8,10 +8,11 @@ import uuid
 import httpx
 import pytest
 from devstack.testing import StackInfo
-from devstack_helpers import add_logs, new_job, signed_in
 from postgrest.exceptions import APIError
 
 from supabase import acreate_client
+from support.seeding import add_logs, create_job
+from support.users import signed_in
 
 
 async def test_select_embeds_the_named_worker_and_orders(stack: StackInfo) -> None:
@@ -24,7 +25,9 @@ async def test_select_embeds_the_named_worker_and_orders(stack: StackInfo) -> No
         "insert into workers (name, mode, user_id) values ('mine', 'self-hosted', $1) returning id",
         uuid.UUID(user.id),
     )
-    job = await new_job(stack, user.id, worker_id=cloud[0]["id"], assigned_worker_id=mine[0]["id"])
+    job = await create_job(
+        stack, user.id, worker_id=cloud[0]["id"], assigned_worker_id=mine[0]["id"]
+    )
     res = await (
         user.client.table("provision_jobs")
         .select(
@@ -61,7 +64,7 @@ async def test_select_embeds_the_named_worker_and_orders(stack: StackInfo) -> No
 async def test_filters_and_a_nested_logic_tree(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     await add_logs(stack, job, 10)
     rows = await stack.asql(
         "select id, created_at from job_logs where job_id = $1 order by id", uuid.UUID(job)
@@ -113,7 +116,7 @@ async def test_filters_and_a_nested_logic_tree(stack_deployed: StackInfo) -> Non
 
 async def test_responses_stop_at_1000_rows_and_count_is_exact(stack: StackInfo) -> None:
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     await add_logs(stack, job, 1500)
     table = user.client.table(stack.logs_table)
     first = await table.select("id", count="exact").eq("job_id", job).execute()
@@ -148,7 +151,7 @@ async def test_single_without_a_row_is_pgrst116(stack_documented: StackInfo) -> 
 
 async def test_rls_hides_and_refuses_other_users_jobs(stack: StackInfo) -> None:
     owner, other = await signed_in(stack), await signed_in(stack)
-    job = await new_job(stack, owner.id)
+    job = await create_job(stack, owner.id)
     await add_logs(stack, job, 3)
     seen = await other.client.table("provision_jobs").select("id").eq("id", job).execute()
     assert seen.data == []
@@ -260,7 +263,7 @@ async def test_bulk_insert_and_rpc(stack_deployed: StackInfo) -> None:
         " where job_type::text = kind $$"
     )
     service = await acreate_client(stack.url, stack.service_role_key)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     rows = (
         await service.table("job_logs")
         .insert(
@@ -352,7 +355,7 @@ async def test_ddl_reloads_the_schema_cache(stack_documented: StackInfo) -> None
 async def test_filters_and_logic_inside_embeds(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     await add_logs(stack, job, 4)
     res = await (
         user.client.table("provision_jobs")
@@ -374,7 +377,7 @@ async def test_filters_and_logic_inside_embeds(stack_deployed: StackInfo) -> Non
 async def test_range_header_and_containment(stack_documented: StackInfo) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     await stack.asql(
         'update provision_jobs set config_snapshot = \'{"region": "eu", "size": 3}\' where id = $1',
         uuid.UUID(job),
@@ -410,7 +413,7 @@ async def test_range_header_and_containment(stack_documented: StackInfo) -> None
 async def test_patch_with_an_empty_body_is_a_no_op(stack_documented: StackInfo) -> None:
     stack = stack_documented
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {user.access_token}"}
     async with httpx.AsyncClient(base_url=f"{stack.url}/rest/v1", headers=headers) as http:
         quiet = await http.patch(

@@ -10,9 +10,12 @@ import uuid
 from typing import Any
 
 from devstack.testing import REPO_ROOT, StackInfo
-from devstack_helpers import new_job, signed_in, subscribe, until
 
 from joblens.runner_log import JOB_CLAIMED, MAX_ROW_BYTES
+from support.realtime import subscribe
+from support.seeding import create_job
+from support.users import signed_in
+from support.waiting import until
 
 CLAIMED = JOB_CLAIMED  # "▸ Job claimed — preparing workspace…\n"
 
@@ -39,7 +42,7 @@ def stream_text(chunks: list[dict[str, Any]], stream: str) -> str:
 
 async def test_a_tendril_claims_streams_and_fails_the_job(stack: StackInfo) -> None:
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     sub = await subscribe(user.client, stack.logs_table, job)
     assert await stack.run_tendril(job, lines=120, rate=1200, final="FAILED") == 0
     row = (await stack.asql("select * from provision_jobs where id = $1", uuid.UUID(job)))[0]
@@ -65,7 +68,7 @@ async def test_a_tendril_claims_streams_and_fails_the_job(stack: StackInfo) -> N
 
 async def test_rows_end_mid_line_interleave_and_never_pass_10_kb(stack: StackInfo) -> None:
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     assert await stack.run_tendril(job, lines=1500, rate=6000) == 0
 
     chunks = await rows(stack, job)
@@ -87,7 +90,7 @@ async def test_requeue_at_plays_a_dead_runner_the_platform_and_another_tendril(
 ) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    job = await new_job(stack, user.id)
+    job = await create_job(stack, user.id)
     seen: list[dict[str, Any]] = []
 
     async def watch() -> None:
@@ -130,7 +133,7 @@ async def test_requeue_at_plays_a_dead_runner_the_platform_and_another_tendril(
 async def test_colour_and_old_runners_on_request(stack_deployed: StackInfo) -> None:
     stack = stack_deployed
     user = await signed_in(stack)
-    coloured, old = await new_job(stack, user.id), await new_job(stack, user.id)
+    coloured, old = await create_job(stack, user.id), await create_job(stack, user.id)
     assert await tendril(stack, coloured, "--ansi", lines=60, rate=3000) == 0
     assert await tendril(stack, old, "--runner", "old", lines=60, rate=3000) == 0
 

@@ -1,4 +1,4 @@
-"""Fixtures for the Supabase backend's integration tests (helpers live in stackhelp.py)."""
+"""Fixtures for the Supabase backend's integration tests (helpers live in tests/support/)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, forget_users, new_user
+
+from support.users import User, forget_users, new_user
 
 
 @pytest.fixture

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,11 +24,13 @@ from typing import Any
 
 import asyncpg
 from devstack.testing import REPO_ROOT, StackInfo
-from ptyterm import PtyProgram, Token, escapes
-from stackhelp import User, create_job, new_user, write_logs
 
 from joblens.errors import ExitCode
 from joblens.sanitize import INVISIBLE_CHARACTERS
+from support.cli import env_for, run_joblens
+from support.seeding import create_job, write_logs
+from support.terminal import PtyProgram, Token, escapes
+from support.users import User, new_user
 
 CLIPBOARD_MARKER = base64.b64encode(b"PWNED-CLIPBOARD").decode()  # an OSC 52 payload
 #: Strings that only the hostile sequences hold: none may appear inside a sequence written.
@@ -217,13 +217,10 @@ async def refuse(stack: StackInfo, job_id: str, kind: str, message: str) -> None
 
 
 def _env(stack: StackInfo, token: str) -> dict[str, str]:
-    dropped = ("SUPABASE_", "JOBLENS_", "TEXTUAL", "DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    env.update(
-        SUPABASE_URL=stack.url,
-        SUPABASE_ANON_KEY=stack.anon_key,
-        JOBLENS_ACCESS_TOKEN=token,
-        JOBLENS_LOGS_TABLE=stack.logs_table,
+    return env_for(
+        stack,
+        token,
+        drop=("TEXTUAL", "DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR"),
         TERM="xterm-256color",
         COLORTERM="truecolor",
         LANG="C.UTF-8",
@@ -232,7 +229,6 @@ def _env(stack: StackInfo, token: str) -> dict[str, str]:
         PYTHONUTF8="1",
         TEXTUAL_ANIMATIONS="none",
     )
-    return env
 
 
 def _drive_view(stack: StackInfo, token: str, jobs: Seeded) -> list[Token]:
@@ -251,7 +247,7 @@ def _drive_view(stack: StackInfo, token: str, jobs: Seeded) -> list[Token]:
             program.press(key)  # open the panel, see what is in it, close it again
             program.wait_for(inside)
             program.press(key)
-            program.wait_for(lambda screen, inside=inside: inside not in screen)
+            program.wait_for(lambda screen, inside=inside: inside not in screen)  # type: ignore[misc]
         program.press("o")
         program.wait_for("Apply (a)")
         program.press("d")  # the plan's details: its own error message
@@ -319,14 +315,8 @@ async def test_only_sgr_and_textuals_own_sequences_reach_the_terminal(
 
 
 def _plain(stack: StackInfo, token: str, *args: str) -> tuple[int, str, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "joblens", *args],
-        cwd=REPO_ROOT,
-        env=_env(stack, token),
-        capture_output=True,
-        timeout=60,
-    )
-    return done.returncode, done.stdout.decode(), done.stderr.decode()
+    done = run_joblens(*args, env=_env(stack, token))
+    return done.returncode, done.stdout, done.stderr
 
 
 _NOT_SGR = re.compile(r"\x1b(?!\[[0-9;:]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")

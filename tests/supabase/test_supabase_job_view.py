@@ -3,23 +3,21 @@ the local stack over HTTP and WebSocket, both log-table shapes."""
 
 from __future__ import annotations
 
-import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, backend_for, create_job, set_status, write_logs
 
-from joblens.app import JoblensApp
-from joblens.screens import job_screen
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.screens.tendril_picker import TendrilPicker
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.log import LogPane
-from ui.conftest import opened, wait_for
+from support.backends import backend_for
+from support.seeding import create_job, set_status, write_logs
+from support.users import User
+from support.views import make_app, opened
+from support.waiting import wait_for
 
-
-@pytest.fixture(autouse=True)
-def fast_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(job_screen, "POLL_SECONDS", 0.2)
+#: How often the view polls the job's row (joblens: every 3 s).
+POLL_SECONDS = 0.2
 
 
 async def test_logs_stream_in_and_the_status_poll_drives_the_banner(
@@ -31,7 +29,7 @@ async def test_logs_stream_in_and_the_status_poll_drives_the_banner(
         job_id,
         [("Assuming IAM role arn:aws:iam::1:role/x…\n", "SYSTEM"), ("line 1\nline 2\n", "STDOUT")],
     )
-    app = JoblensApp(backend_for(stack, user.token), job_id[:8])
+    app = make_app(backend_for(stack, user.token), job_id[:8], poll_seconds=POLL_SECONDS)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         pane = screen.query_one(LogPane)
@@ -50,7 +48,7 @@ async def test_logs_stream_in_and_the_status_poll_drives_the_banner(
 
 async def test_cancel_from_the_view_writes_the_row(stack: StackInfo, user: User) -> None:
     job_id = await create_job(stack, user.id, status="PROCESSING")
-    app = JoblensApp(backend_for(stack, user.token), job_id)
+    app = make_app(backend_for(stack, user.token), job_id, poll_seconds=POLL_SECONDS)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         await pilot.press("c")
@@ -83,7 +81,7 @@ async def test_apply_from_the_view_inserts_the_deploy_and_opens_it(
         config_snapshot={"nodes": 3},
         configuration_hash="cafe",
     )
-    app = JoblensApp(backend_for(stack, user.token), plan_id)
+    app = make_app(backend_for(stack, user.token), plan_id, poll_seconds=POLL_SECONDS)
     async with app.run_test(size=(120, 40)) as pilot:
         plan_screen = await opened(pilot)
         await pilot.press("a")
@@ -112,7 +110,7 @@ async def test_another_users_job_ends_the_view_with_not_found(stack: StackInfo, 
     other = await stack.acreate_user()
     try:
         job_id = await create_job(stack, other, status="PROCESSING")
-        app = JoblensApp(backend_for(stack, user.token), job_id)
+        app = make_app(backend_for(stack, user.token), job_id, poll_seconds=POLL_SECONDS)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: app.fatal_error is not None, timeout=15)
         assert app.return_code == 4

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, backend_for, create_job, new_user
 
 from joblens.backends.supabase import SupabaseBackend
 from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
 from joblens.models import JobStatus, JobType
+from support.backends import backend_for
+from support.seeding import create_job
+from support.users import User, new_user
 
 
 @pytest.fixture

@@ -12,19 +12,17 @@ from typing import Any
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, backend_for, new_user
 
-from joblens.app import JoblensApp
 from joblens.json_doc import JsonDoc
-from joblens.screens import job_screen
 from joblens.secrets import MASK
-from ui.conftest import wait_for
-from ui.test_json_panels import SECRETS, big_metadata, deep_config, open_row, open_tree, shown_text
+from support.backends import backend_for
+from support.documents import SECRETS, big_metadata, deep_config
+from support.users import User, new_user
+from support.views import make_app, open_row, open_tree, shown_text
+from support.waiting import wait_for
 
-
-@pytest.fixture(autouse=True)
-def fast_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(job_screen, "POLL_SECONDS", 0.2)
+#: How often the view polls the job's row (joblens: every 3 s).
+POLL_SECONDS = 0.2
 
 
 @pytest.fixture
@@ -103,7 +101,7 @@ async def test_the_view_opens_both_and_keeps_the_secrets_masked(
         config_snapshot=deep_text(5_000),
         execution_metadata=json.dumps(big_metadata()),
     )
-    app = JoblensApp(backend_for(stack, user.token), job_id)
+    app = make_app(backend_for(stack, user.token), job_id, poll_seconds=POLL_SECONDS)
     async with app.run_test(size=(120, 40)) as pilot:
         tree = await open_tree(pilot, "s", "config-snapshot")
         await open_row(pilot, tree, "child", "asterisk")

@@ -11,12 +11,15 @@ from typing import cast
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, backend_for, create_job, new_user, next_event, set_status, write_logs
 
 from joblens.backends.base import ChunksArrived, FollowEvent, JobChanged, LiveStarted
 from joblens.backends.supabase import SupabaseBackend
 from joblens.backends.supabase.live import LiveLogs
 from joblens.models import Job, JobStatus
+from support.backends import backend_for
+from support.seeding import create_job, set_status, write_logs
+from support.users import User, new_user
+from support.waiting import next_event
 
 
 async def _live(backend: SupabaseBackend, job_id: str) -> AsyncGenerator[FollowEvent, None]:

@@ -5,21 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from devstack.testing import StackInfo
-from stackhelp import (
-    User,
-    backend_for,
-    create_job,
-    db_chunks,
-    db_lines,
-    next_event,
-    wait_for,
-    write_logs,
-)
 
 from joblens.backends.base import ChunksArrived, LiveStarted
 from joblens.feed import LogFeed
 from joblens.models import LogChunk
 from joblens.sanitize import split_chunk, strip_sgr
+from support.backends import backend_for
+from support.seeding import create_job, db_chunks, db_lines, write_logs
+from support.users import User
+from support.waiting import next_event, until
 
 
 async def test_a_backlog_and_a_writing_tendril_end_as_exactly_the_databases_lines(
@@ -49,8 +43,8 @@ async def test_a_backlog_and_a_writing_tendril_end_as_exactly_the_databases_line
         assert await tendril == 0
         expected = await db_chunks(stack, job_id)
         last_id = expected[-1][0]
-        await wait_for(lambda: feed.merger.last is not None, timeout=10)
-        await wait_for(lambda: str(feed.merger.last.id) == last_id, timeout=10)  # type: ignore[union-attr]
+        await until(lambda: feed.merger.last is not None, timeout=10)
+        await until(lambda: str(feed.merger.last.id) == last_id, timeout=10)  # type: ignore[union-attr]
     finally:
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)
@@ -131,7 +125,7 @@ async def test_live_starts_only_after_subscribed_to_postgresql_and_filters_by_jo
         assert isinstance(event, ChunksArrived)
         assert [(c.text, str(c.stream)) for c in event.chunks] == [("mine\n", "STDERR")]
     finally:
-        await events.aclose()  # type: ignore[attr-defined]
+        await events.aclose()
         await backend.close()
 
 
@@ -152,5 +146,5 @@ async def test_a_row_over_one_mebibyte_is_refetched_whole(stack: StackInfo, user
         assert [len(c.text) for c in received] == [len(big), len("after\n")]
         assert received[0].text == big
     finally:
-        await events.aclose()  # type: ignore[attr-defined]
+        await events.aclose()
         await backend.close()

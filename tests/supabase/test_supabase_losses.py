@@ -9,20 +9,19 @@ import random
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, create_job, db_lines, live_view
-from test_supabase_plain_cli import joblens
 
-from joblens.app import JoblensApp
+from joblens.backends.supabase.backend import REST_TIMEOUT
 from joblens.errors import ExitCode
-from joblens.screens import job_screen
-from ui.conftest import opened, pane_lines, wait_for
+from support.backends import backend_for
+from support.cli import joblens
+from support.seeding import create_job, db_lines
+from support.users import User, new_user
+from support.views import live_view, make_app, opened, pane_lines
+from support.waiting import wait_for
 
 LINES = 3000
-
-
-@pytest.fixture(autouse=True)
-def fast_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(job_screen, "POLL_SECONDS", 0.5)
+#: How often the view polls the job's row (joblens: every 3 s).
+POLL_SECONDS = 0.5
 
 
 async def tendril(stack: StackInfo, job_id: str) -> int:
@@ -66,7 +65,11 @@ async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
     stack: StackInfo, user: User
 ) -> None:
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
-    async with live_view(stack, user.token, job_id) as (pilot, _screen, pane):
+    async with live_view(stack, user.token, job_id, poll_seconds=POLL_SECONDS) as (
+        pilot,
+        _screen,
+        pane,
+    ):
         writer = asyncio.create_task(tendril(stack, job_id))
         lost = await drop_changes(stack, 2, writer)
         assert await writer == 0
@@ -84,17 +87,8 @@ async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_sile
     import time
 
     job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
-    from joblens.backends.supabase import SupabaseBackend, SupabaseSettings
-
-    backend = SupabaseBackend(
-        SupabaseSettings(
-            url=stack.url,
-            anon_key=stack.anon_key,
-            access_token=user.token,
-            logs_table=stack.logs_table,
-        )
-    )
-    app = JoblensApp(backend, job_id[:8])
+    backend = backend_for(stack, user.token, timing=None, rest_timeout=REST_TIMEOUT)
+    app = make_app(backend, job_id[:8], poll_seconds=POLL_SECONDS)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         link = screen.query_one("#link-state")
@@ -142,7 +136,11 @@ async def test_the_view_recovers_from_server_side_failures_without_a_keypress(
     stack: StackInfo, user: User, kind: str
 ) -> None:
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
-    async with live_view(stack, user.token, job_id) as (pilot, _screen, pane):
+    async with live_view(stack, user.token, job_id, poll_seconds=POLL_SECONDS) as (
+        pilot,
+        _screen,
+        pane,
+    ):
         writer = asyncio.create_task(tendril(stack, job_id))
         await asyncio.sleep(0.5)
         if kind == "db_timeouts":
@@ -159,11 +157,9 @@ async def test_a_token_that_expires_without_a_refresh_token_says_signed_out_not_
     stack: StackInfo,
 ) -> None:
     """Nothing will reconnect: the header must not count "reconnecting" forever."""
-    from stackhelp import backend_for, new_user
-
     user = await new_user(stack, ttl=6)
     job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
-    app = JoblensApp(backend_for(stack, user.token), job_id[:8])
+    app = make_app(backend_for(stack, user.token), job_id[:8], poll_seconds=POLL_SECONDS)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         link = screen.query_one("#link-state")

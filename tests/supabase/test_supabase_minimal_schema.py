@@ -9,17 +9,18 @@ from pathlib import Path
 
 import pytest
 from devstack.testing import StackInfo, start_stack
-from stackhelp import backend_for, create_job, write_logs
 
 from joblens.feed import LogFeed
 from joblens.models import JobStatus, LogChunk
+from support.backends import backend_for
+from support.seeding import create_job, write_logs
 
 SCHEMA = Path(__file__).parent / "schemas" / "minimal.sql"
 
 
 @pytest.fixture(scope="module")
-def minimal_stack() -> Iterator[StackInfo]:
-    info = start_stack(str(SCHEMA))
+def minimal_stack(pg_server: str) -> Iterator[StackInfo]:
+    info = start_stack(str(SCHEMA), pg_server)
     info.logs_table = "job_logs"
     yield info
     info.stop()

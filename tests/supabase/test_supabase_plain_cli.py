@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 
-from devstack.testing import REPO_ROOT, StackInfo
-from stackhelp import User, create_job, db_lines, write_logs
+from devstack.testing import StackInfo
 
 from joblens.errors import ExitCode
+from support.cli import joblens
+from support.seeding import create_job, db_lines, write_logs
+from support.users import User
 
 NON_SGR_ESCAPE = re.compile(r"\x1b(?!\[[0-9;:]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
-
-
-def env_for(stack: StackInfo, token: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "JOBLENS_"))}
-    env.update(
-        SUPABASE_URL=stack.url,
-        SUPABASE_ANON_KEY=stack.anon_key,
-        JOBLENS_ACCESS_TOKEN=token,
-        JOBLENS_LOGS_TABLE=stack.logs_table,
-    )
-    return env
-
-
-async def joblens(stack: StackInfo, token: str, *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "joblens",
-        *args,
-        cwd=REPO_ROOT,
-        env=env_for(stack, token),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def expected_lines(stack: StackInfo, job_id: str) -> list[str]:

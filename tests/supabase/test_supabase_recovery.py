@@ -11,23 +11,16 @@ from contextlib import asynccontextmanager
 
 import pytest
 from devstack.testing import StackInfo
-from stackhelp import (
-    User,
-    backend_for,
-    create_job,
-    db_chunks,
-    new_user,
-    next_event,
-    signed_in_user,
-    wait_for,
-    write_logs,
-)
 
 from joblens.backends.base import LiveInterrupted, LiveStarted
 from joblens.backends.supabase import SupabaseBackend
 from joblens.errors import AuthError, BackendUnavailable
 from joblens.feed import LogFeed
 from joblens.models import LogChunk
+from support.backends import backend_for
+from support.seeding import create_job, db_chunks, write_logs
+from support.users import User, new_user, signed_in_user
+from support.waiting import next_event, until
 
 
 class Watch:
@@ -44,7 +37,7 @@ class Watch:
 
     async def live(self, count: int = 1, timeout: float = 20.0) -> None:
         """Wait until the feed has (re)started live delivery ``count`` times."""
-        await wait_for(lambda: self.links.count(None) >= count and self.feed.live, timeout)
+        await until(lambda: self.links.count(None) >= count and self.feed.live, timeout)
 
     async def stop(self) -> None:
         self.task.cancel()
@@ -65,7 +58,7 @@ async def watching(backend: SupabaseBackend, job_id: str) -> AsyncIterator[Watch
 
 async def assert_complete(stack: StackInfo, watch: Watch, job_id: str) -> None:
     expected = await db_chunks(stack, job_id)
-    await wait_for(lambda: len(watch.chunks) >= len(expected), timeout=20)
+    await until(lambda: len(watch.chunks) >= len(expected), timeout=20)
     assert [(str(c.id), c.text) for c in watch.chunks] == expected
 
 
@@ -78,10 +71,10 @@ async def test_the_stream_comes_back_after_a_fault_and_misses_nothing(
     async with watching(backend, job_id) as watch:
         await watch.live()
         await write_logs(stack, job_id, [(f"before {i}\n", "STDOUT") for i in range(5)])
-        await wait_for(lambda: len(watch.chunks) == 5)
+        await until(lambda: len(watch.chunks) == 5)
         await stack.afault(kind)
         await write_logs(stack, job_id, [(f"during {i}\n", "STDERR") for i in range(5)])
-        await wait_for(lambda: any(link is not None for link in watch.links))
+        await until(lambda: any(link is not None for link in watch.links))
         await watch.live(count=2)
         await write_logs(stack, job_id, [(f"after {i}\n", "STDOUT") for i in range(5)])
         await assert_complete(stack, watch, job_id)
@@ -153,7 +146,7 @@ async def test_an_expired_token_without_refresh_is_a_clear_auth_error(
         with pytest.raises(AuthError, match="set a fresh JOBLENS_ACCESS_TOKEN"):
             await backend.get_job_state(job_id)
     finally:
-        await events.aclose()  # type: ignore[attr-defined]
+        await events.aclose()
         await backend.close()
 
 
@@ -172,7 +165,7 @@ async def test_a_token_that_expires_while_following_ends_the_stream_with_auth_er
             while True:
                 await next_event(events, timeout=20)
     finally:
-        await events.aclose()  # type: ignore[attr-defined]
+        await events.aclose()
         await backend.close()
 
 

@@ -7,24 +7,22 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-import pytest
 from devstack.testing import StackInfo
-from stackhelp import User, create_job, live_view
-from test_supabase_plain_cli import joblens
-from tests.log_oracle import shown_lines
 
 from joblens.errors import ExitCode
-from joblens.screens import job_screen
 from joblens.widgets.log.store import NOTE
-from ui.conftest import pane_lines, wait_for
+from support.cli import joblens
+from support.oracle import shown_lines
+from support.seeding import create_job
+from support.users import User
+from support.views import live_view, pane_lines
+from support.waiting import wait_for
+
+#: How often the view polls the job's row (joblens: every 3 s).
+POLL_SECONDS = 0.5
 
 LINES = 400
 REQUEUE_AT = 150
-
-
-@pytest.fixture(autouse=True)
-def fast_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(job_screen, "POLL_SECONDS", 0.5)
 
 
 async def run_requeued_tendril(stack: StackInfo, job_id: str) -> int:
@@ -78,7 +76,11 @@ async def test_the_view_holds_the_databases_lines_and_marks_the_requeue(
     stack: StackInfo, user: User
 ) -> None:
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
-    async with live_view(stack, user.token, job_id) as (pilot, screen, pane):
+    async with live_view(stack, user.token, job_id, poll_seconds=POLL_SECONDS) as (
+        pilot,
+        screen,
+        pane,
+    ):
         tendril = asyncio.create_task(run_requeued_tendril(stack, job_id))
         await wait_for(pilot, tendril.done, timeout=60)
         assert tendril.result() == 0

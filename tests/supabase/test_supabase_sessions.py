@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import urllib.request
 from collections.abc import AsyncIterator
@@ -16,9 +15,11 @@ from pathlib import Path
 
 import pytest
 from devstack.testing import REPO_ROOT, StackInfo
-from stackhelp import User, create_job, db_lines, signed_in_user
 
 from joblens.errors import ExitCode
+from support.cli import env_for
+from support.seeding import create_job, db_lines
+from support.users import User, signed_in_user
 
 ENDED = (
     "joblens: your session has ended (signed out, or revoked by the server): sign in again "
@@ -37,15 +38,7 @@ class Follower:
     """`joblens logs ID --follow` in its own process, with a session in the environment."""
 
     def __init__(self, stack: StackInfo, job_id: str, user: User, refresh: str, home: Path):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "JOBLENS_"))}
-        env.update(
-            SUPABASE_URL=stack.url,
-            SUPABASE_ANON_KEY=stack.anon_key,
-            JOBLENS_ACCESS_TOKEN=user.token,
-            JOBLENS_REFRESH_TOKEN=refresh,
-            JOBLENS_LOGS_TABLE=stack.logs_table,
-            XDG_STATE_HOME=str(home),
-        )
+        env = env_for(stack, user.token, JOBLENS_REFRESH_TOKEN=refresh, XDG_STATE_HOME=str(home))
         self.env, self.job_id = env, job_id
         self.proc: asyncio.subprocess.Process | None = None
 

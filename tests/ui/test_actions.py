@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import pytest
 from textual.widgets import OptionList
 
+from joblens.app import JoblensApp
 from joblens.errors import ActionRejected
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.screens.tendril_picker import ANY_AVAILABLE, TendrilPicker
 from joblens.widgets.banner import StatusBanner
-
-from .conftest import StaticWorld, opened, wait_for
-
-
-def notes(app: object) -> list[str]:
-    return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+from support.demo import StaticWorld
+from support.views import notes, opened
+from support.waiting import wait_for
 
 
 @pytest.mark.parametrize("status", ["QUEUED", "CLAIMED", "PROCESSING"])
@@ -71,7 +70,7 @@ async def test_pressing_cancel_twice_sends_one_request(static_world: StaticWorld
         await release.wait()
         return await original(jid)
 
-    static_world.backend.cancel_job = slow_cancel  # type: ignore[method-assign]
+    static_world.backend.cancel_job = slow_cancel  # type: ignore[method-assign, assignment]
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         await pilot.press("c")
@@ -314,7 +313,7 @@ async def test_going_back_while_a_poll_is_in_flight_is_harmless(
     async with static_world.app(plan_id).run_test(size=(120, 40)) as pilot:
         plan_screen = await opened(pilot)
         deploy = await static_world.backend.apply_plan(plan_screen.job, None)
-        pilot.app.open_job(deploy)
+        cast(JoblensApp, pilot.app).open_job(deploy)
         await wait_for(pilot, lambda: pilot.app.screen is not plan_screen)
         await pilot.pause(0.15)  # the deploy's first poll is now waiting on the server
         static_world.set(deploy.id, status="PROCESSING")

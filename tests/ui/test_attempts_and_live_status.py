@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from textual.widgets import Static
 
-from joblens.screens import job_screen
 from joblens.widgets.header import StatusBadge
 from joblens.widgets.log import LogPane
-
-from .conftest import StaticWorld, opened, wait_for
+from support.demo import StaticWorld
+from support.views import opened
+from support.waiting import wait_for
 
 
 def text_of(screen: object, selector: str) -> str:
@@ -21,9 +21,9 @@ def text_of(screen: object, selector: str) -> str:
 
 
 @pytest.fixture
-def no_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_poll(static_world: StaticWorld) -> None:
     """Only the live stream can tell the view of a change (the 3 s poll is far away)."""
-    monkeypatch.setattr(job_screen, "POLL_SECONDS", 600.0)
+    static_world.poll_seconds = 600.0
 
 
 async def test_a_status_change_reaches_the_header_without_the_poll(
@@ -128,7 +128,7 @@ async def test_a_server_that_stops_answering_is_not_shown_as_live(
             raise BackendUnavailable("cannot reach SUPABASE_URL http://x: timed out")
         return await real(job)
 
-    backend.get_job_state = get_job_state  # type: ignore[method-assign]
+    backend.get_job_state = get_job_state  # type: ignore[method-assign, assignment]
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         badge = screen.query_one(StatusBadge)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from textual.widgets import Button, Static
 
@@ -11,8 +12,9 @@ from joblens.backends.demo import DemoBackend
 from joblens.errors import ExitCode, JobNotFound
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.header import JobHeader, StatusBadge
-
-from .conftest import StaticWorld, opened, wait_for
+from support.demo import StaticWorld
+from support.views import QUICK_POLL, make_app, opened
+from support.waiting import wait_for
 
 
 def text_of(screen: object, selector: str) -> str:
@@ -43,7 +45,7 @@ async def test_queued_job_shows_queue_time_and_the_requested_tendril(
         assert text_of(screen, "#duration").startswith("queued ")
         assert "tendril-eu-west-1 (requested)" in text_of(screen, "#tendril")
         anywhere = static_world.job()
-        pilot.app.open_job(await static_world.backend.get_job(anywhere))
+        cast(JoblensApp, pilot.app).open_job(await static_world.backend.get_job(anywhere))
         await wait_for(pilot, lambda: pilot.app.screen is not screen)
         await pilot.pause()
         assert "any available (requested)" in text_of(pilot.app.screen, "#tendril")
@@ -145,7 +147,7 @@ async def test_unknown_status_and_type_are_shown_as_they_are(static_world: Stati
 
 async def test_an_unknown_job_id_ends_with_a_one_line_error_and_exit_code() -> None:
     backend = DemoBackend(speed=100.0, seed=3, simulate=False)
-    app = JoblensApp(backend, "deadbeefdeadbeef")
+    app = make_app(backend, "deadbeefdeadbeef", poll_seconds=QUICK_POLL)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.fatal_error is not None)
     assert isinstance(app.fatal_error, JobNotFound)
@@ -159,5 +161,5 @@ async def test_q_and_ctrl_c_quit(static_world: StaticWorld) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await opened(pilot)
             await pilot.press(key)
-            await wait_for(pilot, lambda a=app: a._exit)
+            await wait_for(pilot, lambda a=app: a._exit)  # type: ignore[misc]
         assert app.return_code == 0 and app.fatal_error is None

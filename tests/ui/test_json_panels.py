@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import Collapsible
 
 from joblens.json_doc import JsonDoc
@@ -17,71 +16,10 @@ from joblens.secrets import MASK, mask_secrets
 from joblens.widgets.details import JsonPanel
 from joblens.widgets.json_rows import PAGE, Role, Row, list_rows, root_row, scalar_text
 from joblens.widgets.json_tree import JsonTree
-
-from .conftest import StaticWorld, opened, wait_for
-
-SECRETS = ("hunter2-deep", "s3cret-inner", "s3cret-item", "s3cret-kube", "hunter2-big", "pw-")
-
-
-def deep_config(depth: int) -> dict[str, Any]:
-    """``depth`` levels of ``{"level": n, "child": ...}`` with secrets at the bottom."""
-    value: dict[str, Any] = {
-        "db_password": "hunter2-deep",
-        "api_token": {"inner": "s3cret-inner", "list": ["s3cret-item", 7]},
-        "outputs": {"kubeconfig": {"value": "s3cret-kube", "sensitive": "true", "type": "s"}},
-        "visible": "still-visible",
-    }
-    for level in range(depth):
-        value = {"level": level, "child": value}
-    return value
-
-
-def big_metadata(resources: int = 40_000) -> dict[str, Any]:
-    """About 10 MB of Terraform-plan-like metadata (40,000 resources), secrets inside."""
-    changes = [
-        {
-            "address": f"aws_instance.node[{n}]",
-            "type": "aws_instance",
-            "change": {
-                "actions": ["create"],
-                "after": {
-                    "ami": f"ami-{n:012x}",
-                    "tags": {"Name": f"node-{n}", "team": "platform"},
-                    "user_data": "#!/bin/bash\necho provisioning node\n" * 3,
-                    "password": f"pw-{n}",
-                },
-            },
-        }
-        for n in range(resources)
-    ]
-    return {
-        "phase": "apply",
-        "plan_result": {"resource_changes": changes},
-        "outputs": {"db_admin_password": "hunter2-big", "region": "eu-west-1"},
-    }
-
-
-async def open_tree(pilot: Pilot[Any], key: str, panel_id: str) -> JsonTree:
-    """Press ``key`` on the job view; the panel's tree once its first rows are shown."""
-    screen = await opened(pilot)
-    await pilot.press(key)
-    panel = screen.query_one(f"#{panel_id}", JsonPanel)
-    await wait_for(pilot, lambda: bool(panel.query(JsonTree)), timeout=10)
-    tree = panel.query_one(JsonTree)
-    await wait_for(pilot, lambda: any(r.role is Role.VALUE for r in tree.rows), timeout=10)
-    tree.focus()
-    return tree
-
-
-async def open_row(pilot: Pilot[Any], tree: JsonTree, label: str, key: str = "enter") -> None:
-    """Move the cursor to the first row labelled ``label``, press ``key``, wait for its rows."""
-    tree.move_cursor(next(i for i, row in enumerate(tree.rows) if row.label == label))
-    await pilot.press(key)
-    await wait_for(pilot, lambda: not tree.busy, timeout=30)
-
-
-def shown_text(rows: list[Row]) -> str:
-    return "\n".join(f"{row.label}: {row.text}" for row in rows)
+from support.demo import StaticWorld
+from support.documents import SECRETS, big_metadata, deep_config
+from support.views import open_row, open_tree, shown_text
+from support.waiting import wait_for
 
 
 async def test_a_config_snapshot_5000_deep_opens_with_its_secrets_masked_at_the_bottom(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.widgets import Collapsible, Static, TextArea
 
-from joblens.app import JoblensApp
 from joblens.backends.demo import DemoBackend
 from joblens.models import StreamType
 from joblens.secrets import MASK
@@ -12,14 +11,15 @@ from joblens.widgets.details import JsonPanel
 from joblens.widgets.log import LogPane
 from joblens.widgets.log.follow import LogFollowIndicator
 from joblens.widgets.log.store import stream_code
-
-from .conftest import StaticWorld, opened, opened_pane, wait_for
+from support.demo import StaticWorld
+from support.views import QUICK_POLL, make_app, opened, opened_pane
+from support.waiting import wait_for
 
 
 async def test_a_running_job_streams_its_output_until_the_banner() -> None:
     backend = DemoBackend(speed=40.0, seed=5)
     job_id = backend.start_scenario("plan")
-    async with JoblensApp(backend, job_id).run_test(size=(120, 40)) as pilot:
+    async with make_app(backend, job_id, poll_seconds=QUICK_POLL).run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot)
         pane = screen.query_one(LogPane)
         await wait_for(pilot, lambda: screen.job.status == "SUCCESS", timeout=20)
@@ -178,9 +178,9 @@ async def test_panels_toggle_by_key(static_world: StaticWorld) -> None:
         ):
             panel = screen.query_one(f"#{panel_id}", Collapsible)
             await pilot.press(key)
-            await wait_for(pilot, lambda p=panel: not p.collapsed)
+            await wait_for(pilot, lambda p=panel: not p.collapsed)  # type: ignore[misc]
             await pilot.press(key)
-            await wait_for(pilot, lambda p=panel: p.collapsed)
+            await wait_for(pilot, lambda p=panel: p.collapsed)  # type: ignore[misc]
 
 
 async def test_ctrl_c_copies_selected_log_text_instead_of_quitting(

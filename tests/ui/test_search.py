@@ -7,9 +7,9 @@ from joblens.screens.job_screen import JobScreen
 from joblens.widgets.log import LogPane
 from joblens.widgets.log.follow import LogFollowIndicator
 from joblens.widgets.log.search_bar import LogSearchBar
-
-from .conftest import StaticWorld, opened, opened_pane, wait_for
-from .test_actions import notes
+from support.demo import StaticWorld
+from support.views import notes, opened, opened_pane
+from support.waiting import wait_for
 
 
 async def test_slash_searches_and_typing_in_the_field_triggers_no_action(

@@ -14,8 +14,8 @@ from textual.pilot import Pilot
 
 from joblens.screens.job_screen import JobScreen
 from joblens.widgets.log import LogPane
-
-from .conftest import StaticWorld, wait_for
+from support.demo import StaticWorld
+from support.waiting import wait_for
 
 # As the platform's runner writes it: no colour (-no-color), rows cut where a flush fell.
 PLAN_OUTPUT = (

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from test_log_host import (
+from textual import events
+from textual.pilot import Pilot
+
+from joblens.models import StreamType
+from joblens.widgets.log import LogPane
+from support.log_host import (
     LogHost,
     chunk,
     indicator_text,
@@ -13,11 +18,6 @@ from test_log_host import (
     wheel,
     write,
 )
-from textual import events
-from textual.pilot import Pilot
-
-from joblens.models import StreamType
-from joblens.widgets.log import LogPane
 
 
 async def test_new_lines_keep_the_view_pinned_to_the_bottom() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from test_log_host import chunk, numbered, open_pane, settle, visible, write
-
 from joblens.models import StreamType
+from support.log_host import chunk, numbered, open_pane, settle, visible, write
 
 
 async def test_an_unfinished_line_shows_below_the_lines_and_is_replaced_when_it_completes() -> None:

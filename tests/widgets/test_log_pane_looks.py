@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rich.color import Color
 from rich.segment import Segment
-from test_log_host import chunk, numbered, open_pane, settle, text_of, visible, write
 from textual import events
 from textual.pilot import _get_mouse_message_arguments
 from textual.strip import Strip
 
 from joblens.models import StreamType
 from joblens.widgets.log.render import LINE_CELL_CAP
+from support.log_host import chunk, numbered, open_pane, settle, text_of, visible, write
 
 
 def colours(strip: Strip) -> dict[str, Color | None]:
@@ -236,5 +236,5 @@ async def test_a_selection_stays_on_its_lines_when_older_lines_arrive() -> None:
         pane.prepend_chunks([numbered(0, 3, prefix="older")])
         await settle(pilot)
         assert app.screen.get_selected_text() == "line 1\nline 2"
-        highlighted = [i for i in range(pane.line_count) if pane.text_selection.get_span(i)]
+        highlighted = [i for i in range(pane.line_count) if pane.text_selection.get_span(i)]  # type: ignore[union-attr]
         assert [pane.line_text(i) for i in highlighted] == ["line 1", "line 2"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.style import Style
-from test_log_host import chunk, numbered, open_pane, write
 from textual.strip import Strip
 
 from joblens.widgets.log import LogPane
+from support.log_host import chunk, numbered, open_pane, write
 
 
 def _styled(strip: Strip, style: Style) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.color import Color
 from rich.segment import Segment
-from test_log_host import chunk, open_pane, text_of, write
 from textual.strip import Strip
 
 from joblens.models import StreamType
+from support.log_host import chunk, open_pane, text_of, write
 
 
 def segment_of(strip: Strip, text: str) -> Segment:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_log_host import numbered, open_pane, settle, write
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+
+from support.log_host import numbered, open_pane, settle, write
 
 
 def drawn(bar: ScrollBar) -> list[Strip]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from test_log_host import indicator_text, numbered, open_pane, settle, write
-
 from joblens.widgets.log import LogView
+from support.log_host import indicator_text, numbered, open_pane, settle, write
 
 
 def _notes(app: object) -> list[str]:

@@ -64,7 +64,7 @@ class JobScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, backend: Backend, job: Job) -> None:
+    def __init__(self, backend: Backend, job: Job, *, poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
         self.backend = backend
         self.job = job
@@ -80,6 +80,7 @@ class JobScreen(Screen[None]):
             on_requeue=self._mark_requeue,
             on_problem=lambda problem: self._set_problem("poll", problem),
             cancel_is_final=False,
+            poll_seconds=poll_seconds,
         )
         self.feed = LogFeed(
             backend,
@@ -118,7 +119,6 @@ class JobScreen(Screen[None]):
         self._set_problem("feed", "connecting")
         self._pane.focus()
         self.run_worker(self._follow_logs(), group="feed", exclusive=True)
-        self.job_watch.poll_seconds = POLL_SECONDS
         self.run_worker(self._watch_job(), group="watch", exclusive=True)
 
     # -- data in -------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""A raw realtime socket for the devstack tests: exact frames, in either protocol version."""
+"""Realtime from a test: a raw socket (exact frames, in either protocol version) and a channel
+through supabase-py (everything it received)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,9 @@ from typing import Any
 
 import websockets
 from devstack.testing import StackInfo
+
+from supabase import AsyncClient
+from support.waiting import until
 
 
 @dataclass
@@ -95,3 +100,45 @@ async def wire(stack: StackInfo, vsn: str = "1.0.0") -> AsyncIterator[Wire]:
 def logs_binding(table: str, job: str) -> dict[str, Any]:
     """The binding joblens uses for a job's log rows."""
     return {"event": "INSERT", "schema": "public", "table": table, "filter": f"job_id=eq.{job}"}
+
+
+# -- a channel through supabase-py -------------------------------------------------------
+
+
+@dataclass
+class Subscription:
+    """A channel on a logs table with everything it received."""
+
+    channel: Any
+    records: list[dict[str, Any]]
+    payloads: list[dict[str, Any]]
+    system: list[Any]
+    states: list[Any]
+
+    def subscribed_count(self) -> int:
+        """How many "Subscribed to PostgreSQL" frames arrived (one per (re)join)."""
+        return sum(1 for p in self.system if p.message == "Subscribed to PostgreSQL")
+
+
+async def subscribe(
+    client: AsyncClient,
+    table: str,
+    job_id: str | None = None,
+    wait: bool = True,
+    event: str = "INSERT",
+) -> Subscription:
+    """Subscribe to a table (filtered by job_id) and wait for "Subscribed to PostgreSQL"."""
+    sub = Subscription(client.channel(f"t-{secrets.token_hex(4)}"), [], [], [], [])
+
+    def on_change(payload: dict[str, Any]) -> None:
+        sub.payloads.append(payload)
+        sub.records.append(payload["data"].get("record") or {})
+
+    sub.channel.on_postgres_changes(
+        event, on_change, table=table, filter=f"job_id=eq.{job_id}" if job_id else None
+    )
+    sub.channel.on_system(sub.system.append)
+    await sub.channel.subscribe(lambda state, err: sub.states.append((state, err)))
+    if wait:
+        await until(lambda: sub.subscribed_count() > 0)
+    return sub
