@@ -154,9 +154,11 @@ async def test_the_view_recovers_from_server_side_failures_without_a_keypress(
 
 
 async def test_a_token_that_expires_without_a_refresh_token_says_signed_out_not_reconnecting(
-    stack: StackInfo,
+    stack_documented: StackInfo,
 ) -> None:
-    """Nothing will reconnect: the header must not count "reconnecting" forever."""
+    """Nothing will reconnect: the header must not count "reconnecting" forever (the token's
+    business, not the logs table's: one schema)."""
+    stack = stack_documented
     user = await new_user(stack, ttl=6)
     job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
     app = make_app(backend_for(stack, user.token), job_id[:8], poll_seconds=POLL_SECONDS)
