@@ -322,13 +322,14 @@ def sweep_stale_dirs() -> list[str]:
             pid = int((path / "owner").read_text().strip())
         except (OSError, ValueError):
             continue
-        if not _alive(pid):
+        if not process_alive(pid):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(str(path))
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id is running (ours or not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

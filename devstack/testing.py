@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from .database import drop_database, with_database
-from .private_pg import PrivateServer, default_announce, probe
+from .private_pg import PrivateServer, default_announce, probe, process_alive
 from .tokens import make_token
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -224,19 +224,11 @@ async def drop_stale_databases(server_url: str = SERVER_URL) -> list[str]:
     dropped = []
     for name in names:
         pid = name.split("_")[2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             await drop_database(with_database(server_url, name))
             dropped.append(name)
     return dropped
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
