@@ -121,9 +121,27 @@ def _log_adapter() -> type[Any]:
     from textual.widgets import Log
 
     class LogAsPane(Log):
+        def __init__(self, *, wrap: bool = False, **kwargs: Any) -> None:
+            super().__init__(**kwargs)  # Log does not wrap: the baseline runs unwrapped
+
         def write_chunks(self, chunks: Any) -> None:
             for chunk in chunks:
                 self.write_lines(chunk.text.split("\n")[:-1])
+
+        def show_open_lines(self, chunks: Any) -> None:
+            """Log cannot show an unfinished line apart: the baseline shows none."""
+
+        def write_note(self, text: str) -> None:
+            self.write_line(text)
+
+        def append_mark(self) -> int:
+            return self.line_count
+
+        def start_mark(self) -> int:
+            return 0
+
+        def rewind(self, mark: int) -> None:
+            """Only a requeue rewinds; the benchmark's job is never requeued."""
 
         def prepend_chunks(self, chunks: Any) -> None:
             raise NotImplementedError("the baseline does not load history")
