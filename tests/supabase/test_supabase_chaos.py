@@ -30,7 +30,7 @@ from devstack.testing import REPO_ROOT, StackInfo
 from joblens.errors import ExitCode
 from joblens.widgets.log import LogPane
 from support.backends import backend_for
-from support.cli import env_for
+from support.cli import joblens
 from support.seeding import create_job, db_lines
 from support.users import signed_in_user
 from support.views import make_app, opened, pane_lines
@@ -295,28 +295,6 @@ async def subscribed(stack: StackInfo, before: int, timeout: float = 15.0) -> No
         await asyncio.sleep(0.1)
 
 
-async def follow_plain(
-    stack: StackInfo, token: str, refresh: str, job_ref: str
-) -> tuple[int, str, str]:
-    """`joblens logs JOB --follow` with a signed-in session (access and refresh token)."""
-    env = env_for(stack, token, JOBLENS_REFRESH_TOKEN=refresh)
-    proc = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "joblens", "logs", job_ref, "--follow"),
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 100)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
-
 def test_the_chaos_plays_every_fault_the_stack_has() -> None:
     """A fault added to the stack is added here too (or said here why it cannot be)."""
     assert set(KINDS) == FAULT_KINDS - {"clear"}
@@ -330,7 +308,17 @@ async def test_logs_follow_prints_exactly_the_table_through_every_fault(
     user, refresh = await signed_in_user(stack)
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
     before = await live_channels(stack)
-    follower = asyncio.create_task(follow_plain(stack, user.token, refresh, job_id[:8]))
+    follower = asyncio.create_task(
+        joblens(
+            stack,
+            user.token,
+            "logs",
+            job_id[:8],
+            "--follow",
+            timeout=100,
+            JOBLENS_REFRESH_TOKEN=refresh,
+        )
+    )
     await subscribed(stack, before)
     writer = asyncio.create_task(tendril(stack, job_id))
     await inject(stack, chaos, writer)

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from devstack.testing import REPO_ROOT, StackInfo
+from devstack.testing import StackInfo
 
 from joblens.errors import ExitCode
-from support.cli import env_for
+from support.cli import joblens
 from support.seeding import create_job, db_lines
 from support.users import User, signed_in_user
 
@@ -37,33 +36,22 @@ async def strict(stack_documented: StackInfo) -> AsyncIterator[StackInfo]:
     stack.fault("clear")
 
 
-class Follower:
-    """`joblens logs ID --follow` in its own process, with a session in the environment."""
-
-    def __init__(self, stack: StackInfo, job_id: str, user: User, refresh: str, home: Path):
-        env = env_for(stack, user.token, JOBLENS_REFRESH_TOKEN=refresh, XDG_STATE_HOME=str(home))
-        self.env, self.job_id = env, job_id
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "joblens",
+def follow(
+    stack: StackInfo, job_id: str, user: User, refresh: str, home: Path
+) -> asyncio.Task[tuple[int, str, str]]:
+    """`joblens logs ID --follow` in its own process, with a session in the environment and
+    ``home`` as its state directory (where the session file lives)."""
+    return asyncio.create_task(
+        joblens(
+            stack,
+            user.token,
             "logs",
-            self.job_id,
+            job_id,
             "--follow",
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            JOBLENS_REFRESH_TOKEN=refresh,
+            XDG_STATE_HOME=str(home),
         )
-
-    async def result(self, timeout: float = 60) -> tuple[int, str, str]:
-        assert self.proc is not None
-        out, err = await asyncio.wait_for(self.proc.communicate(), timeout)
-        assert self.proc.returncode is not None
-        return self.proc.returncode, out.decode(), err.decode()
+    )
 
 
 async def refreshes(stack: StackInfo, first_refresh: str) -> int:
@@ -102,14 +90,12 @@ async def test_processes_sharing_a_session_through_several_refreshes_never_trip_
     stack = strict
     user, refresh = await signed_in_user(stack)
     job_id = await create_job(stack, user.id, job_type="DEPLOY")
-    first = Follower(stack, job_id, user, refresh, tmp_path)
-    await first.start()
+    first = follow(stack, job_id, user, refresh, tmp_path)
     await asyncio.sleep(1.5)
     for _ in range(2):
         await expire_and_wait_for_refresh(stack, refresh)
     # Started an hour later, as it were, with the same variables: their refresh token is spent.
-    second = Follower(stack, job_id, user, refresh, tmp_path)
-    await second.start()
+    second = follow(stack, job_id, user, refresh, tmp_path)
     await asyncio.sleep(1.5)
     for _ in range(3):
         await expire_and_wait_for_refresh(stack, refresh)
@@ -117,7 +103,7 @@ async def test_processes_sharing_a_session_through_several_refreshes_never_trip_
     assert await stack.run_tendril(job_id, lines=400, rate=800.0) == 0
     expected = await db_lines(stack, job_id)
     for follower in (first, second):
-        code, out, err = await follower.result()
+        code, out, err = await follower
         assert code == ExitCode.OK, err
         assert out.splitlines() == expected
     assert await session_alive(stack, refresh)
@@ -132,21 +118,19 @@ async def test_without_the_shared_session_a_spent_token_ends_the_session_in_one_
     stack = strict
     user, refresh = await signed_in_user(stack)
     job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
-    first = Follower(stack, job_id, user, refresh, tmp_path / "one")
-    await first.start()
+    first = follow(stack, job_id, user, refresh, tmp_path / "one")
     await asyncio.sleep(1.5)
     for _ in range(2):
         await expire_and_wait_for_refresh(stack, refresh)
-    second = Follower(stack, job_id, user, refresh, tmp_path / "two")
-    await second.start()
+    second = follow(stack, job_id, user, refresh, tmp_path / "two")
     await stack.afault("expire_tokens")
-    code, _out, err = await second.result(timeout=30)
+    code, _out, err = await asyncio.wait_for(second, 30)
     assert code == ExitCode.AUTH
     assert err.strip().splitlines() == [ENDED]
     assert not await session_alive(stack, refresh)
     # The first process meets the end at its next renewal: the same one line, last.
     await stack.afault("expire_tokens")
-    code, _out, err = await first.result(timeout=30)
+    code, _out, err = await asyncio.wait_for(first, 30)
     assert code == ExitCode.AUTH
     assert err.strip().splitlines()[-1] == ENDED
     # The dead session is forgotten: nothing keeps a revoked token around.
@@ -159,8 +143,7 @@ async def test_a_session_signed_out_elsewhere_says_sign_in_again(
     stack = stack_documented
     user, refresh = await signed_in_user(stack)
     job_id = await create_job(stack, user.id, job_type="DEPLOY", status="PROCESSING")
-    follower = Follower(stack, job_id, user, refresh, tmp_path)
-    await follower.start()
+    follower = follow(stack, job_id, user, refresh, tmp_path)
     await asyncio.sleep(1.5)
     request = urllib.request.Request(
         f"{stack.url}/auth/v1/logout",
@@ -170,7 +153,7 @@ async def test_a_session_signed_out_elsewhere_says_sign_in_again(
     )
     await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=10).close())
     await stack.afault("expire_tokens")
-    code, _out, err = await follower.result(timeout=30)
+    code, _out, err = await asyncio.wait_for(follower, 30)
     assert code == ExitCode.AUTH
     # Notices of the reconnection may come first; the error is one line, the last.
     assert err.strip().splitlines()[-1] == ENDED

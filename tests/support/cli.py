@@ -56,8 +56,11 @@ def run_joblens(
     )
 
 
-async def joblens(stack: StackInfo, token: str, *args: str) -> tuple[int, str, str]:
-    """`run_joblens` on ``stack`` as the user of ``token``, without blocking the event loop:
-    (exit code, stdout, stderr)."""
-    done = await asyncio.to_thread(run_joblens, *args, env=env_for(stack, token))
+async def joblens(
+    stack: StackInfo, token: str, *args: str, timeout: float = 60.0, **extra: str
+) -> tuple[int, str, str]:
+    """`run_joblens` on ``stack`` as the user of ``token`` (``extra``: more variables, e.g.
+    ``JOBLENS_REFRESH_TOKEN``), without blocking the event loop: (exit code, stdout, stderr)."""
+    env = env_for(stack, token, **extra)
+    done = await asyncio.to_thread(run_joblens, *args, env=env, timeout=timeout)
     return done.returncode, done.stdout, done.stderr
