@@ -21,7 +21,6 @@ and log2(checkpoints) counts plus the rows since that checkpoint when a row was 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from joblens.lines import LineAssembler
 from joblens.log_output import Output
 from joblens.merger import ChunkMerger
 from joblens.models import LogChunk
+from joblens.waits import wait_set
 
 #: How often, while rows arrive, what the feed holds is checked against the table.
 VERIFY_SECONDS = 3.0
@@ -255,8 +255,7 @@ class CompletenessChecks:
         after the newest one taken, less and less often (up to once a minute)."""
         quiet = self.verify_every
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._check_now.wait(), quiet)
+            await wait_set(self._check_now, quiet)
             self._check_now.clear()
             try:
                 if self._taken_since_check or self._replay_needed:

@@ -22,7 +22,6 @@ The policy, the same wherever the job is watched:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 
@@ -30,6 +29,7 @@ from joblens.attempts import AttemptTracker, Requeue, is_older
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.errors import AuthError, BackendUnavailable, JobNotFound
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus
+from joblens.waits import wait_set
 
 #: Without one answer from the server for this long, the watch gives up (plain mode exits 7).
 GIVE_UP_AFTER = 600.0
@@ -163,5 +163,4 @@ class JobWatch:
         self._ended.clear()
         if self.finished:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ended.wait(), seconds)
+        await wait_set(self._ended, seconds)

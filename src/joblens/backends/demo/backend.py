@@ -306,9 +306,9 @@ class DemoBackend(Backend):
                 if self._drop_every is not None:
                     drop_at = loop.time() + self._drop_every / self.clock.speed
                 while True:
-                    wait = None if drop_at is None else max(drop_at - loop.time(), 0.0)
                     try:
-                        batch = [await asyncio.wait_for(queue.get(), wait)]
+                        async with asyncio.timeout_at(drop_at):
+                            batch = [await queue.get()]
                     except TimeoutError:
                         break
                     while not queue.empty():

@@ -11,7 +11,6 @@ re-queues the job as ``recover_stale_jobs()`` does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from joblens.backends.demo.terraform import Flush, Script
 from joblens.backends.demo.world import COLOUR_KEY
 from joblens.models import JobStatus, StreamType
 from joblens.runner_log import job_finished, replay
+from joblens.waits import wait_set
 
 ScriptFor = Callable[[Mapping[str, Any]], Script]
 
@@ -92,8 +92,7 @@ class SimulatedTendril:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=5.0)
+            await wait_set(self._wake, 5.0)
 
     async def stop(self) -> None:
         for task in list(self.tasks):

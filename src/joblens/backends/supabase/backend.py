@@ -226,7 +226,8 @@ class SupabaseBackend(Backend):
         if client is None:
             return
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.realtime.close(), 3.0)
+            async with asyncio.timeout(3.0):
+                await client.realtime.close()
         with contextlib.suppress(Exception):
             await client.postgrest.aclose()
         with contextlib.suppress(Exception):

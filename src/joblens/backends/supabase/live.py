@@ -62,6 +62,7 @@ from joblens.backends.supabase.jobs import JOBS
 from joblens.backends.supabase.keepalive import FrameClock, LiveTiming
 from joblens.errors import AuthError, JoblensError
 from joblens.models import Job, LogChunk
+from joblens.waits import wait_set
 from realtime import AsyncRealtimeChannel
 from supabase import AsyncClient
 
@@ -270,8 +271,7 @@ class LiveLogs:
                     DownItem(None, f"realtime unavailable ({first_line(error)})")
                 )
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._timing.check_every)
+            await wait_set(self._wake, self._timing.check_every)
 
     def _last_frame(self) -> float:
         return max(self._clock.last, self._seen)
@@ -397,7 +397,8 @@ class LiveLogs:
 
     async def _remove(self, channel: AsyncRealtimeChannel) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._client.remove_channel(channel), 3.0)
+            async with asyncio.timeout(3.0):
+                await self._client.remove_channel(channel)
 
     async def close(self) -> None:
         """Leave the channel and stop the watchdog (idempotent)."""
