@@ -1,5 +1,6 @@
 """GoTrue under /auth/v1: password and refresh-token grants (rotation and reuse rules in
-auth_refresh.py), the user, logout; errors in the shape the client's API version asks for."""
+auth_refresh.py), the user, logout; errors in the shape the client's API version asks for.
+The other sign-in flows (OAuth, PKCE, email codes) are in auth_flows.py."""
 
 from __future__ import annotations
 
@@ -86,6 +87,33 @@ async def create_user(conn: asyncpg.Connection, email: str, password: str) -> st
     return str(user_id)
 
 
+async def start_session(conn: asyncpg.Connection, user_id: Any, method: str) -> tuple[Any, str]:
+    """Sign a user in (in the caller's transaction): a session recording how (`method`, as
+    GoTrue's `amr` names it: password, oauth, otp, magiclink, ...), the user's last sign-in,
+    and the session's first refresh token. Returns (session id, refresh token)."""
+    session_id = await conn.fetchval(
+        "insert into auth.sessions (user_id) values ($1) returning id", _uuid(user_id)
+    )
+    await conn.execute(
+        "insert into auth.mfa_amr_claims (session_id, created_at, updated_at,"
+        " authentication_method) select id, created_at, created_at, $2"
+        " from auth.sessions where id = $1",
+        session_id,
+        method,
+    )
+    await conn.execute(
+        "update auth.users set last_sign_in_at = now() where id = $1", _uuid(user_id)
+    )
+    refresh = new_refresh_token()
+    await conn.execute(
+        "insert into auth.refresh_tokens (token, user_id, session_id) values ($1, $2, $3)",
+        refresh,
+        str(user_id),
+        session_id,
+    )
+    return session_id, refresh
+
+
 API_VERSION = "2024-01-01"
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -139,20 +167,8 @@ class AuthApi:
                         request, 400, "invalid_credentials", "Invalid login credentials"
                     )
                 user_id = user["id"]
-                session_id = await conn.fetchval(
-                    "insert into auth.sessions (user_id) values ($1) returning id", user_id
-                )
-                await conn.execute(
-                    "update auth.users set last_sign_in_at = now() where id = $1", user_id
-                )
-                refresh = new_refresh_token()
-                await conn.execute(
-                    "insert into auth.refresh_tokens (token, user_id, session_id)"
-                    " values ($1, $2, $3)",
-                    refresh,
-                    str(user_id),
-                    session_id,
-                )
+                async with conn.transaction():
+                    session_id, refresh = await start_session(conn, user_id, "password")
                 return await self._session(conn, user_id, session_id, refresh)
             if grant == "refresh_token":
                 token = str(body.get("refresh_token") or "")
@@ -169,18 +185,47 @@ class AuthApi:
                 return await self._session(
                     conn, granted.user_id, granted.session_id, granted.refresh_token
                 )
-        return auth_error(request, 400, "validation_failed", "unsupported_grant_type")
+        # GoTrue's own code for a grant it does not know
+        return auth_error(request, 400, "invalid_credentials", "unsupported_grant_type")
 
     async def _session(
-        self, conn: asyncpg.Connection, user_id: Any, session_id: Any, refresh: str
+        self,
+        conn: asyncpg.Connection,
+        user_id: Any,
+        session_id: Any,
+        refresh: str,
+        extra: dict[str, Any] | None = None,
     ) -> web.Response:
+        """The session answer GoTrue gives a grant (`extra`: e.g. `provider_token`)."""
+        return web.json_response(await self.session_body(conn, user_id, session_id, refresh, extra))
+
+    async def session_body(
+        self,
+        conn: asyncpg.Connection,
+        user_id: Any,
+        session_id: Any,
+        refresh: str,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A session as GoTrue's grants answer it: tokens, user, and `extra`."""
         user = json.loads(await conn.fetchval(USER_JSON, _uuid(user_id)))
-        # The session's sign-in time, as GoTrue's `amr` says (an access token refreshed within
-        # the same second is therefore the same token, as on hosted projects).
-        signed_in = await conn.fetchval(
-            "select extract(epoch from created_at)::bigint from auth.sessions where id = $1",
-            session_id,
-        )
+        # How and when the session was signed in, as GoTrue's `amr` says, most recent first
+        # (an access token refreshed within the same second is therefore the same token, as
+        # on hosted projects). A session without a recorded method was a password sign-in.
+        amr = [
+            {"method": r["authentication_method"], "timestamp": r["at"]}
+            for r in await conn.fetch(
+                "select authentication_method, extract(epoch from updated_at)::bigint as at"
+                " from auth.mfa_amr_claims where session_id = $1 order by updated_at desc",
+                session_id,
+            )
+        ]
+        if not amr:
+            signed_in = await conn.fetchval(
+                "select extract(epoch from created_at)::bigint from auth.sessions where id = $1",
+                session_id,
+            )
+            amr = [{"method": "password", "timestamp": int(signed_in or time.time())}]
         # Tokens carry a whole-second `iat`, and the `expire_tokens` fault refuses every token
         # issued in or before its cut-off second: one issued now, in that second, would be
         # refused at once. Issue it in the next second, as the fault promises.
@@ -198,21 +243,20 @@ class AuthApi:
                 "app_metadata": user["app_metadata"],
                 "user_metadata": user["user_metadata"],
                 "aal": "aal1",
-                "amr": [{"method": "password", "timestamp": int(signed_in or time.time())}],
+                "amr": amr,
                 "session_id": str(session_id),
                 "is_anonymous": False,
             },
         )
-        return web.json_response(
-            {
-                "access_token": access,
-                "token_type": "bearer",
-                "expires_in": ACCESS_TTL,
-                "expires_at": int(time.time()) + ACCESS_TTL,
-                "refresh_token": refresh,
-                "user": user,
-            }
-        )
+        return {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": ACCESS_TTL,
+            "expires_at": int(time.time()) + ACCESS_TTL,
+            "refresh_token": refresh,
+            "user": user,
+            **(extra or {}),
+        }
 
     async def _user_claims(self, request: web.Request) -> dict[str, Any] | web.Response:
         """The signed-in user's claims, or GoTrue's refusal: bad apikey, bad or no JWT, a user

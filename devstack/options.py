@@ -25,8 +25,10 @@ class Options:
     ``resubscribe_delay`` [1, 3] (supabase/realtime's
     ``postgres_subscribe()`` back-off), ``join_error_delay`` 5 (``CHANNEL_ERROR_BACKOFF_MS``),
     ``cold_start`` [1, 3] or longer, ``idle_timeout`` 60 (Phoenix's websocket timeout),
-    ``refresh_token_reuse_interval`` 10 (GoTrue's ``REFRESH_TOKEN_REUSE_INTERVAL``) and
-    ``jwt_leeway`` 30 are hosted's own defaults here too.
+    ``refresh_token_reuse_interval`` 10 (GoTrue's ``REFRESH_TOKEN_REUSE_INTERVAL``),
+    ``jwt_leeway`` 30, ``flow_state_expiry`` 300 (GoTrue's ``FLOW_STATE_EXPIRY_DURATION``, also
+    its minimum), ``otp_expiry`` 3600 (``MAILER_OTP_EXP`` as hosted projects set it) and
+    ``email_max_frequency`` 60 (``SMTP_MAX_FREQUENCY``) are hosted's own defaults here too.
     """
 
     #: join reply -> "Subscribed to PostgreSQL" on a warm project
@@ -45,6 +47,21 @@ class Options:
     refresh_token_reuse_interval: float = 10.0
     #: REST accepts a JWT this long past its `exp` (PostgREST's allowed clock skew)
     jwt_leeway: float = 30.0
+    #: auth's SITE_URL: where a sign-in goes back to when its `redirect_to` is not allowed
+    site_url: str = "http://localhost:3000"
+    #: auth's URI_ALLOW_LIST: globs a `redirect_to` may match (`*` stops at `.` and `/`, `**`
+    #: does not); loopback addresses and the site's own origin are allowed anyway, as in GoTrue
+    redirect_allow_list: tuple[str, ...] = ("http://127.0.0.1:*/**", "http://localhost:*/**")
+    #: the OAuth providers enabled (each signs in at once on the stack's stand-in page)
+    oauth_providers: tuple[str, ...] = ("github", "gitlab", "bitbucket", "google")
+    #: whom the stand-in provider signs in when /authorize has no `login_hint`
+    oauth_email: str = "oauth-user@example.test"
+    #: a PKCE flow state (and its auth code) is refused this long after it began
+    flow_state_expiry: float = 300.0
+    #: an emailed one-time code is refused this long after it was sent
+    otp_expiry: float = 3600.0
+    #: one address is sent a code at most this often (sooner: 429 over_email_send_rate_limit)
+    email_max_frequency: float = 60.0
 
     def updated(self, changes: dict[str, Any]) -> Options:
         """A copy with `changes` applied (names and values checked); raises ValueError."""
@@ -64,6 +81,9 @@ class Options:
 
 RANGES = {"subscribe_delay", "resubscribe_delay", "cold_start"}
 NULLABLE = {"resubscribe_delay", "cold_start"}
+TEXTS = {"site_url", "oauth_email"}
+#: lists of words: a JSON list, or one string of comma-separated words
+LISTS = {"redirect_allow_list", "oauth_providers"}
 
 
 def _convert(name: str, raw: Any) -> Any:
@@ -71,6 +91,12 @@ def _convert(name: str, raw: Any) -> Any:
         return None
     if name in RANGES:
         return _range(name, raw)
+    if name in TEXTS:
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError(f"option {name} wants a non-empty string, got {raw!r}")
+        return raw.strip()
+    if name in LISTS:
+        return _words(name, raw)
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -93,6 +119,20 @@ def _range(name: str, raw: Any) -> Range:
     if low < 0 or high < low:
         raise ValueError(f"option {name}: need 0 <= min <= max, got {raw!r}")
     return (low, high)
+
+
+def _words(name: str, raw: Any) -> tuple[str, ...]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        raise ValueError(f"option {name} wants a list of strings, got {raw!r}")
+    words = tuple(i.strip() for i in items if i.strip())
+    if name == "oauth_providers":
+        return tuple(w.lower() for w in words)
+    from .auth_redirects import compile_glob  # a bad pattern is refused when set
+
+    for pattern in words:
+        compile_glob(pattern)
+    return words
 
 
 def draw(span: Range) -> float:

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from . import database
 from .auth import AuthApi
+from .auth_flows import AuthFlows
 from .faults import FaultApi
 from .options import Options
 from .realtime_hub import RealtimeHub
@@ -71,7 +72,7 @@ def build_app(stack: Stack, hub: RealtimeHub) -> web.Application:
         app.router.add_route(method, "/rest/v1/{name}", rest.handle)
     app.router.add_route("POST", r"/rest/v1/{rpc:rpc}/{name}", rest.handle)
     app.router.add_route("GET", r"/rest/v1/{rpc:rpc}/{name}", rest.handle)
-    app.router.add_post("/auth/v1/token", auth.token)
+    AuthFlows(stack, auth).install(app)  # /token (every grant), /authorize, /otp, ...
     app.router.add_get("/auth/v1/user", auth.user)
     app.router.add_post("/auth/v1/logout", auth.logout)
     app.router.add_get("/realtime/v1/websocket", hub.websocket)

@@ -127,6 +127,71 @@ create table if not exists auth.refresh_tokens (
   session_id uuid references auth.sessions (id) on delete cascade
 );
 
+-- How each session was signed in (GoTrue's `amr` claim: password, oauth, otp, ...).
+create table if not exists auth.mfa_amr_claims (
+  session_id uuid not null references auth.sessions (id) on delete cascade,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  authentication_method text not null,
+  id uuid primary key default gen_random_uuid(),
+  constraint mfa_amr_claims_session_id_authentication_method_pkey
+    unique (session_id, authentication_method)
+);
+
+-- PKCE and OAuth flow states, as GoTrue's migrations leave them (the PKCE columns nullable
+-- since OAuth's implicit flow keeps its state here too).
+do $$
+begin
+  create type auth.code_challenge_method as enum ('s256', 'plain');
+exception when duplicate_object or unique_violation then null;
+end
+$$;
+
+create table if not exists auth.flow_state (
+  id uuid primary key,
+  user_id uuid null,
+  auth_code text null,
+  code_challenge_method auth.code_challenge_method null,
+  code_challenge text null,
+  provider_type text not null,
+  provider_access_token text null,
+  provider_refresh_token text null,
+  created_at timestamptz null,
+  updated_at timestamptz null,
+  authentication_method text not null,
+  auth_code_issued_at timestamptz null,
+  invite_token text null,
+  referrer text null,
+  oauth_client_state_id uuid null,
+  linking_target_id uuid null,
+  email_optional boolean not null default false
+);
+create index if not exists idx_auth_code on auth.flow_state (auth_code);
+create index if not exists idx_user_id_auth_method on auth.flow_state (user_id, authentication_method);
+create index if not exists flow_state_created_at_idx on auth.flow_state (created_at desc);
+
+-- The hashes of the one-time codes sent by email (GoTrue keeps them on auth.users too).
+do $$
+begin
+  create type auth.one_time_token_type as enum (
+    'confirmation_token', 'reauthentication_token', 'recovery_token',
+    'email_change_token_new', 'email_change_token_current', 'phone_change_token');
+exception when duplicate_object or unique_violation then null;
+end
+$$;
+
+create table if not exists auth.one_time_tokens (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null references auth.users (id) on delete cascade,
+  token_type auth.one_time_token_type not null,
+  token_hash text not null check (char_length(token_hash) > 0),
+  relates_to text not null,
+  created_at timestamp without time zone not null default now(),
+  updated_at timestamp without time zone not null default now()
+);
+create unique index if not exists one_time_tokens_user_id_token_type_key
+  on auth.one_time_tokens (user_id, token_type);
+
 -- The same definitions as Supabase: the claims come from PostgREST's request.jwt.claims
 -- (older PostgREST set request.jwt.claim.sub, still honoured first).
 create or replace function auth.uid() returns uuid
@@ -243,6 +308,19 @@ create table if not exists devstack.settings (
   key text primary key,
   value text not null
 );
+
+-- The messages auth "sent" (GET /__devstack/mail): nothing leaves the machine.
+create table if not exists devstack.mail (
+  id bigserial primary key,
+  to_address text not null,
+  subject text not null,
+  type text not null,
+  token text not null,
+  token_hash text not null,
+  redirect_to text not null,
+  sent_at timestamptz not null default clock_timestamp()
+);
+create index if not exists mail_to_address_idx on devstack.mail (lower(to_address), id desc);
 
 create table if not exists devstack.changes (
   seq bigserial primary key,
