@@ -17,6 +17,7 @@ from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.errors import JoblensError
 from joblens.models import Job
+from joblens.prefs import ViewPrefs
 from joblens.screens.job_screen import JobScreen
 
 STYLES = Path(__file__).parent / "styles"
@@ -47,13 +48,27 @@ class JoblensApp(App[None]):
     ]
 
     def __init__(
-        self, backend: Backend, job_ref: str, *, poll_seconds: float = POLL_SECONDS
+        self,
+        backend: Backend,
+        job_ref: str,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        prefs: ViewPrefs = ViewPrefs(),  # noqa: B008 (frozen: sharing one is safe)
     ) -> None:
+        """``prefs`` sets the theme, and how each job view's log pane starts (wrap, times).
+
+        A ``prefs.theme`` Textual does not know raises ``textual.app.InvalidThemeError``
+        (``joblens.prefs.theme_names`` lists the ones it knows).
+        """
         super().__init__()
         self.backend = backend
         self.job_ref = job_ref
         #: How often each job's row is polled (the fallback for an UPDATE realtime lost).
         self.poll_seconds = poll_seconds
+        #: How the views start: every job view opened (the first, Apply, Re-run) uses them.
+        self.prefs = prefs
+        if prefs.theme is not None:
+            self.theme = prefs.theme
         #: The error that ended the app, re-raised by the launcher as a one-line message.
         self.fatal_error: JoblensError | None = None
 
@@ -70,7 +85,7 @@ class JoblensApp(App[None]):
         except JoblensError as error:
             await self._fail(error)
             return
-        await self.switch_screen(JobScreen(self.backend, job, poll_seconds=self.poll_seconds))
+        await self.switch_screen(self._job_screen(job))
         # Everything built so far lives as long as the app: keep it out of the cyclic
         # collector, whose full passes over it stalled live lines by ~100 ms (measured in
         # benchmarks/live_latency.py: p99 INSERT-to-paint 145 ms without, 65 ms with).
@@ -83,7 +98,16 @@ class JoblensApp(App[None]):
 
     def open_job(self, job: Job) -> None:
         """Show another job (a new DEPLOY or re-run) on top; Esc goes back."""
-        self.push_screen(JobScreen(self.backend, job, poll_seconds=self.poll_seconds))
+        self.push_screen(self._job_screen(job))
+
+    def _job_screen(self, job: Job) -> JobScreen:
+        return JobScreen(
+            self.backend,
+            job,
+            poll_seconds=self.poll_seconds,
+            wrap=self.prefs.wrap,
+            timestamps=self.prefs.timestamps,
+        )
 
     async def action_copy_or_quit(self) -> None:
         selected = self.screen.get_selected_text()

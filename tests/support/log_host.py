@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from itertools import count
 
 from textual import events
@@ -17,8 +18,11 @@ from joblens.widgets.log import LogPane, LogView
 _ids = count(1)
 
 
-def chunk(text: str, stream: StreamType | str = StreamType.STDOUT) -> LogChunk:
-    return LogChunk(id=next(_ids), job_id="job", text=text, stream=stream)
+def chunk(
+    text: str, stream: StreamType | str = StreamType.STDOUT, at: datetime | None = None
+) -> LogChunk:
+    """A chunk of ``text`` on ``stream``, written at ``at`` (its ``created_at``)."""
+    return LogChunk(id=next(_ids), job_id="job", text=text, stream=stream, created_at=at)
 
 
 def numbered(start: int, stop: int, prefix: str = "line") -> LogChunk:
@@ -28,13 +32,14 @@ def numbered(start: int, stop: int, prefix: str = "line") -> LogChunk:
 class LogHost(App[None]):
     """The log view as the job screen uses it, recording the pane's following states."""
 
-    def __init__(self, wrap: bool = False) -> None:
+    def __init__(self, wrap: bool = False, timestamps: bool = False) -> None:
         super().__init__()
         self.wrap = wrap
+        self.timestamps = timestamps
         self.states: list[tuple[bool, int]] = []
 
     def compose(self) -> ComposeResult:
-        yield LogView(wrap=self.wrap)
+        yield LogView(wrap=self.wrap, timestamps=self.timestamps)
 
     def on_mount(self) -> None:
         self.query_one(LogView).pane.focus()
@@ -45,10 +50,10 @@ class LogHost(App[None]):
 
 @asynccontextmanager
 async def open_pane(
-    size: tuple[int, int] = (60, 12), *, wrap: bool = False
+    size: tuple[int, int] = (60, 12), *, wrap: bool = False, timestamps: bool = False
 ) -> AsyncIterator[tuple[LogHost, Pilot[None], LogPane]]:
     """A LogHost running headless at ``size``: the app, its pilot and its pane."""
-    app = LogHost(wrap=wrap)
+    app = LogHost(wrap=wrap, timestamps=timestamps)
     async with app.run_test(size=size) as pilot:
         yield app, pilot, app.query_one(LogView).pane
 

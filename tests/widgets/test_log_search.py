@@ -48,7 +48,7 @@ def test_find_line_agrees_with_a_line_by_line_search(
         lines: list[str] = []
         for chunk, front in zip(chunks, prepend, strict=False):
             if front:
-                store.prepend([("\n".join(chunk) + "\n", 0)])
+                store.prepend([("\n".join(chunk) + "\n", 0, 0)])
                 lines[:0] = chunk
             else:
                 store.append("\n".join(chunk) + "\n")

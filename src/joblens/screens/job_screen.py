@@ -64,10 +64,21 @@ class JobScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, backend: Backend, job: Job, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        job: Job,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        wrap: bool = False,
+        timestamps: bool = False,
+    ) -> None:
+        """``wrap`` and ``timestamps`` say how the log pane starts (its keys toggle them)."""
         super().__init__()
         self.backend = backend
         self.job = job
+        self._log_wrap = wrap
+        self._log_timestamps = timestamps
         self._busy: set[JobAction] = set()
         self._seen_cancelled = False
         self._banner_note: str | None = None
@@ -104,7 +115,7 @@ class JobScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield JobHeader(self.job, id="header")
-        yield LogView(id="log-area")
+        yield LogView(wrap=self._log_wrap, timestamps=self._log_timestamps, id="log-area")
         yield StatusBanner(id="banner")
         yield DetailsPanels(self.job, id="details")
         yield Footer()

@@ -13,6 +13,12 @@ twice or split.
 Following: the view is pinned to the bottom while lines arrive. Any scroll away from the bottom
 (keys, wheel, scrollbar) pauses it and counts the lines that arrive; any scroll back to the
 bottom pins it again (``watch_scroll_y`` decides, whatever moved the view).
+
+Timestamps (``t``): each row starts with a fixed gutter of ``TIME_GUTTER`` cells, the time its
+line's chunk was written (``created_at``, local ``HH:MM:SS``, dim) on the line's first row and
+blanks on the rows it wraps onto, and for lines with no time (joblens's own notes, rows without
+one). The gutter is not text: it stays put when the view scrolls sideways, the text wraps at
+the view's width less the gutter, and search and selection see the line's text only.
 """
 
 from __future__ import annotations
@@ -38,13 +44,23 @@ from textual.timer import Timer
 from joblens.models import LogChunk
 from joblens.sanitize import strip_sgr
 from joblens.widgets.log.cadence import FlushCadence
-from joblens.widgets.log.render import RENDERED_CELL_CAP, highlight, line_segments, row_strip
+from joblens.widgets.log.render import (
+    RENDERED_CELL_CAP,
+    TIME_GUTTER,
+    gutter_row,
+    highlight,
+    line_segments,
+    row_segments,
+    row_strip,
+)
 from joblens.widgets.log.scrollbar import QuietBar
 from joblens.widgets.log.search import Finder, match_cells, no_match_message
 from joblens.widgets.log.store import (
+    NO_TIME,
     NOTE,
     LineStore,
     display_width,
+    epoch_seconds,
     expand_tabs,
     stream_code,
 )
@@ -55,8 +71,9 @@ _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
 _CACHE_LINES = 1024
 _CACHE_ROWS = 512
-#: Index of the "… (N more characters)" style in ``_stream_styles``.
+#: Index of the "… (N more characters)" style in ``_stream_styles``, and of the time gutter's.
 _MARKER = NOTE + 1
+_TIME = NOTE + 2
 
 
 class LogPane(ScrollView, can_focus=True):
@@ -89,6 +106,10 @@ class LogPane(ScrollView, can_focus=True):
         color: $text-muted;
         text-style: italic;
     }
+    /* The time before each line, when timestamps are shown. */
+    LogPane > .log-pane--time {
+        text-style: dim;
+    }
     /* Search matches in view; the one the last search moved to stands out. */
     LogPane > .log-pane--match {
         background: $warning-muted;
@@ -105,6 +126,7 @@ class LogPane(ScrollView, can_focus=True):
         "log-pane--system",
         "log-pane--note",
         "log-pane--marker",
+        "log-pane--time",
         "log-pane--match",
         "log-pane--current-match",
     }
@@ -117,6 +139,7 @@ class LogPane(ScrollView, can_focus=True):
         Binding("home,g", "top", "Top", show=False),
         Binding("end,G", "follow", "Follow"),
         Binding("w", "toggle_wrap", "Wrap"),
+        Binding("t", "toggle_timestamps", "Time"),
         Binding("left,h", "left", "Left", show=False),
         Binding("right,l", "right", "Right", show=False),
         Binding("n", "search_next", "Next match", show=False),
@@ -130,6 +153,8 @@ class LogPane(ScrollView, can_focus=True):
     """Lines that arrived while not following (0 when following)."""
     wrap: reactive[bool] = reactive(False)
     """Soft-wrap long lines at the pane's width (no horizontal scrolling then)."""
+    timestamps: reactive[bool] = reactive(False)
+    """Start each line with the time its chunk was written (local ``HH:MM:SS``)."""
 
     class FollowingChanged(Message):
         """Following was paused or resumed, or the count of unseen lines changed."""
@@ -166,6 +191,7 @@ class LogPane(ScrollView, can_focus=True):
         self,
         *,
         wrap: bool = False,
+        timestamps: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -182,8 +208,8 @@ class LogPane(ScrollView, can_focus=True):
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
-        # Each stream's unfinished line: its text, stream code and width in cells.
-        self._open: list[tuple[bytes, int, int]] = []
+        # Each stream's unfinished line: its text, stream code, width in cells and time.
+        self._open: list[tuple[bytes, int, int, int]] = []
         self._open_changed = False
         self._flush_timer: Timer | None = None  # set while a flush is queued
         self._cadence = FlushCadence()
@@ -191,6 +217,8 @@ class LogPane(ScrollView, can_focus=True):
         self._ready = False
         self._finder = Finder()
         self.set_reactive(LogPane.wrap, wrap)
+        self.set_reactive(LogPane.timestamps, timestamps)
+        self._time_gutter = TIME_GUTTER if timestamps else 0  # cells before each row's text
 
     # ------------------------------------------------------------------ public API
 
@@ -203,18 +231,28 @@ class LogPane(ScrollView, can_focus=True):
         """The sanitised text of line ``index``, colour codes included."""
         return self._store.line(index).decode("utf-8", "replace")
 
+    def line_time(self, index: int) -> int:
+        """When line ``index`` was written, in epoch seconds (``store.NO_TIME``: unknown).
+
+        The time of the chunk that completed the line (``joblens.lines``), whatever row the
+        line began in.
+        """
+        return self._store.time(index)
+
     def write_chunks(self, chunks: Sequence[LogChunk]) -> None:
-        """Append sanitised chunks; each becomes its lines, in its stream's colour."""
+        """Append sanitised chunks; each becomes its lines, in its stream's colour, at its
+        time (``created_at``)."""
         added = 0
         append = self._store.append
         for chunk in chunks:
-            added += append(chunk.text, stream_code(chunk.stream))
+            added += append(chunk.text, stream_code(chunk.stream), epoch_seconds(chunk.created_at))
         if added:
             self._pending_append += added
             self._schedule_flush()
 
     def write_note(self, text: str) -> None:
-        """Append one line of joblens's own (not the job's output), styled apart."""
+        """Append one line of joblens's own (not the job's output), styled apart, with no
+        time."""
         if self._store.append(text.replace("\n", " ") + "\n", NOTE):
             self._pending_append += 1
             self._schedule_flush()
@@ -223,13 +261,15 @@ class LogPane(ScrollView, can_focus=True):
         """Show each stream's unfinished line (sanitised, no newline) after the stored lines.
 
         Called with the current set every time it changes: a line that completed is in the
-        store by then (``write_chunks`` first), so it is never shown twice.
+        store by then (``write_chunks`` first), so it is never shown twice. Each shows the time
+        of its chunk (the newest row that added to it), as it will once stored.
         """
         lines = []
         for chunk in chunks:
             if chunk.text:
                 raw = chunk.text.encode("utf-8", "replace")
-                lines.append((raw, stream_code(chunk.stream), display_width(raw)))
+                code, stamp = stream_code(chunk.stream), epoch_seconds(chunk.created_at)
+                lines.append((raw, code, display_width(raw), stamp))
         if lines == self._open:
             return
         self._open = lines
@@ -239,7 +279,7 @@ class LogPane(ScrollView, can_focus=True):
     @property
     def open_lines(self) -> list[str]:
         """The unfinished lines shown after the stored ones."""
-        return [raw.decode("utf-8", "replace") for raw, _, _ in self._open]
+        return [raw.decode("utf-8", "replace") for raw, _, _, _ in self._open]
 
     def append_mark(self) -> int:
         """Where the lines appended next begin: a mark ``rewind`` takes (stable across
@@ -273,7 +313,9 @@ class LogPane(ScrollView, can_focus=True):
 
     def prepend_chunks(self, chunks: Sequence[LogChunk]) -> None:
         """Insert older chunks before every line, keeping the view on the same lines."""
-        added = self._store.prepend((c.text, stream_code(c.stream)) for c in chunks)
+        added = self._store.prepend(
+            (c.text, stream_code(c.stream), epoch_seconds(c.created_at)) for c in chunks
+        )
         if added:
             self._pending_prepend += added
             if self._ready:
@@ -357,7 +399,7 @@ class LogPane(ScrollView, can_focus=True):
         if line is None:
             return False
         height = self.scrollable_content_region.height
-        width = self.scrollable_content_region.width
+        width = self._text_width()
         x = None
         query = self._finder.query
         if query is not None and not self._wrapping():
@@ -433,7 +475,7 @@ class LogPane(ScrollView, can_focus=True):
         """Rows each unfinished line takes (wrapped at ``width`` when wrapping, else one)."""
         if width <= 0:
             return [1] * len(self._open)
-        return [max(1, -(-min(w, RENDERED_CELL_CAP) // width)) for _, _, w in self._open]
+        return [max(1, -(-min(w, RENDERED_CELL_CAP) // width)) for _, _, w, _ in self._open]
 
     def _update_virtual_size(self) -> bool:
         """Size the scrollable area to the lines (and unfinished lines); True if laid out."""
@@ -441,10 +483,11 @@ class LogPane(ScrollView, can_focus=True):
             width = self.scrollable_content_region.width
             if width <= 0:  # not laid out yet: sized on the first Resize
                 return self._set_virtual_size(Size(0, len(self._store) + len(self._open)))
-            rows = self._wrap_index.update(width) + sum(self._open_rows(width))
+            text_width = self._text_width()
+            rows = self._wrap_index.update(text_width) + sum(self._open_rows(text_width))
             return self._set_virtual_size(Size(width, rows))
-        widest = max([self._store.max_width, *(w for _, _, w in self._open)])
-        width = min(widest, RENDERED_CELL_CAP)
+        widest = max([self._store.max_width, *(w for _, _, w, _ in self._open)])
+        width = min(widest, RENDERED_CELL_CAP) + self._time_gutter
         return self._set_virtual_size(Size(width, len(self._store) + len(self._open)))
 
     def _set_virtual_size(self, size: Size) -> bool:
@@ -481,8 +524,16 @@ class LogPane(ScrollView, can_focus=True):
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
         return False
 
+    def _text_width(self) -> int:
+        """Cells of each row the text gets: the view's width less the time gutter (if shown,
+        and at least one cell once laid out)."""
+        width = self.scrollable_content_region.width
+        if self._time_gutter and width > 0:
+            return max(1, width - self._time_gutter)
+        return width
+
     def _wrapping(self) -> bool:
-        return self.wrap and self._wrap_index.width == self.scrollable_content_region.width
+        return self.wrap and self._wrap_index.width == self._text_width()
 
     def _row_of_line(self, line: int) -> int:
         return self._wrap_index.row_of(line) if self._wrapping() else line
@@ -510,7 +561,7 @@ class LogPane(ScrollView, can_focus=True):
         self._flush_pending()
 
     def on_resize(self, event: Resize) -> None:
-        if self.wrap and self._wrap_index.width != self.scrollable_content_region.width:
+        if self.wrap and self._wrap_index.width != self._text_width():
             top = self._wrap_index.line_at(round(self.scroll_y))
             self._relayout(top if self._wrap_index.width else 0)
         elif self.following:
@@ -527,6 +578,16 @@ class LogPane(ScrollView, can_focus=True):
             self._wrap_index.width = 0
         self.scroll_to(x=0, animate=False)
         self._relayout(top_line)
+
+    def watch_timestamps(self, timestamps: bool) -> None:
+        wrapped = self._ready and self._wrapping()  # rows counted without (or with) the gutter
+        self._time_gutter = TIME_GUTTER if timestamps else 0
+        if not self._ready:
+            return
+        self._rows.clear()  # finished rows have (or lack) the gutter
+        # Wrapped, the text's width changes with the gutter: keep the top line in view.
+        row = round(self.scroll_y)
+        self._relayout(self._wrap_index.line_at(row) if wrapped else row)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         # ScrollView's watcher, but the bar repaints only when its thumb moves on screen.
@@ -579,6 +640,9 @@ class LogPane(ScrollView, can_focus=True):
     def action_toggle_wrap(self) -> None:
         self.wrap = not self.wrap
 
+    def action_toggle_timestamps(self) -> None:
+        self.timestamps = not self.timestamps
+
     def action_left(self) -> None:
         self.scroll_to(x=self.scroll_x - _HORIZONTAL_STEP, animate=False)
 
@@ -603,7 +667,8 @@ class LogPane(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ rendering
 
     def _stream_styles(self) -> tuple[Style, ...]:
-        """Base styles by stream code (STDOUT, STDERR, SYSTEM, NOTE), then the marker's."""
+        """Base styles by stream code (STDOUT, STDERR, SYSTEM, NOTE), then the marker's and
+        the time gutter's."""
         if self._styles is None:
             base = self.rich_style
             self._styles = (
@@ -612,6 +677,7 @@ class LogPane(ScrollView, can_focus=True):
                 base + self.get_component_rich_style("log-pane--system", partial=True),
                 base + self.get_component_rich_style("log-pane--note", partial=True),
                 base + self.get_component_rich_style("log-pane--marker", partial=True),
+                base + self.get_component_rich_style("log-pane--time", partial=True),
             )
         return self._styles
 
@@ -647,16 +713,17 @@ class LogPane(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
+        text_width = self._text_width() if self._time_gutter else width
         base = self._stream_styles()[0]
         if self._wrapping():
             if row >= self._wrap_index.total:
-                return self._open_row(row - self._wrap_index.total, width, 0, base)
+                return self._open_row(row - self._wrap_index.total, text_width, 0, base)
             line, sub = self._wrap_index.locate(row)
-            start = sub * width
+            start = sub * text_width
         else:
             if row >= len(self._store):
-                return self._open_row(row - len(self._store), width, scroll_x, base)
-            line, start = row, scroll_x
+                return self._open_row(row - len(self._store), text_width, scroll_x, base)
+            line, sub, start = row, 0, scroll_x
         selection = self.text_selection
         plain = selection is None and self._finder.query is None
         if plain and (strip := self._rows.get((line, start, width))) is not None:
@@ -670,15 +737,38 @@ class LogPane(ScrollView, can_focus=True):
             style = self.screen.get_component_rich_style("screen--selection")
             segments = highlight(segments, length, span, style)
         # Offsets (column in the line, line) let the mouse select text, as in Textual's Log.
-        strip = row_strip(segments, length, start, width, base).apply_offsets(start, line)
+        if self._time_gutter:
+            stamp = self._store.time(line) if sub == 0 else NO_TIME
+            row_cells = row_segments(segments, length, start, text_width, base)
+            strip = self._with_gutter(row_cells, text_width, stamp, width, (start, line))
+        else:
+            strip = row_strip(segments, length, start, width, base).apply_offsets(start, line)
         if plain:
             self._rows[line, start, width] = strip
         return strip
 
+    def _with_gutter(
+        self,
+        row: list[Segment],
+        text_width: int,
+        stamp: int,
+        width: int,
+        offset: tuple[int, int] | None,
+    ) -> Strip:
+        """A row's text (``text_width`` cells) after its time gutter, cut to the view's
+        ``width``; with selection offsets when ``offset`` is given (see ``gutter_row``)."""
+        styles = self._stream_styles()
+        strip = gutter_row(stamp, styles[_TIME], styles[0], row, text_width, offset)
+        return strip if strip.cell_length <= width else strip.crop(0, width)
+
     def _open_row(self, row: int, width: int, scroll_x: int, base: Style) -> Strip:
-        """Row ``row`` of the unfinished lines (after the stored ones); blank past them."""
+        """Row ``row`` of the unfinished lines (after the stored ones); blank past them.
+
+        ``width`` is the text's (the view's, less the time gutter when it is shown).
+        """
         wrapping = self._wrapping()
-        for (raw, code, _), rows in zip(self._open, self._open_rows(width), strict=True):
+        view_width = self.scrollable_content_region.width
+        for (raw, code, _, stamp), rows in zip(self._open, self._open_rows(width), strict=True):
             if row >= rows if wrapping else row > 0:
                 row -= rows if wrapping else 1
                 continue
@@ -686,8 +776,12 @@ class LogPane(ScrollView, can_focus=True):
             style = styles[code] if code <= NOTE else styles[0]
             segments, length = line_segments(raw, style, styles[_MARKER], self.app.console)
             start = row * width if wrapping else scroll_x
-            return row_strip(segments, length, start, width, base)
-        return Strip.blank(width, base)
+            if not self._time_gutter:
+                return row_strip(segments, length, start, width, base)
+            stamp = stamp if row == 0 or not wrapping else NO_TIME
+            cells = row_segments(segments, length, start, width, base)
+            return self._with_gutter(cells, width, stamp, view_width, None)
+        return Strip.blank(view_width, base)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, without colour codes (what Ctrl+C copies)."""

@@ -13,10 +13,14 @@ they would in a terminal; it does not bleed from one chunk into the rest of the 
 Lines with no colour codes at all (the runner passes ``-no-color`` to tofu) are coloured here
 as tofu's colour mode would have (``terraform_colour``), at this same render time: ingest pays
 nothing for it, and a line that matches nothing keeps the one-segment fast path.
+
+With timestamps shown, a row is its time gutter and then its cells of the line
+(``gutter_row``); the stored time becomes a clock reading (``clock``) only here.
 """
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from rich.ansi import AnsiDecoder
@@ -29,7 +33,7 @@ from textual.strip import Strip
 
 from joblens.sanitize import sanitize, strip_sgr
 from joblens.terraform_colour import Nearby, Spans, line_spans
-from joblens.widgets.log.store import expand_tabs
+from joblens.widgets.log.store import NO_TIME, expand_tabs
 
 #: The most cells of one line that are displayed; the rest is summarised by a marker.
 LINE_CELL_CAP = 10_000
@@ -37,6 +41,8 @@ LINE_CELL_CAP = 10_000
 MARKER_CELLS = 40
 #: The most cells a rendered line can take.
 RENDERED_CELL_CAP = LINE_CELL_CAP + MARKER_CELLS
+#: Cells of the time gutter before each row when timestamps are shown: ``HH:MM:SS`` and a space.
+TIME_GUTTER = 9
 # Bytes decoded for a huge line: enough for LINE_CELL_CAP cells of text with colour codes.
 _RAW_LIMIT = LINE_CELL_CAP * 8
 
@@ -148,6 +154,13 @@ def row_strip(
     segments: list[Segment], length: int, start: int, width: int, pad_style: Style
 ) -> Strip:
     """Cells ``start`` to ``start + width`` of a line, padded to ``width``: one new Strip."""
+    return Strip(row_segments(segments, length, start, width, pad_style), width)
+
+
+def row_segments(
+    segments: list[Segment], length: int, start: int, width: int, pad_style: Style
+) -> list[Segment]:
+    """The segments of ``row_strip``, without making the Strip."""
     end = start + width
     if start == 0 and length <= end:
         row = segments
@@ -163,7 +176,7 @@ def row_strip(
             row = [*row[:-1], Segment(row[-1].text + padding, pad_style)]
         else:
             row = [*row, Segment(padding, pad_style)]
-    return Strip(row, width)
+    return row
 
 
 def highlight(
@@ -176,3 +189,44 @@ def highlight(
         return segments
     before, middle, after = Segment.divide(segments, [start, end, length])
     return [*before, *Segment.apply_style(middle, post_style=style), *after]
+
+
+def clock(stamp: int) -> str:
+    """A stored time (epoch seconds) as the local ``HH:MM:SS``."""
+    return time.strftime("%H:%M:%S", time.localtime(stamp))
+
+
+def gutter_row(
+    stamp: int,
+    time_style: Style,
+    blank_style: Style,
+    row: list[Segment],
+    width: int,
+    offset: tuple[int, int] | None,
+) -> Strip:
+    """A row's text (``row_segments``, ``width`` cells) after its time gutter: one Strip.
+
+    The gutter is ``stamp`` in ``time_style`` (blank for ``NO_TIME``) and a space. With an
+    ``offset`` (x, y), the row gets the selection offsets ``Strip.apply_offsets(x, y)`` would
+    give the text alone (the ``offset`` meta Textual's compositor reads), and every gutter cell
+    is a segment of its own at (x, y): a click or drag in the gutter selects from the start of
+    the row's text, and the time is never part of a selection. Done here, not with
+    ``apply_offsets``, to make one Strip a row, not three (a Strip is costly to make).
+    """
+    if offset is None:
+        gutter = [Segment(clock(stamp), time_style)] if stamp != NO_TIME else []
+        pad = Segment(" " if gutter else " " * TIME_GUTTER, blank_style)
+        return Strip([*gutter, pad, *row], TIME_GUTTER + width)
+    x, y = offset
+    meta = Style.from_meta({"offset": offset})
+    blank = blank_style + meta
+    if stamp == NO_TIME:
+        cells = [Segment(" ", blank)] * TIME_GUTTER
+    else:
+        shown = time_style + meta
+        cells = [*(Segment(c, shown) for c in clock(stamp)), Segment(" ", blank)]
+    for text, style, _ in row:
+        offset_style = Style.from_meta({"offset": (x, y)})
+        cells.append(Segment(text, style + offset_style if style else offset_style))
+        x += len(text)
+    return Strip(cells, TIME_GUTTER + width)

@@ -1,10 +1,11 @@
 """Packed storage for a log's lines: a few bytes of overhead per line, not a Python object.
 
 A Python ``str`` per line costs about 50 bytes on top of its text, which is 1.5x the text for
-Terraform-sized lines. Here lines live in blocks: one UTF-8 buffer of ``\\n``-terminated
-lines, an ``array('I')`` of line starts, an ``array('H')`` of display widths and a
-``bytearray`` of stream codes; 7 bytes per line plus the text. A line becomes a ``str`` only
-when it is rendered.
+Terraform-sized lines (and a ``datetime`` per line another 48). Here lines live in blocks: one
+UTF-8 buffer of ``\\n``-terminated lines, an ``array('I')`` of line starts, an ``array('H')``
+of display widths, a ``bytearray`` of stream codes and an ``array('I')`` of times (whole epoch
+seconds: the pane shows ``HH:MM:SS``); 11 bytes per line plus the text. A line becomes a
+``str``, and its time a clock reading, only when it is rendered.
 
 Appending costs time proportional to the chunk: the hot path is C-level (encode, split,
 ``map``, ``accumulate``); only chunks containing escapes, tabs or non-ASCII text look at each
@@ -16,6 +17,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
+from datetime import datetime
 from itertools import accumulate, repeat
 from operator import add
 
@@ -35,6 +37,10 @@ _STREAM_CODES: dict[str, int] = {
 
 #: Widths saturate here (they are stored as unsigned 16-bit numbers).
 MAX_STORED_WIDTH = 0xFFFF
+#: The stored time of a line that has none (joblens's own NOTE lines, rows without a
+#: ``created_at``); times are unsigned 32-bit epoch seconds, so 1970 to 2106.
+NO_TIME = 0
+_MAX_TIME = 0xFFFFFFFF
 #: Lines longer than this (in bytes) are not measured: they are wider than anything displayed.
 _MEASURE_LIMIT = 64 * 1024
 #: Capacity of a block's buffer. Buffers are allocated once, at this fixed size, and filled
@@ -49,6 +55,15 @@ _MERGE_BYTES = 1 << 20
 def stream_code(stream: StreamType | str) -> int:
     """The stored code of a chunk's stream; unknown streams show as STDOUT."""
     return _STREAM_CODES.get(str(stream), STDOUT)
+
+
+def epoch_seconds(moment: datetime | None) -> int:
+    """The stored time of a chunk written at ``moment``: whole seconds since the epoch, or
+    ``NO_TIME`` for none (or one a 32-bit count cannot hold)."""
+    if moment is None:
+        return NO_TIME
+    seconds = int(moment.timestamp())
+    return seconds if 0 < seconds <= _MAX_TIME else NO_TIME
 
 
 def expand_tabs(text: str, tab_size: int = 8) -> str:
@@ -94,6 +109,7 @@ class LineBlock:
         "max_width",
         "starts",
         "streams",
+        "times",
         "used",
         "widths",
         "wrap_counted",
@@ -107,6 +123,7 @@ class LineBlock:
         self.starts = array("I")
         self.widths = array("H")
         self.streams = bytearray()
+        self.times = array("I")
         self.max_width = 0
         # Wrapped-row bookkeeping, owned by WrapIndex (wrap.py).
         self.wrap_width = 0
@@ -119,10 +136,11 @@ class LineBlock:
     def room(self) -> int:
         return len(self.data) - self.used
 
-    def add(self, data: bytes, simple: bool, code: int) -> int:
+    def add(self, data: bytes, simple: bool, code: int, stamp: int = NO_TIME) -> int:
         """Append whole ``\n``-terminated lines that fit in the room left; returns how many.
 
         ``simple`` says the text is ASCII without escapes or tabs: widths are byte lengths.
+        Every line gets stream ``code`` and time ``stamp`` (``epoch_seconds``).
         """
         parts = data.split(b"\n")
         parts.pop()  # the empty piece after the final newline
@@ -141,6 +159,7 @@ class LineBlock:
             widest = MAX_STORED_WIDTH
         self.widths.extend(widths)
         self.streams.extend(bytes((code,)) * len(lengths))
+        self.times.extend(array("I", (stamp,)) * len(lengths))
         self.data[self.used : self.used + len(data)] = data
         self.used += len(data)
         self.max_width = max(self.max_width, widest)
@@ -170,12 +189,18 @@ def _merged(front: LineBlock, back: LineBlock) -> LineBlock:
     merged.starts = front.starts + array("I", map(add, back.starts, repeat(front.used)))
     merged.widths = front.widths + back.widths
     merged.streams = front.streams + back.streams
+    merged.times = front.times + back.times
     merged.max_width = max(front.max_width, back.max_width)
     return merged
 
 
 class LineStore:
-    """All lines of one log, in order, with their streams and display widths."""
+    """All lines of one log, in order, with their streams, display widths and times.
+
+    A line's time is that of the chunk that stored it: the feed hands over a line in the chunk
+    (row) that completed it (``joblens.lines``), so a line assembled from several rows takes
+    the time of the row that completed it, not of the one it began in.
+    """
 
     def __init__(self) -> None:
         self.blocks: list[LineBlock] = [LineBlock(_BLOCK_BYTES)]
@@ -188,8 +213,9 @@ class LineStore:
     def __len__(self) -> int:
         return self._count
 
-    def append(self, text: str, code: int = STDOUT) -> int:
-        """Append a chunk's lines at the end; returns how many."""
+    def append(self, text: str, code: int = STDOUT, stamp: int = NO_TIME) -> int:
+        """Append a chunk's lines at the end, each with stream ``code`` and time ``stamp``
+        (``epoch_seconds`` of the chunk's ``created_at``); returns how many."""
         if not text:
             return 0
         data, simple = _encode(text)
@@ -204,7 +230,7 @@ class LineStore:
                 cut = data.rfind(b"\n", 0, room) + 1
                 piece, data = data[:cut], data[cut:]
             if piece:
-                added += block.add(piece, simple, code)
+                added += block.add(piece, simple, code, stamp)
                 self.max_width = max(self.max_width, block.max_width)
             if data:
                 first_line = data.find(b"\n") + 1
@@ -232,6 +258,7 @@ class LineStore:
             del block.starts[i:]
             del block.widths[i:]
             del block.streams[i:]
+            del block.times[i:]
         block.max_width = max(block.widths, default=0)
         block.wrap_width = block.wrap_counted = 0  # rows are counted again
         block.wrap_prefix = None
@@ -239,12 +266,13 @@ class LineStore:
         self.max_width = max(s.max_width for s in self.blocks)
         return removed
 
-    def prepend(self, chunks: Iterable[tuple[str, int]]) -> int:
-        """Insert older chunks (in their order) before every line; returns how many lines."""
-        encoded = [(*_encode(text), code) for text, code in chunks if text]
-        block = LineBlock(sum(len(data) for data, _, _ in encoded))
-        for data, simple, code in encoded:
-            block.add(data, simple, code)
+    def prepend(self, chunks: Iterable[tuple[str, int, int]]) -> int:
+        """Insert older chunks ``(text, code, stamp)``, in their order, before every line;
+        returns how many lines."""
+        encoded = [(*_encode(text), code, stamp) for text, code, stamp in chunks if text]
+        block = LineBlock(sum(len(data) for data, _, _, _ in encoded))
+        for data, simple, code, stamp in encoded:
+            block.add(data, simple, code, stamp)
         added = len(block)
         if not added:
             return 0
@@ -281,3 +309,8 @@ class LineStore:
     def width(self, index: int) -> int:
         block, i = self.locate(index)
         return block.widths[i]
+
+    def time(self, index: int) -> int:
+        """The line's time (``epoch_seconds``), ``NO_TIME`` if it has none."""
+        block, i = self.locate(index)
+        return block.times[i]

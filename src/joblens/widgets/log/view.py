@@ -37,12 +37,14 @@ class LogView(Vertical):
         self,
         *,
         wrap: bool = False,
+        timestamps: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """``wrap`` and ``timestamps`` are how the pane starts (``LogPane``'s reactives)."""
         super().__init__(name=name, id=id, classes=classes)
-        self._pane = LogPane(wrap=wrap, id="log")
+        self._pane = LogPane(wrap=wrap, timestamps=timestamps, id="log")
         self._search_bar = LogSearchBar(id="search")
         self._indicator = LogFollowIndicator(id="follow-indicator")
 

@@ -1,7 +1,8 @@
 """Rows of soft-wrapped lines, counted per block and only where a line is wider than the view.
 
 A log pane wraps like a terminal: a line of ``w`` cells takes ``ceil(w / width)`` rows (at
-least one). Counting needs only the stored widths, never the text, and is done with C-level
+least one), ``width`` being the text's (the pane's, less the time gutter while timestamps are
+shown). Counting needs only the stored widths, never the text, and is done with C-level
 ``map``/``accumulate`` per block. A block whose widest line fits takes exactly one row per
 line and keeps no table at all; the others keep a prefix sum of rows (4 bytes a line), extended
 as lines are appended. Toggling wrap or resizing therefore costs a pass over the widths of the
