@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from joblens.backends.base import Backend
 
+if TYPE_CHECKING:
+    from joblens.prefs import ViewPrefs
 
-def run_job_view(backend: Backend, job_ref: str) -> int:
+
+def run_job_view(backend: Backend, job_ref: str, prefs: ViewPrefs | None = None) -> int:
     """Run the Textual job view until the user quits; raise the error that ended it, if any."""
     from joblens.app import JoblensApp
+    from joblens.prefs import ViewPrefs
 
-    app = JoblensApp(backend, job_ref)
+    app = JoblensApp(backend, job_ref, prefs=prefs or ViewPrefs())
     app.run()
     if app.fatal_error is not None:
         raise app.fatal_error

@@ -48,7 +48,6 @@ def test_a_complete_environment_gives_settings_with_the_documented_defaults() ->
     [
         ("SUPABASE_URL", "SUPABASE_URL"),
         ("SUPABASE_ANON_KEY", "SUPABASE_ANON_KEY"),
-        ("JOBLENS_ACCESS_TOKEN", "JOBLENS_ACCESS_TOKEN"),
     ],
 )
 def test_each_missing_setting_is_named(missing: str, named: str) -> None:
@@ -58,6 +57,14 @@ def test_each_missing_setting_is_named(missing: str, named: str) -> None:
     assert "\n" not in str(caught.value)
     with pytest.raises(ConfigError, match=named):
         SupabaseSettings.from_env({**env, missing: "   "})
+
+
+def test_no_token_and_no_stored_session_says_to_sign_in() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "JOBLENS_ACCESS_TOKEN"}
+    for given in (env, {**env, "JOBLENS_ACCESS_TOKEN": "   "}):
+        with pytest.raises(AuthError, match=r"not signed in to .*: run `joblens login`") as caught:
+            SupabaseSettings.from_env(given)
+        assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,12 @@ from joblens.backends.supabase.jobs import (
 from joblens.backends.supabase.keepalive import LiveTiming
 from joblens.backends.supabase.live import LiveLogs
 from joblens.backends.supabase.logs import log_count, log_page, log_row, row_of, rows_of
-from joblens.backends.supabase.session import Session, SessionFile, SessionKeeper, env_session_file
+from joblens.backends.supabase.session import (
+    Session,
+    SessionKeeper,
+    SessionStore,
+    env_session_file,
+)
 from joblens.errors import (
     ActionRejected,
     AuthError,
@@ -68,7 +73,7 @@ class SupabaseBackend(Backend):
         *,
         live_timing: LiveTiming | None = None,
         rest_timeout: float = REST_TIMEOUT,
-        session_file: SessionFile | None = None,
+        session_file: SessionStore | None = None,
     ) -> None:
         self.settings = settings
         self._session_file = session_file
@@ -115,10 +120,14 @@ class SupabaseBackend(Backend):
             client = await acreate_client(settings.url, settings.anon_key, options)
             client.auth.on_auth_state_change(self._on_auth_change)
         except Exception as error:
-            raise translate(error, url=settings.url, table=JOBS) from None
+            raise translate(error, url=settings.url, table=JOBS, names=settings.names) from None
         self._client = client
         if settings.refresh_token is not None:
-            store = self._session_file or env_session_file(settings.url, settings.refresh_token)
+            store = (
+                self._session_file
+                or settings.session_store
+                or env_session_file(settings.url, settings.refresh_token)
+            )
             self._keeper = SessionKeeper(
                 store, Session(settings.access_token, settings.refresh_token)
             )
@@ -159,7 +168,7 @@ class SupabaseBackend(Backend):
         try:
             response = await client.auth.refresh_session(refresh_token)
         except Exception as error:
-            raise translate(error, url=self.settings.url, table=JOBS) from None
+            raise self._translate(error, JOBS) from None
         session = response.session
         if session is None or not session.refresh_token:
             raise BackendUnavailable("the auth server answered a refresh without a session")
@@ -173,7 +182,7 @@ class SupabaseBackend(Backend):
         try:
             await client.auth.set_session(session.access_token, session.refresh_token)
         except Exception as error:
-            raise translate(error, url=self.settings.url, table=JOBS) from None
+            raise self._translate(error, JOBS) from None
 
     async def _refresh_session(self) -> bool:
         """Renew the session if there is a refresh token; False when there is none."""
@@ -233,6 +242,10 @@ class SupabaseBackend(Backend):
         with contextlib.suppress(Exception):
             await client.auth.close()
 
+    def _translate(self, error: BaseException, table: str, action: str = "") -> JoblensError:
+        settings = self.settings
+        return translate(error, url=settings.url, table=table, action=action, names=settings.names)
+
     def _require(self) -> AsyncClient:
         if self._client is None:
             raise BackendUnavailable("not connected: call connect() first")
@@ -261,11 +274,11 @@ class SupabaseBackend(Backend):
                     and await self._refresh_session()
                 ):
                     continue
-                raise translate(error, url=self.settings.url, table=table, action=action) from None
+                raise self._translate(error, table, action) from None
             except JoblensError:
                 raise
             except Exception as error:
-                raise translate(error, url=self.settings.url, table=table, action=action) from None
+                raise self._translate(error, table, action) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- jobs ----------------------------------------------------------------------------------

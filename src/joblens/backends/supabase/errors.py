@@ -19,6 +19,7 @@ from postgrest.exceptions import APIError
 from supabase_auth.errors import AuthApiError, AuthRetryableError
 from supabase_auth.errors import AuthError as SupabaseAuthError
 
+from joblens.backends.supabase.config import LOGIN_FIX, SettingNames
 from joblens.errors import (
     TOKEN_FIX,
     ActionRejected,
@@ -45,6 +46,8 @@ UNAVAILABLE_CODES = frozenset(
 )
 
 TOKEN_MESSAGE = f"your access token expired or was refused: {TOKEN_FIX}"
+#: The settings' names when nothing says otherwise: the environment's.
+ENV_NAMES = SettingNames()
 
 #: The most characters of the server's own text put in one message (a toast, one stderr line).
 MAX_DETAIL = 300
@@ -57,16 +60,35 @@ def is_auth_error(error: APIError) -> bool:
     return "jwt" in (error.message or "").lower()
 
 
-def from_api_error(error: APIError, *, table: str, action: str = "") -> JoblensError:
+def is_key_refused(message: str) -> bool:
+    """True when the API gateway refused the request's apikey (wrong project, or no key)."""
+    lowered = message.lower()
+    return "invalid api key" in lowered or "no api key found" in lowered
+
+
+def key_refused(names: SettingNames) -> ConfigError:
+    return ConfigError(
+        f"the project refused the API key in {names.anon_key}: set it to the anon (public) key "
+        f"of the project at {names.url}"
+    )
+
+
+def from_api_error(
+    error: APIError, *, table: str, action: str = "", names: SettingNames = ENV_NAMES
+) -> JoblensError:
     """The joblens error for a PostgREST error on ``table``."""
     code = first_line_of(str(error.code or ""))
     message = first_line_of(str(error.message or ""))
+    if is_key_refused(message):
+        return key_refused(names)
     if is_auth_error(error):
+        if names.from_login:
+            return AuthError(f"your session expired or was refused: {LOGIN_FIX}")
         return AuthError(TOKEN_MESSAGE)
     if code == "22P02":
         return InvalidJobId("not a valid job id: give the full uuid or at least 8 hex digits")
     if code == "PGRST205" or code == "42P01":
-        hint = "check JOBLENS_LOGS_TABLE" if "log" in table else "check SUPABASE_URL"
+        hint = f"check {names.logs_table}" if "log" in table else f"check {names.url}"
         return ConfigError(f"table {table} not found: {hint}")
     if code == "PGRST116":
         return JobNotFound("job not found, or not visible to this user")
@@ -83,11 +105,13 @@ def from_api_error(error: APIError, *, table: str, action: str = "") -> JoblensE
     return BackendUnavailable(f"the server refused the request: {detail}")
 
 
-def from_http_error(error: httpx.HTTPError, url: str) -> JoblensError:
+def from_http_error(
+    error: httpx.HTTPError, url: str, names: SettingNames = ENV_NAMES
+) -> JoblensError:
     """The joblens error for a timeout or network failure talking to ``url``."""
     if isinstance(error, httpx.TimeoutException):
-        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: timed out")
-    return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {first_line(error)}")
+        return BackendUnavailable(f"cannot reach {names.url} {url}: timed out")
+    return BackendUnavailable(f"cannot reach {names.url} {url}: {first_line(error)}")
 
 
 #: GoTrue's error codes for a session that can never be used again: a spent refresh token used
@@ -102,37 +126,44 @@ SESSION_ENDED_CODES = frozenset(
 )
 
 
-def from_auth_error(error: SupabaseAuthError, url: str) -> JoblensError:
+def from_auth_error(
+    error: SupabaseAuthError, url: str, names: SettingNames = ENV_NAMES
+) -> JoblensError:
     """The joblens error for a failed session set-up or refresh."""
     if isinstance(error, AuthRetryableError):
         reason = first_line_of(str(error.message or "")) or type(error).__name__
-        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {reason}")
+        return BackendUnavailable(f"cannot reach {names.url} {url}: {reason}")
     if isinstance(error, AuthApiError) and error.status >= 500:
         return BackendUnavailable(f"the auth server failed ({error.status}): try again")
+    if is_key_refused(str(getattr(error, "message", "") or "")):
+        return key_refused(names)
     code = getattr(error, "code", None) or ""
     if code in SESSION_ENDED_CODES:
         return AuthError(
-            "your session has ended (signed out, or revoked by the server): sign in again "
-            "and set fresh JOBLENS_ACCESS_TOKEN and JOBLENS_REFRESH_TOKEN"
+            f"your session has ended (signed out, or revoked by the server): {names.sign_in}"
         )
-    return AuthError(
-        "your session could not be refreshed: sign in again and set fresh "
-        "JOBLENS_ACCESS_TOKEN and JOBLENS_REFRESH_TOKEN"
-    )
+    return AuthError(f"your session could not be refreshed: {names.sign_in}")
 
 
-def translate(error: BaseException, *, url: str, table: str, action: str = "") -> JoblensError:
+def translate(
+    error: BaseException,
+    *,
+    url: str,
+    table: str,
+    action: str = "",
+    names: SettingNames = ENV_NAMES,
+) -> JoblensError:
     """Any exception from supabase-py as a joblens error (unknown ones as BackendUnavailable)."""
     if isinstance(error, JoblensError):
         return error
     if isinstance(error, APIError):
-        return from_api_error(error, table=table, action=action)
+        return from_api_error(error, table=table, action=action, names=names)
     if isinstance(error, httpx.HTTPError):
-        return from_http_error(error, url)
+        return from_http_error(error, url, names)
     if isinstance(error, SupabaseAuthError):
-        return from_auth_error(error, url)
+        return from_auth_error(error, url, names)
     if isinstance(error, OSError):
-        return BackendUnavailable(f"cannot reach SUPABASE_URL {url}: {first_line(error)}")
+        return BackendUnavailable(f"cannot reach {names.url} {url}: {first_line(error)}")
     return BackendUnavailable(f"unexpected error talking to {url}: {first_line(error)}")
 
 

@@ -5,8 +5,8 @@ one. Using a spent token again is taken for theft unless it is the parent of the
 or within the reuse interval of the last refresh; otherwise the server ends the whole session
 (``refresh_token_already_used``, docs/SUPABASE.md "Sessions and refresh tokens"). Two joblens
 processes started with one session, or one started later with a token the other has since
-spent, would trip that. So a session lives in a :class:`SessionFile` shared by the processes
-that use it, and :class:`SessionKeeper` refreshes only:
+spent, would trip that. So a session lives in one store (:class:`SessionStore`) shared by
+the processes that use it, and :class:`SessionKeeper` refreshes only:
 
 - under a lock held across processes (a lock file beside the session file);
 - after re-reading the stored session: when another process has already refreshed, its
@@ -14,10 +14,13 @@ that use it, and :class:`SessionKeeper` refreshes only:
 - with the newest refresh token known, whose rotated successor is stored at once, before
   anything else uses it.
 
-A session given in the environment (``JOBLENS_ACCESS_TOKEN`` with ``JOBLENS_REFRESH_TOKEN``)
-is kept in a file named after a hash of the project and that refresh token, in the user's
-state directory, owner-only: every process started with the same variables shares the chain of
-tokens that grew from them.
+A session from ``joblens login`` is kept per profile and project (:func:`profile_store`): in
+the OS keyring when one is usable (:class:`KeyringStore`), else in an owner-only file in the
+user's config directory; its lock file is in the user's state directory either way. A session
+given in the environment (``JOBLENS_ACCESS_TOKEN`` with ``JOBLENS_REFRESH_TOKEN``) is kept in a
+file named after a hash of the project and that refresh token, in the user's state directory,
+owner-only: every process started with the same variables shares the chain of tokens that grew
+from them.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from filelock import AsyncFileLock
 from filelock import Timeout as LockTimeout
-from platformdirs import user_state_path
+from platformdirs import user_config_path, user_state_path
 
 from joblens.backends.supabase.config import jwt_claims
 from joblens.errors import AuthError, BackendUnavailable, ConfigError
@@ -93,6 +97,43 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+
+class SessionStore(Protocol):
+    """Where one session is kept, with the lock every process refreshing it takes."""
+
+    lock: AsyncFileLock
+
+    def load(self) -> Session | None: ...
+
+    def save(self, session: Session) -> None: ...
+
+    def delete(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+def _session_of(text: str) -> Session | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    access, refresh = data.get("access_token"), data.get("refresh_token")
+    if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
+        return None
+    return Session(access, refresh)
+
+
+def _text_of(session: Session) -> str:
+    return json.dumps(
+        {"access_token": session.access_token, "refresh_token": session.refresh_token}
+    )
+
+
 class SessionFile:
     """A session stored as JSON in a file only its owner can read, with a lock file beside it.
 
@@ -100,32 +141,28 @@ class SessionFile:
     half a session.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lock_path: Path | None = None) -> None:
         self.path = path
-        self.lock = AsyncFileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
+        lock = lock_path if lock_path is not None else Path(str(path) + ".lock")
+        self.lock = AsyncFileLock(str(lock), timeout=LOCK_TIMEOUT)
 
     def __repr__(self) -> str:
         return f"SessionFile({str(self.path)!r})"
 
+    def describe(self) -> str:
+        return str(self.path)
+
     def load(self) -> Session | None:
         """The stored session, or None when there is none (or it is unreadable)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return _session_of(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
             return None
-        if not isinstance(data, dict):
-            return None
-        access, refresh = data.get("access_token"), data.get("refresh_token")
-        if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
-            return None
-        return Session(access, refresh)
 
     def save(self, session: Session) -> None:
         """Store ``session`` (owner-only permissions from the first byte)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        text = json.dumps(
-            {"access_token": session.access_token, "refresh_token": session.refresh_token}
-        )
+        text = _text_of(session)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -140,6 +177,81 @@ class SessionFile:
     def delete(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+KEYRING_SERVICE = "joblens"
+
+
+class KeyringStore:
+    """A session kept in the OS keyring (macOS Keychain, Windows Credential Locker, Secret
+    Service), under the service ``joblens``; its lock file is on disk."""
+
+    def __init__(self, backend: KeyringBackend, account: str, lock_path: Path) -> None:
+        self.backend = backend
+        self.account = account
+        self.lock = AsyncFileLock(str(lock_path), timeout=LOCK_TIMEOUT)
+
+    def __repr__(self) -> str:
+        return f"KeyringStore({self.describe()!r}, {self.account!r})"
+
+    def describe(self) -> str:
+        return f"the system keyring ({self.backend.name})"
+
+    def load(self) -> Session | None:
+        from keyring.errors import KeyringError
+
+        try:
+            text = self.backend.get_password(KEYRING_SERVICE, self.account)
+        except KeyringError:
+            return None
+        return None if text is None else _session_of(text)
+
+    def save(self, session: Session) -> None:
+        from keyring.errors import KeyringError
+
+        try:
+            self.backend.set_password(KEYRING_SERVICE, self.account, _text_of(session))
+        except KeyringError as error:
+            raise OSError(f"the keyring refused it ({error})") from None
+
+    def delete(self) -> None:
+        from keyring.errors import KeyringError
+
+        with contextlib.suppress(KeyringError):
+            self.backend.delete_password(KEYRING_SERVICE, self.account)
+
+
+def usable_keyring() -> KeyringBackend | None:
+    """The OS keyring when one works here, else None (then sessions go to a file).
+
+    ``keyring`` picks the backend (``PYTHON_KEYRING_BACKEND`` chooses one; its null backend
+    keeps sessions out of any keyring). Without a desktop session (SSH, containers, CI) there
+    is usually none.
+    """
+    try:
+        import keyring
+        from keyring.backends import fail
+        from keyring.errors import KeyringError
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    try:
+        backend = keyring.get_keyring()
+        usable = not isinstance(backend, fail.Keyring) and float(backend.priority) > 0
+    except (KeyringError, RuntimeError, ValueError):
+        return None
+    return backend if usable else None
+
+
+def profile_store(profile: str, url: str) -> SessionStore:
+    """Where ``joblens login`` keeps the session of ``profile`` for the project at ``url``."""
+    account = f"{profile} {url}"
+    digest = hashlib.sha256(account.encode()).hexdigest()[:16]
+    lock = user_state_path("joblens") / "sessions" / f"login-{digest}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    backend = usable_keyring()
+    if backend is not None:
+        return KeyringStore(backend, account, lock)
+    return SessionFile(user_config_path("joblens") / "sessions" / f"{profile}-{digest}.json", lock)
 
 
 def env_session_file(url: str, refresh_token: str, state_dir: Path | None = None) -> SessionFile:
@@ -160,7 +272,7 @@ class SessionKeeper:
 
     def __init__(
         self,
-        store: SessionFile,
+        store: SessionStore,
         initial: Session,
         *,
         margin: float = REFRESH_MARGIN,
@@ -181,7 +293,7 @@ class SessionKeeper:
             self.store.save(session)
         except OSError as error:
             raise ConfigError(
-                f"cannot store the session in {self.store.path.parent}: {error.strerror}"
+                f"cannot store the session in {self.store.describe()}: {error.strerror or error}"
             ) from None
 
     def due_in(self) -> float | None:
