@@ -212,13 +212,13 @@ def test_show_prints_every_setting_and_the_session_in_one_table(home: Home) -> N
     assert result.stdout.splitlines() == [
         f"config file  {path}",
         f"profile      work  (default_profile in {path})",
-        f"url         {URL}  (environment SUPABASE_URL)",
-        f"anon_key    {mask(ANON_JWT)}  (profile 'work' in {path})",
-        "logs_table  flag_logs  (flag --logs-table)",
-        "theme       (not set)  (default)",
-        "wrap        false  (flag --no-wrap)",
-        f"timestamps  true  (profile 'work' in {path})",
-        f"session     not signed in  ({session.describe()})",
+        f"url          {URL}  (environment SUPABASE_URL)",
+        f"anon_key     {mask(ANON_JWT)}  (profile 'work' in {path})",
+        "logs_table   flag_logs  (flag --logs-table)",
+        "theme        (not set)  (default)",
+        "wrap         false  (flag --no-wrap)",
+        f"timestamps   true  (profile 'work' in {path})",
+        f"session      not signed in  ({session.describe()})",
     ]
     assert ANON_JWT not in result.output
     assert ANON_JWT[4:12] not in result.output

@@ -30,11 +30,10 @@ def show(ctx: click.Context, **options: Any) -> None:
 
     def go() -> int:
         settings = settings_from(options)
-        click.echo(
-            f"config file  {settings.path}" + ("" if settings.path.exists() else " (none yet)")
-        )
-        click.echo(f"profile      {settings.profile}  ({settings.profile_source})")
-        width = max(len(name) for name in settings.values)
+        width = max(len(name) for name in (*settings.values, "config file"))
+        missing = "" if settings.path.exists() else " (none yet)"
+        click.echo(f"{'config file':<{width}}  {settings.path}{missing}")
+        click.echo(f"{'profile':<{width}}  {settings.profile}  ({settings.profile_source})")
         for name, setting in settings.values.items():
             shown = display_text(setting.shown())
             click.echo(f"{name:<{width}}  {shown}  ({setting.source})")
