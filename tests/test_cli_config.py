@@ -10,24 +10,29 @@ service-role key gives on stderr.
 
 from __future__ import annotations
 
-import base64
-import json
-import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
-import keyring.core
 import pytest
-import tomlkit
 from click.testing import CliRunner, Result
 
 from joblens.backends.supabase.session import Session, profile_store
 from joblens.cli import main
 from joblens.errors import ExitCode
 from joblens.settings import DEFAULT_LOGS_TABLE, KEYS, KEYS_BY_NAME, Key, Value, mask
-from support.cli import clean_env, run_joblens
+from support.cli import run_joblens
+from support.config_home import (
+    ANON_JWT,
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    SERVICE_JWT,
+    USER_TOKEN,
+    Home,
+    fresh_home,
+    use_keyring,
+    write_profiles,
+)
 from support.test_keyring import BACKEND_NAME, FILE_ENV, JsonKeyring
 
 TESTS = Path(__file__).resolve().parent
@@ -35,77 +40,15 @@ URL = "https://project.supabase.co"
 JOB = "3f2a9c1e"
 
 
-def jwt(claims: dict[str, object]) -> str:
-    def part(data: dict[str, object]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
-
-
-ANON_JWT = jwt({"iss": "supabase", "role": "anon", "ref": "project"})
-SERVICE_JWT = jwt({"iss": "supabase", "role": "service_role", "ref": "project"})
-SECRET_KEY = "sb_secret_" + "S3cr3t" * 6
-PUBLISHABLE_KEY = "sb_publishable_" + "Pub1ic" * 6
-USER_TOKEN = jwt({"sub": "u1", "role": "authenticated", "exp": 4_000_000_000})
-
-
-@dataclass(frozen=True)
-class Home:
-    """The test's own config and state directories (XDG_CONFIG_HOME, XDG_STATE_HOME)."""
-
-    root: Path
-
-    @property
-    def config(self) -> Path:
-        return self.root / "config"
-
-    @property
-    def state(self) -> Path:
-        return self.root / "state"
-
-    @property
-    def config_file(self) -> Path:
-        return self.config / "joblens" / "config.toml"
-
-    def env(self, **extra: str) -> dict[str, str]:
-        """The environment of a joblens process using these directories (and ``extra``)."""
-        return clean_env(
-            **{
-                "XDG_CONFIG_HOME": str(self.config),
-                "XDG_STATE_HOME": str(self.state),
-                "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-                **extra,
-            }
-        )
-
-
-def use_keyring(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """Make ``keyring`` pick backend ``name`` afresh (it keeps the first one it finds)."""
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", name)
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     """No joblens configuration in the environment; fresh directories; the null keyring."""
-    for name in list(os.environ):
-        if name.startswith(("SUPABASE_", "JOBLENS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    use_keyring(monkeypatch, "keyring.backends.null.Keyring")
-    return Home(tmp_path)
+    return fresh_home(tmp_path, monkeypatch)
 
 
 def joblens(*args: str, env: dict[str, str] | None = None) -> Result:
     """``joblens ARGS`` in this process; ``env``: variables set for the run."""
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-
-
-def write_profiles(path: Path, profiles: dict[str, dict[str, Value]], **top: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps({**top, "profiles": profiles}), encoding="utf-8")
-    return path
 
 
 ROW = re.compile(r"(\w+) +(.*)  \((.*)\)")

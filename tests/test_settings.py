@@ -9,18 +9,13 @@ The command line (``joblens config``) is tested in tests/test_cli_config.py.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
-import keyring.core
 import pytest
-import tomlkit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,58 +43,25 @@ from joblens.settings import (
     resolve,
     write_setting,
 )
+from support.config_home import (
+    ANON_JWT,
+    SERVICE_JWT,
+    USER_TOKEN,
+    Home,
+    fresh_home,
+    jwt,
+    use_keyring,
+    write_profiles,
+)
 from support.test_keyring import BACKEND_NAME, FILE_ENV, JsonKeyring, stored
 
 URL = "https://project.supabase.co"
 
 
-def jwt(claims: dict[str, object]) -> str:
-    def part(data: dict[str, object]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
-
-
-ANON_JWT = jwt({"iss": "supabase", "role": "anon"})
-SERVICE_JWT = jwt({"iss": "supabase", "role": "service_role"})
-USER_TOKEN = jwt({"sub": "u1", "role": "authenticated", "exp": 4_000_000_000})
-
-
-@dataclass(frozen=True)
-class Home:
-    """The test's own config and state directories (XDG_CONFIG_HOME, XDG_STATE_HOME)."""
-
-    root: Path
-
-    @property
-    def config(self) -> Path:
-        return self.root / "config"
-
-    @property
-    def state(self) -> Path:
-        return self.root / "state"
-
-    @property
-    def config_file(self) -> Path:
-        return self.config / "joblens" / "config.toml"
-
-
-def use_keyring(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """Make ``keyring`` pick backend ``name`` afresh (it keeps the first one it finds)."""
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", name)
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     """No joblens configuration in the environment; fresh directories; the null keyring."""
-    for name in list(os.environ):
-        if name.startswith(("SUPABASE_", "JOBLENS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    use_keyring(monkeypatch, "keyring.backends.null.Keyring")
-    return Home(tmp_path)
+    return fresh_home(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -109,12 +71,6 @@ def json_keyring(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv(FILE_ENV, str(path))
     use_keyring(monkeypatch, BACKEND_NAME)
     yield path
-
-
-def write_profiles(path: Path, profiles: Mapping[str, Mapping[str, object]], **top: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps({**top, "profiles": profiles}), encoding="utf-8")
-    return path
 
 
 # -- precedence ---------------------------------------------------------------------------------

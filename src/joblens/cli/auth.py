@@ -209,6 +209,7 @@ async def _fresh(project: Any, store: Any) -> Any:
 def whoami(ctx: click.Context, **options: Any) -> None:
     """Say who is signed in, to which project, and until when the session holds."""
     from joblens import signin
+    from joblens.backends.supabase.config import not_signed_in
     from joblens.backends.supabase.session import Session, profile_store
 
     def go() -> int:
@@ -226,14 +227,12 @@ def whoami(ctx: click.Context, **options: Any) -> None:
             where = store.describe()
             session = asyncio.run(_fresh(project, store))
             if session is None:
-                raise AuthError(
-                    f"not signed in to {project.url} (profile {settings.profile!r}): "
-                    "run `joblens login`"
-                )
+                raise not_signed_in(project.url, settings.profile)
         signed = asyncio.run(signin.account(project, session))
-        click.echo(f"{signed.email or signed.user_id or 'unknown user'}")
+        # The user's email and id are the server's words: one safe line each.
+        click.echo(display_text(signed.email or signed.user_id or "unknown user"))
         click.echo(f"  project  {project.url} (profile {settings.profile!r})")
-        click.echo(f"  user id  {signed.user_id or 'unknown'}")
+        click.echo(f"  user id  {display_text(signed.user_id or 'unknown')}")
         click.echo(f"  session  {where}")
         click.echo(
             f"  token    {_until(session.expires_at)}"

@@ -113,9 +113,7 @@ class SupabaseSettings:
             store = profile_store(settings.profile, url)
             stored = store.load()
             if stored is None:
-                raise AuthError(
-                    f"not signed in to {url} (profile {settings.profile!r}): run `joblens login`"
-                )
+                raise not_signed_in(url, settings.profile)
             access_token, refresh_token = stored.access_token, stored.refresh_token
             names = replace(names, sign_in=LOGIN_FIX)
         else:
@@ -134,6 +132,11 @@ class SupabaseSettings:
             names=names,
             session_store=store,
         )
+
+
+def not_signed_in(url: str, profile: str) -> AuthError:
+    """No session for ``profile`` at ``url``: the one line that says what to do."""
+    return AuthError(f"not signed in to {url} (profile {profile!r}): run `joblens login`")
 
 
 def key_role(key: str) -> str | None:
