@@ -314,3 +314,92 @@ async def test_a_requeue_ends_the_dead_attempts_lines_and_says_so_on_stderr() ->
     name = backend.store.workers[first]["name"]
     assert f"Tendril {name} stopped responding · attempt 2 ──" in err
     assert err.count("requeued") == 1
+
+
+# -- --errors: the diagnostics only -----------------------------------------------------------
+
+
+async def run_errors(
+    backend: DemoBackend, job_ref: str, *, follow: bool, color: str = "never"
+) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await print_logs(
+        backend,
+        job_ref,
+        follow=follow,
+        color=color,
+        out=out,
+        err=err,
+        poll_seconds=0.1,
+        errors=True,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("ansi", [False, True])
+async def test_errors_prints_the_failed_deploys_diagnostic_and_exits_1(ansi: bool) -> None:
+    backend = DemoBackend(speed=SPEED, seed=4)
+    job_id = backend.start_scenario("deploy-fail", ansi=ansi)
+    code, out, err = await run_errors(backend, job_id, follow=True)
+    assert code == ExitCode.JOB_FAILED
+    assert err.startswith(f"joblens: job {job_id[:8]} failed: ") and err.count("\n") == 1
+    lines = out.splitlines()
+    summary = "Error: creating EKS Node Group (acme-platform-staging:general): waiting"
+    if ansi:
+        assert lines[0] == "╷" and lines[1].startswith(f"│ {summary}") and lines[-1] == "╵"
+    else:
+        assert lines[0].startswith(summary) and lines[-1].endswith("(eu-west-1c).")
+    assert any("with module.eks.aws_eks_node_group" in line for line in lines)
+    # The block's lines as the log has them (colour codes removed: stdout is not a terminal).
+    log = await expected_lines(backend, job_id)
+    start = log.index(lines[0])
+    assert log[start : start + len(lines)] == lines
+    # Once finished, without --follow: the same, exit 0.
+    again, same, _ = await run_errors(backend, job_id, follow=False)
+    assert (again, same) == (ExitCode.OK, out)
+
+
+async def test_errors_puts_a_blank_line_between_blocks_in_the_logs_order() -> None:
+    backend = DemoBackend(speed=SPEED, seed=17, simulate=False)
+    job_id = backend.start_scenario("plan")
+    rows = [
+        ("Initializing...\n\nWarning: Argument is deprecated\n\n", "STDOUT"),
+        ("╷\n│ Error: creating bucket\n│\n│   with aws_s3_bucket.b,\n╵\n", "STDERR"),
+        ("Use something else.\n\nPlan: 1 to add, 0 to change, 0 to destroy.\n", "STDOUT"),
+        ("▸ Job finished — FAILED\n", "SYSTEM"),
+    ]
+    for text, stream in rows:
+        backend.write_log(job_id, text, stream)
+    code, out, err = await run_errors(backend, job_id, follow=False)
+    assert code == ExitCode.OK and err == ""
+    # The warning began first (its detail came after the error's frame, on its own stream).
+    assert out.splitlines() == [
+        "Warning: Argument is deprecated",
+        "",
+        "Use something else.",
+        "",
+        "╷",
+        "│ Error: creating bucket",
+        "│",
+        "│   with aws_s3_bucket.b,",
+        "╵",
+    ]
+    _, coloured, _ = await run_errors(backend, job_id, follow=False, color="always")
+    assert "\x1b[31m╷" in coloured and "\x1b[1;33mWarning: " in coloured
+
+
+async def test_errors_prints_nothing_for_a_log_without_diagnostics() -> None:
+    backend = DemoBackend(speed=SPEED, seed=18, simulate=False)
+    job_id = backend.start_scenario("plan")
+    backend.write_log(job_id, "all fine\nPlan: 0 to add, 0 to change, 0 to destroy.\n", "STDOUT")
+    assert await run_errors(backend, job_id, follow=False) == (ExitCode.OK, "", "")
+
+
+async def test_errors_with_follow_on_a_successful_plan_prints_its_warning_and_exits_0() -> None:
+    backend = DemoBackend(speed=SPEED, seed=19)
+    job_id = backend.start_scenario("plan")
+    code, out, err = await run_errors(backend, job_id, follow=True)
+    assert code == ExitCode.OK and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "Warning: Argument is deprecated"
+    assert lines[-1] == "Use resolve_conflicts_on_create and resolve_conflicts_on_update instead."

@@ -23,8 +23,11 @@ def run_job_view(backend: Backend, job_ref: str, prefs: ViewPrefs | None = None)
     return app.return_code or 0
 
 
-def run_plain(backend: Backend, job_ref: str, *, follow: bool, color: str) -> int:
-    """Print the job's logs to stdout (see :mod:`joblens.plain`); return the exit code."""
+def run_plain(
+    backend: Backend, job_ref: str, *, follow: bool, color: str, errors: bool = False
+) -> int:
+    """Print the job's logs (``errors``: its diagnostics only) to stdout (see
+    :mod:`joblens.plain`); return the exit code."""
     from joblens.plain import print_logs
 
-    return asyncio.run(print_logs(backend, job_ref, follow=follow, color=color))
+    return asyncio.run(print_logs(backend, job_ref, follow=follow, color=color, errors=errors))

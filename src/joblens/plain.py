@@ -10,6 +10,11 @@ separator goes to stderr, so stdout holds only the job's own lines. Errors propa
 :class:`joblens.errors.JoblensError` for the command line to report. Text is sanitised by the
 feed; colour is kept only when asked for (``always``) or when stdout is a terminal (``auto``).
 A reader that goes away (``| head``) ends the output quietly.
+
+With ``--errors`` only the Terraform/OpenTofu diagnostics are printed (:mod:`joblens.diagnostics`):
+each block's lines as the log has them, a blank line between blocks, in the log's order; a
+block is printed once it is complete (the end of the log, or of an attempt, completes any still
+open). The exit code is the same as without it.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
+from joblens.diagnostics import Diagnostic, DiagnosticParser
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
@@ -100,6 +106,15 @@ class LineWriter:
             return
         self._write("\n".join(parts) + "\n")
 
+    def write_block(self, lines: Sequence[str], stream: StreamType | str, gap: bool) -> None:
+        """Lines of one stream on their own (a diagnostic's: its frame is coloured from within
+        it), after a blank line if ``gap``."""
+        if self.colour:
+            parts = colour_lines(lines, tint=_tint(stream))
+        else:
+            parts = list(map(strip_sgr, lines))
+        self._write(("\n" if gap else "") + "".join(f"{part}\n" for part in parts))
+
     def _write(self, text: str) -> None:
         try:
             try:
@@ -114,6 +129,39 @@ class LineWriter:
             if error.errno in (32, 22):  # EPIPE; EINVAL on Windows pipes
                 raise _ReaderGone from error
             raise
+
+
+class DiagnosticWriter:
+    """``--errors``: takes the feed's lines like a ``LineWriter`` and prints only the
+    diagnostics among them, through it, in the order of their first lines."""
+
+    def __init__(self, writer: LineWriter) -> None:
+        self._writer = writer
+        self._parser = DiagnosticParser()
+        self._ready: list[Diagnostic] = []  # complete, waiting for one begun before them
+        self._printed = 0
+
+    def __call__(self, chunks: list[LogChunk]) -> None:
+        for chunk in chunks:
+            self._ready += self._parser.feed_lines(split_chunk(chunk.text), chunk.stream)
+        self._print()
+
+    def end(self) -> None:
+        """The log, or an attempt, ended: the blocks still open are complete as they are."""
+        self._ready += self._parser.close()
+        self._print()
+
+    def _print(self) -> None:
+        if not self._ready:
+            return
+        begun = self._parser.open_starts  # a block begun earlier, on another stream, goes first
+        first_open = begun[0] if begun else None
+        self._ready.sort(key=lambda diagnostic: diagnostic.first)
+        while self._ready and (first_open is None or self._ready[0].first < first_open):
+            block = self._ready.pop(0)
+            stream = block.stream if isinstance(block.stream, str) else ""
+            self._writer.write_block(block.lines, stream, gap=self._printed > 0)
+            self._printed += 1
 
 
 def _one_line(text: str) -> str:
@@ -145,11 +193,15 @@ async def print_logs(
     out: TextIO | None = None,
     err: TextIO | None = None,
     poll_seconds: float = POLL_SECONDS,
+    errors: bool = False,
 ) -> int:
-    """Print a job's log lines; with ``follow``, until it finishes. Returns the exit code."""
+    """Print a job's log lines (with ``errors``, its diagnostics only); with ``follow``, until
+    it finishes. Returns the exit code."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    writer = LineWriter(out, use_colour(color, out))
+    lines = LineWriter(out, use_colour(color, out))
+    diagnostics = DiagnosticWriter(lines) if errors else None
+    writer: Callable[[list[LogChunk]], None] = lines if diagnostics is None else diagnostics
     try:
         await backend.connect()
         job_id = await backend.resolve_job_id(job_ref)  # JobNotFound before printing anything
@@ -157,6 +209,8 @@ async def print_logs(
             feed = LogFeed(backend, job_id, writer, on_link=_link_reporter(err))
             await feed.backfill()
             feed.close_open_lines()  # the log as written so far, to its last character
+            if diagnostics is not None:
+                diagnostics.end()
             return int(ExitCode.OK)
         job = await backend.get_job(job_id)
 
@@ -170,9 +224,15 @@ async def print_logs(
             on_requeue=requeued,
             on_problem=_problem_reporter(err, "the status poll"),
         )
+
+        def noted(text: str) -> None:
+            if diagnostics is not None:
+                diagnostics.end()  # the attempt's open blocks end with it
+            _say(err, f"joblens: {text}")
+
         # Lines wait (a second or so) until checked against the table: what is printed
         # cannot be taken back should a missed row turn up (joblens.log_output).
-        output = HeldOutput(writer, lambda text: _say(err, f"joblens: {text}"))
+        output = HeldOutput(writer, noted)
         feed = LogFeed(
             backend,
             job_id,
@@ -184,6 +244,8 @@ async def print_logs(
         if not watch.finished:
             await _follow_until_terminal(feed, watch, err)
         await _finish(feed)
+        if diagnostics is not None:
+            diagnostics.end()
         return _report_outcome(job_id, watch.job.state, err)
     except _ReaderGone:
         _silence_stdout(out)

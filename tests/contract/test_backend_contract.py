@@ -478,6 +478,50 @@ async def test_apply_plan_refuses_a_tendril_it_cannot_see(contract_env: Contract
     assert refused.value.message == "that Tendril is not visible to you: choose another"
 
 
+# list_deploys
+
+
+async def test_list_deploys_gives_the_deploys_of_a_plan_newest_first(
+    contract_env: ContractEnv,
+) -> None:
+    env = contract_env
+    plan_id = await _job_with_refs(env, status="SUCCESS")
+    other_plan = await _job_with_refs(env, status="SUCCESS")
+    t0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    older = await _job_with_refs(
+        env, job_type="DEPLOY", status="SUCCESS", plan_job_id=plan_id, created_at=t0
+    )
+    newer = await _job_with_refs(
+        env,
+        job_type="DEPLOY",
+        status="FAILED",
+        plan_job_id=plan_id,
+        created_at=t0 + timedelta(hours=1),
+    )
+    await _job_with_refs(env, job_type="DEPLOY", status="QUEUED", plan_job_id=other_plan)
+    await _job_with_refs(env, job_type="DESTROY", status="QUEUED", plan_job_id=plan_id)
+    await _job_with_refs(env, job_type="DEPLOY", status="QUEUED")  # applies no plan
+
+    deploys = await env.backend.list_deploys(plan_id)
+
+    assert [(d.id, d.status, d.plan_job_id) for d in deploys] == [
+        (newer, JobStatus.FAILED, plan_id),
+        (older, JobStatus.SUCCESS, plan_id),
+    ]
+    assert all(d.job_type is JobType.DEPLOY for d in deploys)
+    assert deploys[0].created_at == t0 + timedelta(hours=1)
+
+
+async def test_list_deploys_sees_a_deploy_apply_plan_made(contract_env: ContractEnv) -> None:
+    plan = await contract_env.backend.get_job(await _job_with_refs(contract_env, status="SUCCESS"))
+    assert await contract_env.backend.list_deploys(plan.id) == []
+
+    deploy = await contract_env.backend.apply_plan(plan, None)
+
+    assert [d.id for d in await contract_env.backend.list_deploys(plan.id)] == [deploy.id]
+    assert await contract_env.backend.list_deploys(deploy.id) == []
+
+
 # list_tendrils
 
 

@@ -232,8 +232,9 @@ def _env(stack: StackInfo, token: str) -> dict[str, str]:
 
 
 def _drive_view(stack: StackInfo, token: str, jobs: Seeded) -> list[Token]:
-    """Open the failed DEPLOY, every panel, its plan, the Apply picker (backed out of, then
-    used), a refused cancel of the new DEPLOY, Copy id, Quit; every token written."""
+    """Open the failed DEPLOY, every panel, its plan, the Apply picker (after saying the
+    DEPLOY applied it; backed out of, then used), a refused cancel of the new DEPLOY, Copy id,
+    Quit; every token written."""
     program = PtyProgram(
         [sys.executable, "-m", "joblens", jobs.failed_deploy],
         env=_env(stack, token),
@@ -255,10 +256,14 @@ def _drive_view(stack: StackInfo, token: str, jobs: Seeded) -> list[Token]:
         program.press("d")
         program.wait_for(lambda screen: "planerror-visible" not in screen)
         program.press("a")
+        program.wait_for("already applied by DEPLOY")  # the failed DEPLOY applied this plan
+        program.press("enter")
         program.wait_for("Any available Tendril")
         program.press("escape")
         program.wait_for(lambda screen: "Any available Tendril" not in screen)
         program.press("a")
+        program.wait_for("already applied by DEPLOY")
+        program.press("enter")
         program.wait_for("Any available Tendril")
         program.press("enter")  # the default, live Tendril is preselected
         program.wait_for("queued on")  # the toast; the Tendril's name is checked below

@@ -133,6 +133,9 @@ class ScriptedBackend(Backend):
     async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
         raise NotImplementedError
 
+    async def list_deploys(self, plan_id: str) -> list[Job]:
+        return []
+
     async def list_tendrils(self) -> list[Tendril]:
         return []
 

@@ -18,6 +18,8 @@ from joblens.models import Job, JobState, LogChunk, Tendril
 PAGE_SIZE = 1000
 #: Seconds between status polls while a job runs (``get_job_state``; the web page's figure).
 POLL_SECONDS = 3.0
+#: The most DEPLOY jobs of one plan ``list_deploys`` returns (the newest).
+DEPLOYS_LISTED = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,13 @@ class Backend(ABC):
     @abstractmethod
     async def apply_plan(self, plan: Job, tendril_id: str | None) -> Job:
         """A new QUEUED DEPLOY of exactly what ``plan`` planned (None: any available Tendril)."""
+
+    @abstractmethod
+    async def list_deploys(self, plan_id: str) -> list[Job]:
+        """The DEPLOY jobs that apply the PLAN ``plan_id`` (their ``plan_job_id``; written by
+        Apply, and by a re-run of such a DEPLOY), newest first, at most
+        :data:`DEPLOYS_LISTED`, as the user sees them; none on a deployment whose jobs have
+        no ``plan_job_id``. Display names may be missing (the Apply prompt needs none)."""
 
     @abstractmethod
     async def list_tendrils(self) -> list[Tendril]:

@@ -48,9 +48,17 @@ def open_job(ctx: click.Context, job_id: str, **options: Any) -> None:
     show_default=True,
     help="Colour the output (auto: only when stdout is a terminal).",
 )
+@click.option(
+    "--errors",
+    is_flag=True,
+    help="Print only the Terraform diagnostics (errors and warnings), each block whole, "
+    "a blank line between blocks.",
+)
 @project_options
 @click.pass_context
-def logs(ctx: click.Context, job_id: str, follow: bool, color: str, **options: Any) -> None:
+def logs(
+    ctx: click.Context, job_id: str, follow: bool, color: str, errors: bool, **options: Any
+) -> None:
     """Print a job's log lines (sanitised) and exit.
 
     With --follow, exits when the job has finished and every line is printed: 0 for SUCCESS,
@@ -61,7 +69,7 @@ def logs(ctx: click.Context, job_id: str, follow: bool, color: str, **options: A
     def go() -> int:
         JobRef.parse(job_id)
         backend, _ = backend_from(options)
-        return run_plain(backend, job_id, follow=follow, color=color)
+        return run_plain(backend, job_id, follow=follow, color=color, errors=errors)
 
     finish(ctx, go)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
@@ -25,20 +28,29 @@ from joblens.clipboard import copy_text
 from joblens.errors import AuthError, JoblensError, JobNotFound
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
+from joblens.json_doc import JsonDoc
 from joblens.log_output import PaneOutput
-from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
+from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType, LogChunk
+from joblens.plan_digest import Action, MetadataPlan, PlanDigest, PlanSummary, read_metadata
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.header import SIGNED_OUT, JobHeader
 from joblens.widgets.log import LogPane, LogView
+from joblens.widgets.plan import PlanPanel
 
 if TYPE_CHECKING:
     from joblens.app import JoblensApp
 
 #: Terminals narrower than this get the compact footer.
 COMPACT_FOOTER_BELOW = 100
+#: The plan's figures and panel are shown again at most this often as lines stream.
+PLAN_REFRESH_SECONDS = 0.25
+#: Apply waits at most this long for the log to be read before its destroy confirmation.
+PLAN_READ_SECONDS = 5.0
+#: The resources (or DEPLOY jobs) an Apply confirmation names before "and N more".
+SHOWN_IN_PROMPT = 5
 
 
 #: What the follow indicator says of the log of a job that ended.
@@ -61,6 +73,7 @@ class JobScreen(Screen[None]):
         Binding("d", "toggle_panel('job-details')", "Details"),
         Binding("s", "toggle_panel('config-snapshot')", "Config snapshot", show=False),
         Binding("m", "toggle_panel('execution-metadata')", "Metadata", show=False),
+        Binding("p", "toggle_panel('plan')", "Plan", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -83,6 +96,14 @@ class JobScreen(Screen[None]):
         self._seen_cancelled = False
         self._banner_note: str | None = None
         self._problems: dict[str, str | None] = {"feed": "connecting", "poll": None}
+        # A PLAN's figures and resources, fed the lines as they arrive (joblens.plan_digest).
+        self.plan_digest = PlanDigest() if job.job_type == JobType.PLAN else None
+        self._plan_timer: Any = None
+        self._plan_shown_at = float("-inf")
+        self._plan_shown: Any = None  # what the header and panel show of the plan
+        self._plan_reads = 0  # reads of large metadata started (the newest one counts)
+        #: The DEPLOY jobs applying this PLAN, newest first, once asked (None: not yet).
+        self.deploys: list[Job] | None = None
         # A cancelled job may come back to life (docs/PLATFORM.md, "Cancel"): keep watching it.
         self.job_watch = JobWatch(
             backend,
@@ -100,7 +121,7 @@ class JobScreen(Screen[None]):
                 self._write_chunks,
                 on_note=lambda text: self._pane.write_note(text),
                 mark=lambda: self._pane.append_mark(),
-                rewind=lambda mark: self._pane.rewind(mark),
+                rewind=self._rewind,
                 start=lambda: self._pane.start_mark(),
             ),
             on_link=self._link_changed,
@@ -123,6 +144,9 @@ class JobScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns the keys fit in the footer only without its padding.
         self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
+        # ... and without e / E (which work all the same; the palette and a failed job's
+        # banner offer them).
+        self._pane.show_error_keys = event.size.width >= COMPACT_FOOTER_BELOW
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.job.job_type} #{self.job.short_id}"
@@ -139,10 +163,21 @@ class JobScreen(Screen[None]):
         return self.query_one(LogView).pane
 
     def _write_chunks(self, chunks: list[LogChunk]) -> None:
-        self._pane.write_chunks(chunks)
+        pane = self._pane
+        at = pane.append_mark()  # where these lines begin: the digest forgets them on a rewind
+        pane.write_chunks(chunks)
+        self._feed_plan(chunks, at)
 
     def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
-        self._pane.prepend_chunks(chunks)
+        pane = self._pane
+        pane.prepend_chunks(chunks)
+        self._feed_plan(chunks, pane.start_mark())  # before every line fed so far
+
+    def _rewind(self, mark: int) -> None:
+        """The feed takes back the lines after ``mark`` (to put a late row in its place)."""
+        self._pane.rewind(mark)
+        if self.plan_digest is not None and self.plan_digest.rewind(mark):
+            self._plan_changed()
 
     def _show_open_lines(self, chunks: list[LogChunk]) -> None:
         self._pane.show_open_lines(chunks)
@@ -247,11 +282,12 @@ class JobScreen(Screen[None]):
             else None
         )
         self.query_one(JobHeader).update_job(job)
-        self.query_one(StatusBanner).show_job(job, self._banner_note)
+        self.query_one(StatusBanner).show_job(job, self._banner_note, self._pane.has_errors)
         # A finished job's log has no new lines to follow (a cancelled one may come back).
         ended = _ENDED.get(str(job.status)) if job.is_terminal else None
         self.query_one(LogView).show_ended(ended)
         self.query_one(DetailsPanels).update_job(job)
+        self._plan_job(job)
         self.refresh_bindings()
 
     async def _refresh_job(self) -> None:
@@ -277,8 +313,10 @@ class JobScreen(Screen[None]):
             return wanted in available_actions(self.job)
         if action == "back":
             return self._previous_job_screen() is not None
-        if action == "open_plan":
-            return self.job.plan_job_id is not None
+        if action == "open_plan":  # a DEPLOY's plan, or a PLAN's newest DEPLOY
+            return self.job.plan_job_id is not None or bool(self.deploys)
+        if action == "toggle_panel" and parameters == ("plan",):
+            return self.plan_digest is not None
         if action == "search":  # not while typing in the search field ("/" is text there)
             return not any(view.search_has_focus for view in self.query(LogView))
         return True
@@ -352,6 +390,8 @@ class JobScreen(Screen[None]):
         self._start(JobAction.APPLY, self._apply_flow)
 
     async def _apply_flow(self) -> None:
+        if not await self._confirm_applying_again() or not await self._confirm_destroying():
+            return
         tendrils = await self.backend.list_tendrils()
         choice = await self.app.push_screen_wait(
             TendrilPicker(tendrils, f"Apply plan #{self.job.short_id} on which Tendril?")
@@ -359,6 +399,8 @@ class JobScreen(Screen[None]):
         if choice is None:
             return
         deploy = await self.backend.apply_plan(self.job, choice.tendril_id)
+        self.deploys = [deploy, *(self.deploys or [])]
+        self._plan_changed()
         self.notify(
             f"Deploy #{deploy.short_id} queued on {choice.label}.", title="Applying", markup=False
         )
@@ -388,6 +430,8 @@ class JobScreen(Screen[None]):
 
     def action_open_plan(self) -> None:
         if self.job.plan_job_id is None:
+            if self.deploys:  # a PLAN: the newest DEPLOY applying it
+                self._open_job_by_id(self.deploys[0].id)
             return
 
         async def open_plan() -> None:
@@ -411,10 +455,169 @@ class JobScreen(Screen[None]):
         if self._previous_job_screen() is not None:
             self.app.pop_screen()
 
+    # -- the plan ------------------------------------------------------------------------
+
+    def _feed_plan(self, chunks: list[LogChunk], at: int) -> None:
+        """A PLAN's new lines to its digest: one regex pass per batch, in C, not per line."""
+        digest = self.plan_digest
+        if digest is None or not digest.needs_log:  # (the metadata already says it all)
+            return
+        if digest.feed_texts((c.text for c in chunks), at):
+            self._plan_changed()
+
+    def _plan_job(self, job: Job) -> None:
+        """A newer row: the plan in its metadata, and (once it can be applied) its DEPLOYs."""
+        digest = self.plan_digest
+        if digest is None:
+            return
+        metadata = job.execution_metadata
+        if isinstance(metadata, JsonDoc):  # large: read in a thread (read_metadata's figures)
+            self._plan_reads += 1
+            read, key = self._plan_reads, digest.metadata_key
+
+            def read_in_thread() -> None:
+                found = read_metadata(metadata, key)
+                if found is not None:
+                    with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                        self.app.call_from_thread(self._use_metadata, found, read)
+
+            self.run_worker(read_in_thread, thread=True, group="plan-metadata", exit_on_error=False)
+        elif digest.set_metadata(metadata):
+            self._plan_changed()
+        if job.status == JobStatus.SUCCESS and self.deploys is None:
+            self.deploys = []  # asked once; Apply asks again
+            self.run_worker(self._load_deploys(), group="deploys", exclusive=True)
+        self._plan_changed()  # "no plan yet" becomes "no plan found" once the job has ended
+
+    def _use_metadata(self, found: MetadataPlan, read: int) -> None:
+        """What a thread read of the metadata, unless a newer row's is being read."""
+        digest = self.plan_digest
+        if read == self._plan_reads and digest is not None and digest.use(found):
+            self._plan_changed()
+
+    def _plan_changed(self) -> None:
+        """Show the plan now, or (if it was shown less than PLAN_REFRESH_SECONDS ago) then."""
+        if self._plan_timer is not None or not self.is_attached:
+            return
+        wait = self._plan_shown_at + PLAN_REFRESH_SECONDS - monotonic()
+        if wait <= 0:
+            self._show_plan()
+        else:
+            self._plan_timer = self.set_timer(wait, self._show_plan)
+
+    def _show_plan(self) -> None:
+        self._plan_timer = None
+        self._plan_shown_at = monotonic()
+        if self.plan_digest is None or not self._showing:
+            return
+        summary = self.plan_digest.summary()
+        shown = (summary, self.job.is_terminal, self.deploys)
+        if shown == self._plan_shown:
+            return  # a poll that changed nothing of the plan
+        self._plan_shown = shown
+        self.query_one(JobHeader).show_plan(summary)
+        for panel in self.query(PlanPanel):
+            panel.show(summary, finished=self.job.is_terminal, deploys=self.deploys)
+
+    async def _load_deploys(self) -> None:
+        try:
+            self.deploys = await self.backend.list_deploys(self.job.id)
+        except JoblensError:
+            return  # not known: Apply asks again
+        self._plan_changed()
+        self.refresh_bindings()
+
+    async def _plan_as_read(self) -> PlanSummary:
+        """The plan, once the log has been read (when it comes from the log: the metadata's is
+        complete), waiting at most PLAN_READ_SECONDS."""
+        assert self.plan_digest is not None
+        if self.plan_digest.summary().source != "metadata":
+            try:
+                async with asyncio.timeout(PLAN_READ_SECONDS):
+                    await self.feed.backfilled.wait()
+                    await self.feed.history_loaded.wait()
+            except TimeoutError:
+                pass
+        return self.plan_digest.summary()
+
+    async def _confirm_applying_again(self) -> bool:
+        """Say first that DEPLOY jobs already apply this plan; True to go on."""
+        self.deploys = deploys = await self.backend.list_deploys(self.job.id)
+        self._plan_changed()
+        if not deploys:
+            return True
+        named = ", ".join(f"DEPLOY #{d.short_id} ({d.status})" for d in deploys[:SHOWN_IN_PROMPT])
+        if len(deploys) > SHOWN_IN_PROMPT:
+            named += f" and {len(deploys) - SHOWN_IN_PROMPT} more"
+        running = any(d.status in ACTIVE_STATUSES for d in deploys)
+        done = "is already being applied" if running else "was already applied"
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Apply this plan again?",
+                f"Plan #{self.job.short_id} {done} by {named} — apply again?",
+                confirm_label="Apply again (Enter)",
+            )
+        )
+        return bool(confirmed)
+
+    async def _confirm_destroying(self) -> bool:
+        """When the plan destroys or replaces anything, ask, naming them; True to go on."""
+        summary = await self._plan_as_read()
+        counts, doomed = summary.counts, summary.destructive
+        if counts is None or (not counts.destroy and not counts.replace and not doomed):
+            return True
+        destroys = max(counts.destroy, len(doomed))
+        what = f"destroys {destroys} resource{'s' if destroys != 1 else ''}"
+        if counts.replace:
+            what += f" ({counts.replace} of them replaced: created again)"
+        lines = [
+            f"  {'replace' if r.action is Action.REPLACE else 'destroy'}  {r.address}"
+            for r in doomed[:SHOWN_IN_PROMPT]
+        ]
+        if len(doomed) > SHOWN_IN_PROMPT:
+            lines.append(f"  and {len(doomed) - SHOWN_IN_PROMPT} more")
+        if not doomed:
+            lines.append("  (their names are not in what was read of the plan's log)")
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "This plan destroys resources",
+                f"Applying plan #{self.job.short_id} {what}:\n"
+                + "\n".join(lines)
+                + "\nApply it anyway?",
+                confirm_label="Apply, destroying them (Enter)",
+            )
+        )
+        return bool(confirmed)
+
+    def _open_job_by_id(self, job_id: str) -> None:
+        async def open_job() -> None:
+            try:
+                job = await self.backend.get_job(job_id)
+            except JoblensError as error:
+                self.notify(error.message, severity="error", markup=False)
+                return
+            self.joblens_app.open_job(job)
+
+        self.run_worker(open_job(), group="open-job", exclusive=True)
+
     # -- searching the log ---------------------------------------------------------------
 
     def action_search(self) -> None:
         self.query_one(LogView).open_search()  # the view handles the field from there on
+
+    # -- errors in the log -----------------------------------------------------------------
+
+    def action_first_error(self) -> None:
+        """The failed job's banner offers this (clicked, or ``e`` while the view follows)."""
+        if self._pane.first_error() is None:
+            self.notify("No errors", severity="warning", markup=False)
+        self._pane.focus()
+
+    @on(LogPane.ErrorsChanged)
+    def _errors_changed(self, event: LogPane.ErrorsChanged) -> None:
+        if self._showing:
+            banner = self.query_one(StatusBanner)
+            banner.show_job(self.job, self._banner_note, event.present)
 
     @on(Button.Pressed, "#header-actions Button")
     def _button_pressed(self, event: Button.Pressed) -> None:
@@ -443,7 +646,32 @@ class JobScreen(Screen[None]):
         yield SystemCommand(
             "Search the log", "Find text in the log (/, then n / N)", self.action_search
         )
+        if self._pane.has_errors:
+            pane = self._pane
+            yield SystemCommand(
+                "Next error", "Go to the next diagnostic or STDERR line (e)", pane.action_next_error
+            )
+            yield SystemCommand(
+                "Previous error",
+                "Go to the previous diagnostic or STDERR line (E)",
+                pane.action_previous_error,
+            )
+            yield SystemCommand(
+                "First error", "Go to the log's first error", self.action_first_error
+            )
         if self.job.plan_job_id:
             yield SystemCommand(
                 "Open source plan", "Open the PLAN this job applies", self.action_open_plan
+            )
+        if self.plan_digest is not None:
+            yield SystemCommand(
+                "Show the plan",
+                "What this plan adds, changes, destroys and replaces, by module (p)",
+                lambda: self.action_toggle_panel("plan"),
+            )
+        for deploy in (self.deploys or [])[:SHOWN_IN_PROMPT]:
+            yield SystemCommand(
+                f"Open DEPLOY #{deploy.short_id}",
+                "A DEPLOY that applies this plan",
+                lambda job_id=deploy.id: self._open_job_by_id(job_id),
             )

@@ -1,4 +1,5 @@
-"""The collapsible panels under the logs: Job Details, Config Snapshot, Execution Metadata.
+"""The collapsible panels under the logs: Job Details, Config Snapshot, Execution Metadata
+(and, for a PLAN, Plan: ``widgets/plan.py``).
 
 Bodies are built on first expand (Textual mounts a Collapsible's children even while collapsed)
 and rebuilt only when their data changed. Secrets are masked, and every key and value made
@@ -33,11 +34,12 @@ from textual.widgets import Collapsible, Static, TextArea
 from joblens.display import format_time, type_label
 from joblens.json_doc import JsonDoc
 from joblens.json_values import ValueDoc, too_big_to_print
-from joblens.models import Job
+from joblens.models import Job, JobType
 from joblens.sanitize import display_text, plain_text
 from joblens.secrets import mask_secrets, mask_text
 from joblens.widgets.json_rows import NEWLINE_MARK, escape_unsafe
 from joblens.widgets.json_tree import JsonTree
+from joblens.widgets.plan import PlanPanel
 
 #: Above this many lines a JSON body is shown in a virtualised TextArea, not a Static.
 LARGE_JSON_LINES = 400
@@ -212,7 +214,8 @@ class JsonPanel(Collapsible):
 
 
 class DetailsPanels(Widget):
-    """The three collapsible sections below the logs."""
+    """The collapsible sections below the logs: for a PLAN, Plan (``widgets.plan``); then the
+    web page's three."""
 
     def __init__(self, job: Job, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -220,6 +223,8 @@ class DetailsPanels(Widget):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-scroll"):
+            if self.job.job_type == JobType.PLAN:
+                yield PlanPanel(id="plan")  # what the plan does (joblens.plan_digest)
             with Collapsible(title="Job Details", collapsed=True, id="job-details"):
                 yield Static(job_details_table(self.job), id="job-details-body")
             yield JsonPanel("Config Snapshot", self.job.config_snapshot, id="config-snapshot")

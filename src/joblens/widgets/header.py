@@ -25,6 +25,8 @@ from joblens.display import (
     type_label,
 )
 from joblens.models import Job, JobStatus
+from joblens.plan_digest import PlanSummary
+from joblens.widgets.plan import figures_tooltip, plan_figures
 
 
 def update_in_place(widget: Static, text: Text) -> None:
@@ -117,6 +119,7 @@ class JobHeader(Widget):
             for spec in ACTION_SPECS:
                 yield Button(f"{spec.label} ({spec.key})", id=f"action-{spec.action}", compact=True)
             yield Button("Copy id (y)", id="action-copy", compact=True)
+            yield Static(id="plan-figures")
 
     def on_mount(self) -> None:
         self._clock = self.set_interval(1.0, self._tick, pause=True)
@@ -159,6 +162,14 @@ class JobHeader(Widget):
             button = self.query_one(f"#action-{spec.action}", Button)
             button.display = spec.action in available
             button.disabled = spec.action in self._busy
+
+    def show_plan(self, summary: PlanSummary) -> None:
+        """A PLAN's figures, right of the actions: ``+9 ~1 -2 ±1  $520.91/mo (+$504.12)``."""
+        figures = self.query_one("#plan-figures", Static)
+        text = plan_figures(summary)
+        figures.display = bool(text)
+        figures.tooltip = figures_tooltip(summary)
+        update_in_place(figures, text)
 
     def _tendril_text(self, job: Job) -> Text:
         text = Text("Tendril ", style="dim")

@@ -19,6 +19,7 @@ from typing import Any
 
 from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_row, rerun_row
 from joblens.backends.base import (
+    DEPLOYS_LISTED,
     PAGE_SIZE,
     Backend,
     ChunksArrived,
@@ -352,6 +353,17 @@ class DemoBackend(Backend):
         row = self.store.insert_job(fields)
         self._fates[row["id"]] = "success"
         return await self.get_job(row["id"])
+
+    async def list_deploys(self, plan_id: str) -> list[Job]:
+        rows = [
+            row
+            for row in self.store.jobs.values()
+            if row.get("plan_job_id") == plan_id and str(row.get("job_type")) == JobType.DEPLOY
+        ]
+        rows.sort(key=lambda row: row["created_at"], reverse=True)
+        return [
+            Job.from_row(self.store.job_view(row["id"]) or row) for row in rows[:DEPLOYS_LISTED]
+        ]
 
     # seeding (tests)
 

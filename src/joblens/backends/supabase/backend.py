@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from postgrest.exceptions import APIError
 
 from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_row, rerun_row
-from joblens.backends.base import PAGE_SIZE, Backend, FollowEvent
+from joblens.backends.base import DEPLOYS_LISTED, PAGE_SIZE, Backend, FollowEvent
 from joblens.backends.supabase.config import SupabaseSettings
 from joblens.backends.supabase.errors import (
     MISSING_RELATION_CODES,
@@ -48,7 +48,16 @@ from joblens.errors import (
     JoblensError,
     JobNotFound,
 )
-from joblens.models import JOB_COLUMNS, JSON_COLUMNS, Job, JobRef, JobState, LogChunk, Tendril
+from joblens.models import (
+    JOB_COLUMNS,
+    JSON_COLUMNS,
+    Job,
+    JobRef,
+    JobState,
+    JobType,
+    LogChunk,
+    Tendril,
+)
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 log = logging.getLogger(__name__)
@@ -467,6 +476,36 @@ class SupabaseBackend(Backend):
         if tendril_id is not None:
             await self._check_live(tendril_id)
         return await self._insert_job(row, action="the apply")
+
+    async def list_deploys(self, plan_id: str) -> list[Job]:
+        """One select of the plan's DEPLOY jobs, newest first; without the JSON columns (a
+        DEPLOY's metadata may be megabytes) and the embeds (the names are not needed)."""
+        plan_id = plan_id.lower()
+        while True:
+            columns = tuple(c for c in self._job_columns if c not in JSON_COLUMNS)
+            if "plan_job_id" not in columns:
+                return []  # this deployment's jobs do not say which plan they apply
+
+            async def run(c: AsyncClient, columns: tuple[str, ...] = columns) -> Any:
+                try:
+                    query = c.table(JOBS).select(", ".join(columns)).eq("plan_job_id", plan_id)
+                    query = query.eq("job_type", str(JobType.DEPLOY)).order("created_at", desc=True)
+                    return await query.limit(DEPLOYS_LISTED).execute()
+                except APIError as error:
+                    gone = None
+                    if (error.code or "") == "42703":
+                        gone = missing_column(str(error.message), columns)
+                    if gone is not None:
+                        raise _ColumnMissing(gone) from None
+                    raise
+
+            try:
+                response = await self._rest(run, table=JOBS)
+            except _ColumnMissing as missing:
+                log.info("job select without the column %s", missing.column)
+                self._job_columns = tuple(c for c in self._job_columns if c != missing.column)
+                continue
+            return [Job.from_row(row) for row in rows_of(response.data)]
 
     async def _check_live(self, tendril_id: str) -> None:
         """ActionRejected unless the chosen Tendril is visible and live (the picker's rule)."""

@@ -44,6 +44,7 @@ from textual.timer import Timer
 from joblens.models import LogChunk
 from joblens.sanitize import strip_sgr
 from joblens.widgets.log.cadence import FlushCadence
+from joblens.widgets.log.errors import ErrorMarks
 from joblens.widgets.log.render import (
     RENDERED_CELL_CAP,
     TIME_GUTTER,
@@ -74,6 +75,13 @@ _CACHE_ROWS = 512
 #: Index of the "… (N more characters)" style in ``_stream_styles``, and of the time gutter's.
 _MARKER = NOTE + 1
 _TIME = NOTE + 2
+#: The footer shows ``e`` and ``E`` as one entry.
+_ERRORS = Binding.Group("Errors", compact=True)
+#: New lines are looked through for errors (so that the footer offers e / E) once they stop
+#: arriving for this long, and at least this often while they keep arriving: never in the way
+#: of a burst (a million lines take about 0.1 s to look through).
+_ERRORS_QUIET = 0.25
+_ERRORS_EVERY = 2.0
 
 
 class LogPane(ScrollView, can_focus=True):
@@ -145,6 +153,12 @@ class LogPane(ScrollView, can_focus=True):
         Binding("n", "search_next", "Next match", show=False),
         Binding("N", "search_previous", "Previous match", show=False),
         Binding("escape", "clear_search", "Clear search", show=False),
+        # In the footer while the log has errors to go to (and it has room: show_error_keys);
+        # otherwise the same keys do the same from the hidden pair ("No errors" if none).
+        Binding("e", "next_error", "Next error", group=_ERRORS),
+        Binding("E", "previous_error", "Previous error", group=_ERRORS),
+        Binding("e", "go_to_error", "Next error", show=False),
+        Binding("E", "go_to_error(True)", "Previous error", show=False),
     ]
 
     following: reactive[bool] = reactive(True, repaint=False)
@@ -155,6 +169,8 @@ class LogPane(ScrollView, can_focus=True):
     """Soft-wrap long lines at the pane's width (no horizontal scrolling then)."""
     timestamps: reactive[bool] = reactive(False)
     """Start each line with the time its chunk was written (local ``HH:MM:SS``)."""
+    show_error_keys: reactive[bool] = reactive(True, repaint=False, bindings=True)
+    """Offer ``e`` / ``E`` in the footer when the log has errors (the keys work regardless)."""
 
     class FollowingChanged(Message):
         """Following was paused or resumed, or the count of unseen lines changed."""
@@ -174,6 +190,18 @@ class LogPane(ScrollView, can_focus=True):
             return (
                 isinstance(message, LogPane.FollowingChanged) and message.log_pane is self.log_pane
             )
+
+    class ErrorsChanged(Message):
+        """The log now has errors to jump to (``present``), or no longer has."""
+
+        def __init__(self, log_pane: LogPane, present: bool) -> None:
+            super().__init__()
+            self.log_pane = log_pane
+            self.present = present
+
+        @property
+        def control(self) -> LogPane:
+            return self.log_pane
 
     class SearchChanged(Message):
         """A search started, moved on or was cleared: ``text`` is what it looks for, or None."""
@@ -216,6 +244,14 @@ class LogPane(ScrollView, can_focus=True):
         self._bar = QuietBar()
         self._ready = False
         self._finder = Finder()
+        # Where e / E go (found lazily, see errors.py), and the one they went to last (a stable
+        # id: line index - store.origin).
+        self._errors = ErrorMarks()
+        self._error_at: int | None = None
+        self._has_errors = False
+        self._errors_timer: Timer | None = None  # set while a look for errors is due
+        self._errors_looked = -_ERRORS_EVERY  # monotonic time of the last look
+        self._lines_came = 0.0  # monotonic time lines last arrived
         self.set_reactive(LogPane.wrap, wrap)
         self.set_reactive(LogPane.timestamps, timestamps)
         self._time_gutter = TIME_GUTTER if timestamps else 0  # cells before each row's text
@@ -297,6 +333,11 @@ class LogPane(ScrollView, can_focus=True):
         removed = self._store.truncate(mark + self._store.origin)
         if not removed:
             return
+        self._errors.truncate(self._store, len(self._store))
+        if self._error_at is not None and self._error_at >= len(self._store) - self._store.origin:
+            self._error_at = None
+        if not self._errors:
+            self._find_errors()  # whether any are left (the rest are found on e)
         self._cache.clear()
         self._rows.clear()
         self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
@@ -339,6 +380,9 @@ class LogPane(ScrollView, can_focus=True):
         self._open = []
         self._open_changed = False
         self.clear_search()
+        self._errors = ErrorMarks()
+        self._error_at = None
+        self._find_errors()
         self._set_virtual_size(Size(0, 0))
         self.scroll_to(0, 0, animate=False)
         self._paint_bar()
@@ -398,7 +442,6 @@ class LogPane(ScrollView, can_focus=True):
         self.refresh()
         if line is None:
             return False
-        height = self.scrollable_content_region.height
         width = self._text_width()
         x = None
         query = self._finder.query
@@ -407,8 +450,91 @@ class LogPane(ScrollView, can_focus=True):
             start = spans[0][0] if spans else 0
             if not self.scroll_x <= start < self.scroll_x + width - 1:
                 x = max(0, start - width // 3)
-        self.scroll_to(x=x, y=max(0, self._row_of_line(line) - height // 3), animate=False)
+        self._show_line(line, x)
         return True
+
+    def _show_line(self, line: int, x: int | None = None) -> None:
+        """Scroll ``line`` a third of the way down the view (which pauses following, unless it
+        is on the last page), and to column ``x`` if given."""
+        height = self.scrollable_content_region.height
+        self.scroll_to(x=x, y=max(0, self._row_of_line(line) - height // 3), animate=False)
+
+    # ------------------------------------------------------------------ errors
+
+    @property
+    def has_errors(self) -> bool:
+        """The log has a line ``e`` goes to (a diagnostic's first line, or a STDERR line)."""
+        return self._has_errors
+
+    @property
+    def error_line(self) -> int | None:
+        """The line ``e`` / ``E`` went to last."""
+        return None if self._error_at is None else self._error_at + self._store.origin
+
+    def next_error(self, backwards: bool = False) -> tuple[int, bool] | None:
+        """Move to the next (previous) diagnostic or STDERR run, wrapping: ``(line, wrapped)``,
+        or None when the log has none.
+
+        From the one gone to last; before any, from the top of the view, except while the view
+        follows the end: then ``e`` goes to the first error and ``E`` to the last of them.
+        """
+        self._flush_pending()
+        self._find_errors()
+        store = self._store
+        if self._error_at is None and self.following:
+            line = self._errors.last(store) if backwards else self._errors.first_error(store)
+            found = None if line is None else (line, False)
+        else:
+            after = self.error_line
+            if after is None:
+                after = self._top_line() - (0 if backwards else 1)
+            found = self._errors.step(store, after, backwards)
+        if found is None:
+            return None
+        line = found[0]
+        self._error_at = line - store.origin
+        self._show_line(line, 0 if self.scroll_x and not self._wrapping() else None)
+        return found
+
+    def first_error(self) -> int | None:
+        """Move to the first error (of severity error, else the first diagnostic or STDERR
+        run); the line, or None when the log has none."""
+        self._flush_pending()
+        self._find_errors()
+        line = self._errors.first_error(self._store)
+        if line is not None:
+            self._error_at = line - self._store.origin
+            self._show_line(line, 0 if self.scroll_x and not self._wrapping() else None)
+        return line
+
+    def _find_errors_soon(self) -> None:
+        """Lines arrived: look through them for errors now if the last look is a while ago,
+        else once lines stop coming (``_ERRORS_QUIET``, ``_ERRORS_EVERY``)."""
+        now = self._lines_came = monotonic()
+        if now - self._errors_looked >= _ERRORS_EVERY:
+            self._find_errors()
+        elif self._errors_timer is None:
+            self._errors_timer = self.set_timer(_ERRORS_QUIET, self._errors_due)
+
+    def _errors_due(self) -> None:
+        self._errors_timer = None
+        now = monotonic()
+        wait = self._lines_came + _ERRORS_QUIET - now
+        if wait > 0 and now - self._errors_looked < _ERRORS_EVERY:
+            self._errors_timer = self.set_timer(wait, self._errors_due)  # still coming
+        elif not self._has_errors:
+            self._find_errors()
+
+    def _find_errors(self) -> None:
+        """Scan the lines not scanned yet for errors (``errors.py``); say when the log comes to
+        have some, or no longer has."""
+        self._errors_looked = monotonic()
+        self._errors.catch_up(self._store)
+        present = bool(self._errors)
+        if present != self._has_errors:
+            self._has_errors = present
+            self.post_message(self.ErrorsChanged(self, present))
+            self.refresh_bindings()
 
     # ------------------------------------------------------------------ flushing
 
@@ -458,6 +584,8 @@ class LogPane(ScrollView, can_focus=True):
         self._paint_bar()
         if pin or prepended or old_rows < old_y + self.scrollable_content_region.height:
             self.refresh()
+        if (appended or prepended) and not self._has_errors:
+            self._find_errors_soon()  # until the first is found (for the footer); then on e
 
     def _shift_selection(self, lines: int) -> None:
         """Keep a selection on the same lines when ``lines`` older ones arrive above it."""
@@ -658,6 +786,25 @@ class LogPane(ScrollView, can_focus=True):
 
     def action_search_previous(self) -> None:
         self.action_search_next(backwards=True)
+
+    def action_next_error(self, backwards: bool = False) -> None:
+        found = self.next_error(backwards)
+        if found is None:
+            self.notify("No errors", severity="warning", markup=False)
+        elif found[1]:
+            where = "last" if backwards else "first"
+            self.notify(f"Wrapped around to the {where} error", markup=False)
+
+    def action_previous_error(self) -> None:
+        self.action_next_error(backwards=True)
+
+    def action_go_to_error(self, backwards: bool = False) -> None:
+        self.action_next_error(backwards)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_error", "previous_error"):  # the footer's pair
+            return self._has_errors and self.show_error_keys
+        return True
 
     def action_clear_search(self) -> None:
         if self._finder.query is None:

@@ -1,0 +1,238 @@
+"""The plan digest on screen: the header's figures and the Plan panel under the logs.
+
+What is shown comes from :class:`joblens.plan_digest.PlanSummary`. Addresses and module paths
+are untrusted text (a log line, or the server's JSON made safe by the digest): they are put
+in ``rich.text.Text`` as plain text, never read as markup. Every destroy and replace is red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Collapsible, Static
+
+from joblens.display import format_time
+from joblens.models import Job
+from joblens.plan_digest import (
+    CREATE_FIRST,
+    DESTRUCTIVE,
+    Action,
+    PlanCounts,
+    PlannedResource,
+    PlanSummary,
+    format_money,
+)
+
+#: The style of each action, in the header and the panel: destroy and replace in red.
+ACTION_STYLE: dict[Action, str] = {
+    Action.DELETE: "bold red",
+    Action.REPLACE: "bold red",
+    Action.UPDATE: "yellow",
+    Action.CREATE: "green",
+    Action.IMPORT: "cyan",
+    Action.FORGET: "magenta",
+}
+_HEADINGS: dict[Action, str] = {
+    Action.DELETE: "To destroy",
+    Action.REPLACE: "To replace",
+    Action.UPDATE: "To change in place",
+    Action.CREATE: "To add",
+    Action.IMPORT: "To import",
+    Action.FORGET: "To forget (removed from the state, not destroyed)",
+}
+#: At most this many resources are listed in the panel (the counts say how many in all).
+PANEL_MAX_RESOURCES = 2000
+
+
+def counts_sentence(counts: PlanCounts) -> str:
+    """``9 to add, 1 to change, 2 to destroy (1 replaced)``, as Terraform says it."""
+    if counts.changes_nothing:
+        return "no changes"
+    parts = [f"{counts.add} to add", f"{counts.change} to change", f"{counts.destroy} to destroy"]
+    if counts.imported:
+        parts.insert(0, f"{counts.imported} to import")
+    if counts.forget:
+        parts.append(f"{counts.forget} to forget")
+    text = ", ".join(parts)
+    if counts.replace:
+        text += f" ({counts.replace} replaced: destroyed and created again)"
+    return text
+
+
+def cost_text(summary: PlanSummary) -> Text:
+    """``$520.91/mo (+$504.12)``, or the part of it that is known; empty if none is."""
+    cost = summary.cost
+    text = Text()
+    if cost is None:
+        return text
+    if cost.monthly is not None:
+        text.append(f"{format_money(cost.monthly, cost.currency)}/mo")
+    if cost.change is not None:
+        change = format_money(cost.change, cost.currency, signed=True)
+        if cost.monthly is None:
+            text.append(f"{change}/mo")
+        else:
+            text.append(f" ({change})", style="dim")
+    return text
+
+
+def plan_figures(summary: PlanSummary) -> Text:
+    """The header's figures: ``+9 ~1 -2 ±1  $520.91/mo (+$504.12)``; empty while nothing is
+    known. Destroys and replacements in red; a zero dimmed."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    counts = summary.counts
+    if counts is not None:
+        if counts.changes_nothing:
+            text.append("no changes", style="dim")
+        else:
+            for symbol, value, style in (
+                ("+", counts.add, "green"),
+                ("~", counts.change, "yellow"),
+                ("-", counts.destroy, "bold red"),
+                ("±", counts.replace, "bold red"),
+            ):
+                if text:
+                    text.append(" ")
+                text.append(f"{symbol}{value}", style=style if value else "dim")
+    cost = cost_text(summary)
+    if cost:
+        if text:
+            text.append("  ")
+        text.append_text(cost)
+    return text
+
+
+def figures_tooltip(summary: PlanSummary) -> Text | None:
+    """What the figures mean, in words (a Text: a str tooltip would be read as markup)."""
+    if summary.counts is None and summary.cost is None:
+        return None
+    lines = []
+    if summary.counts is not None:
+        lines.append(f"Plan: {counts_sentence(summary.counts)}.")
+    cost = cost_text(summary)
+    if cost:
+        lines.append(f"Monthly cost: {cost.plain}.")
+    lines.append("p shows the plan's resources.")
+    return Text("\n".join(lines))
+
+
+def _deploy_line(deploys: Sequence[Job]) -> Text:
+    text = Text("Applied by  ", style="bold")
+    for i, deploy in enumerate(deploys[:5]):
+        if i:
+            text.append(" · ")
+        text.append(f"DEPLOY #{deploy.short_id} ")
+        text.append(str(deploy.status), style="bold")
+        text.append(f" {format_time(deploy.created_at)}", style="dim")
+    if len(deploys) > 5:
+        text.append(f" · and {len(deploys) - 5} more", style="dim")
+    text.append("  (o opens the newest)", style="dim")
+    return text
+
+
+def _resource_line(resource: PlannedResource, indent: str) -> Text:
+    style = ACTION_STYLE[resource.action]
+    text = Text(indent)
+    text.append(resource.name, style=style if resource.action in DESTRUCTIVE else "")
+    if resource.action is Action.REPLACE and resource.replace_order is not None:
+        how = (
+            "create the new one, then destroy the old"
+            if resource.replace_order == CREATE_FIRST
+            else "destroy, then create again"
+        )
+        text.append(f"  ({how})", style="red")
+    return text
+
+
+def plan_body(
+    summary: PlanSummary,
+    *,
+    finished: bool = False,
+    deploys: Sequence[Job] | None = None,
+    limit: int = PANEL_MAX_RESOURCES,
+) -> Text:
+    """The Plan panel: the figures in words, the cost, the DEPLOY jobs that applied the plan,
+    then every resource by action (destroys first) and module, destroys and replaces in red."""
+    text = Text()
+    counts = summary.counts
+    if counts is None:
+        text.append(
+            "No plan found in this job's metadata or log."
+            if finished
+            else "No plan yet: it shows here as the plan is written.",
+            style="dim",
+        )
+    else:
+        text.append("Plan: ", style="bold")
+        text.append(counts_sentence(counts))
+        where = "the plan's JSON" if summary.source == "metadata" else "the log"
+        text.append(f"  (from {where})", style="dim")
+    cost = cost_text(summary)
+    if cost:
+        text.append("\n")
+        text.append("Monthly cost  ", style="bold")
+        text.append_text(cost)
+    if deploys:
+        text.append("\n")
+        text.append_text(_deploy_line(deploys))
+    shown = 0
+    for action, modules in summary.by_action():
+        if shown >= limit:
+            break
+        total = sum(len(resources) for _module, resources in modules)
+        style = ACTION_STYLE[action]
+        text.append("\n\n")
+        text.append(
+            f"{_HEADINGS[action]} ({total})", style=style if action in DESTRUCTIVE else "bold"
+        )
+        for module, resources in modules:
+            if shown >= limit:
+                break
+            indent = "  "
+            if module:
+                text.append("\n  ")
+                text.append(module, style="bold dim")
+                indent = "    "
+            for resource in resources[: limit - shown]:
+                text.append("\n")
+                text.append_text(_resource_line(resource, indent))
+            shown += min(len(resources), limit - shown)
+    if shown < len(summary.resources):
+        text.append(f"\n\n… and {len(summary.resources) - shown} more", style="dim")
+    return text
+
+
+class PlanPanel(Collapsible):
+    """The Plan panel: built when it is opened, and again when the plan changes while open."""
+
+    def __init__(self, **kwargs: object) -> None:
+        self._body = Static(id="plan-body", classes="plan-body")
+        super().__init__(self._body, title="Plan", collapsed=True, **kwargs)  # type: ignore[arg-type]
+        self._summary = PlanSummary()
+        self._finished = False
+        self._deploys: Sequence[Job] | None = None
+        self._stale = True
+
+    def show(
+        self,
+        summary: PlanSummary,
+        *,
+        finished: bool = False,
+        deploys: Sequence[Job] | None = None,
+    ) -> None:
+        """Show this (the body is made only while the panel is open)."""
+        if (summary, finished, deploys) == (self._summary, self._finished, self._deploys):
+            return
+        self._summary, self._finished, self._deploys = summary, finished, deploys
+        self._stale = True
+        if not self.collapsed:
+            self._paint()
+
+    def watch_collapsed(self, collapsed: bool) -> None:
+        if not collapsed and self._stale:
+            self._paint()
+
+    def _paint(self) -> None:
+        self._stale = False
+        self._body.update(plan_body(self._summary, finished=self._finished, deploys=self._deploys))
