@@ -21,7 +21,6 @@ owner-only file: :mod:`joblens.backends.supabase.session`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import tomllib
@@ -34,6 +33,7 @@ from urllib.parse import urlparse
 from platformdirs import user_config_path
 
 from joblens.errors import ConfigError
+from joblens.private_files import write_private
 
 CONFIG_ENV = "JOBLENS_CONFIG"
 PROFILE_ENV = "JOBLENS_PROFILE"
@@ -341,17 +341,7 @@ def write_setting(path: Path, profile: str, name: str, raw: str) -> Value:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` whole (temporary file, then rename), readable by its owner only."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()  # a leftover keeps its old mode: never write through it
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
+        write_private(path, text)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise ConfigError(f"cannot write the config file {path}: {error.strerror}") from None

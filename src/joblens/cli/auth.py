@@ -28,12 +28,7 @@ def _project(options: dict[str, Any]) -> tuple[Any, Any]:
     if not isinstance(anon_key, str):
         raise settings.missing("anon_key")
     check_key_role(anon_key, settings.label("anon_key"), bool(options.get("allow_service_role")))
-    names = SettingNames(
-        url=settings.label("url"),
-        anon_key=settings.label("anon_key"),
-        logs_table=settings.label("logs_table"),
-    )
-    return Project(url, anon_key, names), settings
+    return Project(url, anon_key, SettingNames.of(settings)), settings
 
 
 def _read_stdin(what: str) -> str:

@@ -42,6 +42,15 @@ class SettingNames:
     #: What to do when the session ends: depends on where it came from.
     sign_in: str = ENV_FIX
 
+    @classmethod
+    def of(cls, settings: Settings) -> SettingNames:
+        """The names as ``settings`` say each was set."""
+        return cls(
+            url=settings.label("url"),
+            anon_key=settings.label("anon_key"),
+            logs_table=settings.label("logs_table"),
+        )
+
     @property
     def from_login(self) -> bool:
         """The session is one `joblens login` stored (not one from the environment)."""
@@ -94,11 +103,7 @@ class SupabaseSettings:
             raise settings.missing("anon_key")
         check_key_role(anon_key, settings.label("anon_key"), allow_service_role)
         logs_table = settings.value("logs_table")
-        names = SettingNames(
-            url=settings.label("url"),
-            anon_key=settings.label("anon_key"),
-            logs_table=settings.label("logs_table"),
-        )
+        names = SettingNames.of(settings)
         access_token = env.get("JOBLENS_ACCESS_TOKEN", "").strip() or None
         refresh_token = env.get("JOBLENS_REFRESH_TOKEN", "").strip() or None
         store: SessionStore | None = None

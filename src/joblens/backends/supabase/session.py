@@ -30,7 +30,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from platformdirs import user_config_path, user_state_path
 
 from joblens.backends.supabase.config import jwt_claims
 from joblens.errors import AuthError, BackendUnavailable, ConfigError
+from joblens.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -161,18 +161,7 @@ class SessionFile:
 
     def save(self, session: Session) -> None:
         """Store ``session`` (owner-only permissions from the first byte)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        text = _text_of(session)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            raise
+        write_private(self.path, _text_of(session))
 
     def delete(self) -> None:
         with contextlib.suppress(FileNotFoundError):
