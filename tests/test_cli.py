@@ -29,7 +29,14 @@ def test_version() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("--bogus",), ("demo", "--scenario", "nope"), ("demo", "--speed", "-1"), ("logs",)],
+    [
+        ("--bogus",),
+        ("demo", "--scenario", "nope"),
+        ("demo", "--speed", "-1"),
+        ("logs",),
+        ("logs", "3f2a9c1e", "--stream", "stdin"),
+        ("summary",),
+    ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args: tuple[str, ...]) -> None:
     result = run_joblens(*args)
@@ -39,9 +46,33 @@ def test_bad_arguments_give_one_line_and_exit_2(args: tuple[str, ...]) -> None:
     assert result.stderr.startswith("joblens: ")
 
 
+def test_a_bad_grep_pattern_is_one_usage_line_naming_the_option() -> None:
+    result = run_joblens("logs", "3f2a9c1e", "--grep", "ok", "--grep", "(unclosed")
+    assert result.returncode == ExitCode.USAGE and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "joblens: Invalid value for '--grep': '(unclosed' is not a valid regular expression: "
+        "missing ), unterminated subpattern"
+    )
+
+
+def test_invert_without_a_pattern_is_a_usage_error() -> None:
+    result = run_joblens("logs", "3f2a9c1e", "-v")
+    assert result.returncode == ExitCode.USAGE
+    assert len(result.stderr.strip().splitlines()) == 1 and "--invert needs" in result.stderr
+
+
+def test_logs_and_summary_help_describe_the_new_options() -> None:
+    logs = run_joblens("logs", "--help").stdout
+    for words in ("--grep RE", "--invert", "--stream", "--timestamps", "--line-numbers", "--utc"):
+        assert words in logs
+    summary = run_joblens("summary", "--help")
+    assert summary.returncode == 0 and "--json" in summary.stdout
+
+
 @pytest.mark.parametrize("ref", ["not-a-job", "1234567", "zzzzzzzz", "12345678-zz"])
 def test_a_malformed_job_id_is_exit_4_before_any_configuration(ref: str) -> None:
-    for args in ((ref,), ("logs", ref)):
+    for args in ((ref,), ("logs", ref), ("summary", ref, "--json")):
         result = run_joblens(*args)
         assert result.returncode == ExitCode.NOT_FOUND
         assert result.stderr.strip().splitlines() == [

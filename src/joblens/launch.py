@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from joblens.backends.base import Backend
 
 if TYPE_CHECKING:
+    from joblens.line_filter import LineFilter
     from joblens.prefs import ViewPrefs
 
 
@@ -24,10 +25,40 @@ def run_job_view(backend: Backend, job_ref: str, prefs: ViewPrefs | None = None)
 
 
 def run_plain(
-    backend: Backend, job_ref: str, *, follow: bool, color: str, errors: bool = False
+    backend: Backend,
+    job_ref: str,
+    *,
+    follow: bool,
+    color: str,
+    errors: bool = False,
+    select: LineFilter | None = None,
+    numbers: bool = False,
+    times: bool = False,
+    utc: bool = False,
 ) -> int:
-    """Print the job's logs (``errors``: its diagnostics only) to stdout (see
-    :mod:`joblens.plain`); return the exit code."""
+    """Print the job's logs (``errors``: its diagnostics only; ``select``: the lines it shows;
+    ``numbers``, ``times``: each line's number and time) to stdout (see :mod:`joblens.plain`);
+    return the exit code."""
     from joblens.plain import print_logs
 
-    return asyncio.run(print_logs(backend, job_ref, follow=follow, color=color, errors=errors))
+    return asyncio.run(
+        print_logs(
+            backend,
+            job_ref,
+            follow=follow,
+            color=color,
+            errors=errors,
+            select=select,
+            numbers=numbers,
+            times=times,
+            utc=utc,
+        )
+    )
+
+
+def run_summary(backend: Backend, job_ref: str, *, as_json: bool) -> int:
+    """Print the job's summary (text, or one JSON object) to stdout (see
+    :mod:`joblens.summary_output`); return the exit code."""
+    from joblens.summary_output import print_summary
+
+    return asyncio.run(print_summary(backend, job_ref, as_json=as_json))

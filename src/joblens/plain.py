@@ -15,29 +15,45 @@ With ``--errors`` only the Terraform/OpenTofu diagnostics are printed (:mod:`job
 each block's lines as the log has them, a blank line between blocks, in the log's order; a
 block is printed once it is complete (the end of the log, or of an attempt, completes any still
 open). The exit code is the same as without it.
+
+``--grep``/``--invert``/``--stream`` print only the lines a :class:`joblens.line_filter.LineFilter`
+shows (live too: it looks at each line as it is printed); with ``--errors``, the diagnostic
+blocks it shows (of a chosen stream, any line matching, or with ``--invert`` none).
+``--line-numbers`` and ``--timestamps`` put each line's number in the whole log and its
+chunk's time before it (:mod:`joblens.line_gutter`), with ``--errors`` too. Without any of
+these, lines are written a chunk at a time, as before (the fast path). The writers are in
+:mod:`joblens.plain_output`; this module runs the feed and decides the exit code.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TextIO
 
 from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
-from joblens.diagnostics import Diagnostic, DiagnosticParser
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
+from joblens.line_filter import LineFilter
+from joblens.line_gutter import Gutter
 from joblens.log_output import HeldOutput
-from joblens.models import JobState, JobStatus, LogChunk, StreamType
-from joblens.sanitize import plain_text, split_chunk, strip_sgr
+from joblens.models import JobState, JobStatus, LogChunk
+from joblens.plain_output import (
+    DiagnosticWriter,
+    LineWriter,
+    ReaderGone,
+    render_line,
+    silence_stdout,
+    use_colour,
+)
+from joblens.sanitize import plain_text
 from joblens.secrets import mask_text
-from joblens.terraform_colour import LOOKBACK, colour_line, colour_lines
+
+__all__ = ["LineWriter", "print_logs", "render_line", "use_colour"]
 
 #: How often plain mode checks its lines against the table while rows arrive: lines are
 #: printed once checked, so this is how long a line may wait.
@@ -45,123 +61,11 @@ PLAIN_VERIFY_SECONDS = 1.0
 #: Checks at the job's end, each of which may recover rows, before printing the rest.
 FINAL_CHECKS = 5
 
-_RED = "\x1b[31m"
-_BLUE = "\x1b[34m"
-_RESET = "\x1b[0m"
-_STREAM_COLOURS = {StreamType.STDERR: _RED, StreamType.SYSTEM: _BLUE}
 _OUTCOMES = {
     JobStatus.SUCCESS: ExitCode.OK,
     JobStatus.FAILED: ExitCode.JOB_FAILED,
     JobStatus.CANCELLED: ExitCode.JOB_CANCELLED,
 }
-
-
-class _ReaderGone(Exception):
-    """stdout's reader closed the pipe: stop printing, quietly."""
-
-
-def use_colour(color: str, out: TextIO) -> bool:
-    """``always``, or ``auto`` with ``out`` a terminal."""
-    if color == "always":
-        return True
-    if color != "auto":
-        return False
-    try:
-        return out.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-def _tint(stream: StreamType | str) -> str:
-    return _STREAM_COLOURS.get(stream, "") if isinstance(stream, StreamType) else ""
-
-
-def render_line(line: str, stream: StreamType | str, colour: bool) -> str:
-    """One sanitised line as printed: its own colours, or tofu's colours (Terraform output
-    carries none, see :mod:`joblens.terraform_colour`) on its stream's, or plain."""
-    if not colour:
-        return strip_sgr(line)
-    return colour_line(line, tint=_tint(stream))
-
-
-class LineWriter:
-    """Writes chunks' lines to ``out``; raises _ReaderGone when the pipe closes."""
-
-    def __init__(self, out: TextIO, colour: bool) -> None:
-        self.out = out
-        self.colour = colour
-        # The lines printed last: a diagnostic frame's gutter takes the colour of its block.
-        self._recent: deque[str] = deque(maxlen=LOOKBACK)
-
-    def __call__(self, chunks: list[LogChunk]) -> None:
-        parts: list[str] = []
-        for chunk in chunks:
-            lines = split_chunk(chunk.text)
-            if not self.colour:
-                parts += map(strip_sgr, lines)
-                continue
-            parts += colour_lines(lines, before=self._recent, tint=_tint(chunk.stream))
-            self._recent.extend(lines)
-        if not parts:
-            return
-        self._write("\n".join(parts) + "\n")
-
-    def write_block(self, lines: Sequence[str], stream: StreamType | str, gap: bool) -> None:
-        """Lines of one stream on their own (a diagnostic's: its frame is coloured from within
-        it), after a blank line if ``gap``."""
-        if self.colour:
-            parts = colour_lines(lines, tint=_tint(stream))
-        else:
-            parts = list(map(strip_sgr, lines))
-        self._write(("\n" if gap else "") + "".join(f"{part}\n" for part in parts))
-
-    def _write(self, text: str) -> None:
-        try:
-            try:
-                self.out.write(text)
-            except UnicodeEncodeError:
-                encoding = getattr(self.out, "encoding", None) or "utf-8"
-                self.out.write(text.encode(encoding, "replace").decode(encoding))
-            self.out.flush()
-        except BrokenPipeError as error:
-            raise _ReaderGone from error
-        except OSError as error:
-            if error.errno in (32, 22):  # EPIPE; EINVAL on Windows pipes
-                raise _ReaderGone from error
-            raise
-
-
-class DiagnosticWriter:
-    """``--errors``: takes the feed's lines like a ``LineWriter`` and prints only the
-    diagnostics among them, through it, in the order of their first lines."""
-
-    def __init__(self, writer: LineWriter) -> None:
-        self._writer = writer
-        self._parser = DiagnosticParser()
-        self._ready: list[Diagnostic] = []  # complete, waiting for one begun before them
-        self._printed = 0
-
-    def __call__(self, chunks: list[LogChunk]) -> None:
-        for chunk in chunks:
-            self._ready += self._parser.feed_lines(split_chunk(chunk.text), chunk.stream)
-        self._print()
-
-    def end(self) -> None:
-        """The log, or an attempt, ended: the blocks still open are complete as they are."""
-        self._ready += self._parser.close()
-        self._print()
-
-    def _print(self) -> None:
-        if not self._ready:
-            return
-        begun = self._parser.open_starts  # a block begun earlier, on another stream, goes first
-        first_open = begun[0] if begun else None
-        self._ready.sort(key=lambda diagnostic: diagnostic.first)
-        while self._ready and (first_open is None or self._ready[0].first < first_open):
-            block = self._ready.pop(0)
-            stream = block.stream if isinstance(block.stream, str) else ""
-            self._writer.write_block(block.lines, stream, gap=self._printed > 0)
-            self._printed += 1
 
 
 def _one_line(text: str) -> str:
@@ -174,16 +78,6 @@ def _masked(error_message: str | None) -> str:
     return mask_text(plain_text(error_message or ""))
 
 
-def _silence_stdout(out: TextIO) -> None:
-    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
-    if out is not sys.stdout:
-        return
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, out.fileno())
-        os.close(devnull)
-
-
 async def print_logs(
     backend: Backend,
     job_ref: str,
@@ -194,13 +88,21 @@ async def print_logs(
     err: TextIO | None = None,
     poll_seconds: float = POLL_SECONDS,
     errors: bool = False,
+    select: LineFilter | None = None,
+    numbers: bool = False,
+    times: bool = False,
+    utc: bool = False,
 ) -> int:
-    """Print a job's log lines (with ``errors``, its diagnostics only); with ``follow``, until
-    it finishes. Returns the exit code."""
+    """Print a job's log lines (with ``errors``, its diagnostics only; with ``select``, those it
+    shows, or with ``errors`` the blocks it shows), each after its number in the log
+    (``numbers``) and its time (``times``, in UTC with ``utc``: :mod:`joblens.line_gutter`);
+    with ``follow``, until it finishes. Returns the exit code."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    lines = LineWriter(out, use_colour(color, out))
-    diagnostics = DiagnosticWriter(lines) if errors else None
+    colour = use_colour(color, out)
+    gutter = Gutter(numbers=numbers, times=times, utc=utc, colour=colour)
+    lines = LineWriter(out, colour, None if errors else select, gutter)
+    diagnostics = DiagnosticWriter(lines, select) if errors else None
     writer: Callable[[list[LogChunk]], None] = lines if diagnostics is None else diagnostics
     try:
         await backend.connect()
@@ -227,7 +129,8 @@ async def print_logs(
 
         def noted(text: str) -> None:
             if diagnostics is not None:
-                diagnostics.end()  # the attempt's open blocks end with it
+                diagnostics.note()  # the attempt's open blocks end with it
+            lines.note()  # a line of the log in the view: the numbers after it count it
             _say(err, f"joblens: {text}")
 
         # Lines wait (a second or so) until checked against the table: what is printed
@@ -247,8 +150,8 @@ async def print_logs(
         if diagnostics is not None:
             diagnostics.end()
         return _report_outcome(job_id, watch.job.state, err)
-    except _ReaderGone:
-        _silence_stdout(out)
+    except ReaderGone:
+        silence_stdout(out)
         return int(ExitCode.OK)
     finally:
         await backend.close()
@@ -278,7 +181,7 @@ async def _follow_until_terminal(feed: LogFeed, watch: JobWatch, err: TextIO) ->
         if watcher in done:
             watcher.result()  # JobNotFound, AuthError, or a server silent for too long
             return
-        follower.result()  # raises what ended the feed (AuthError, _ReaderGone...)
+        follower.result()  # raises what ended the feed (AuthError, ReaderGone...)
         raise BackendUnavailable("the live log stream ended unexpectedly: try again")
     finally:
         for task in (follower, watcher):

@@ -36,7 +36,8 @@ def footer_keys(pilot: Pilot[Any]) -> set[str]:
 
 
 def in_view(pane: LogPane, line: int) -> bool:
-    return pane.scroll_y <= line < pane.scroll_y + pane.scrollable_content_region.height
+    row = pane.row_of(line)  # rows are not lines where runs of noise are folded
+    return pane.scroll_y <= row < pane.scroll_y + pane.scrollable_content_region.height
 
 
 async def test_a_failed_demo_deploy_offers_its_first_error_and_e_goes_there() -> None:
@@ -130,7 +131,8 @@ async def test_the_failed_banner_offers_the_first_error_to_click(static_world: S
     async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
         pane = await opened_pane(pilot, LINES)
         banner = pilot.app.screen.query_one(StatusBanner)
-        await wait_for(pilot, lambda: str(banner.render()) == "✖ Failed: boom  ·  e first error")
+        offered = "✖ Failed: boom  ·  e first error  ·  x all errors"  # (x: the Errors panel)
+        await wait_for(pilot, lambda: str(banner.render()) == offered)
         column = str(banner.render()).index("first error")
         # The banner's thick left border and its padding come before the text.
         await pilot.click(StatusBanner, offset=(column + 2, 0))

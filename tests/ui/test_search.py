@@ -37,7 +37,10 @@ async def test_slash_searches_and_typing_in_the_field_triggers_no_action(
         assert not bar.has_class("-open") and pane.has_focus
         assert pane.match_line == 120 and not pane.following
         indicator = screen.query_one(LogFollowIndicator)
-        await wait_for(pilot, lambda: "/error: creating cancel · n next" in str(indicator.render()))
+        # The match moved to, and how many there are in all (one).
+        await wait_for(
+            pilot, lambda: "/error: creating cancel 1/1 · n next" in str(indicator.render())
+        )
         await pilot.press("slash")
         assert bar.value == "error: creating cancel"  # the last search, to edit
         await pilot.press("escape")  # closes the field; the search stays

@@ -88,8 +88,9 @@ def test_cancelled_job_with_details_open(snap_compare: Any) -> None:
 
     async def open_details(pilot: Pilot[Any]) -> None:
         await _settled(pilot)
-        await pilot.click("#job-details CollapsibleTitle")
+        # The lower one first: once Job Details opens, the titles under it are off screen.
         await pilot.click("#config-snapshot CollapsibleTitle")
+        await pilot.click("#job-details CollapsibleTitle")
         await pilot.pause(0.2)
 
     assert snap_compare(world.app(job_id), terminal_size=(120, 40), run_before=open_details)

@@ -166,18 +166,18 @@ async def test_wrapped_lines_wrap_beside_the_gutter() -> None:
 async def test_toggling_timestamps_while_wrapped_and_paused_keeps_the_top_line() -> None:
     async with open_pane((42, 12), wrap=True) as (_, pilot, pane):
         await write(pilot, pane, *(chunk("x" * 60 + f" {i}\n", at=T0) for i in range(40)))
-        pane.scroll_to(y=pane._wrap_index.row_of(20), animate=False)
+        pane.scroll_to(y=pane.row_of(20), animate=False)
         await pilot.pause()
         assert visible(pane)[0].startswith("x")
-        top = pane._wrap_index.line_at(round(pane.scroll_y))
+        top = pane.top_line
         await pilot.press("t")
         await settle(pilot)
         assert not pane.following
-        assert pane._wrap_index.line_at(round(pane.scroll_y)) == top == 20
+        assert pane.top_line == top == 20
         assert visible(pane)[0].startswith("15:00:00 x")
         await pilot.press("t")
         await settle(pilot)
-        assert pane._wrap_index.line_at(round(pane.scroll_y)) == 20
+        assert pane.top_line == 20
 
 
 async def test_the_gutter_stays_put_when_the_view_scrolls_sideways() -> None:

@@ -23,7 +23,7 @@ async def test_the_field_searches_the_pane_and_the_indicator_shows_the_search() 
         await settle(pilot)
         assert not bar.display and pane.has_focus
         assert pane.match_line == 42 and not pane.following
-        assert "/row 42 · n next" in indicator_text(app)
+        assert "/row 42 1/1 · n next" in indicator_text(app)  # the first of one match
         assert "Paused" in indicator_text(app)
         view.open_search()
         await pilot.pause()

@@ -2,7 +2,7 @@
 
 Kept light: ``joblens --help`` and ``--version`` import neither Textual nor supabase-py
 (each costs about half a second); they load only when a job is opened or the auth server is
-asked. One module a concern: ``jobs`` (open, logs, demo), ``auth`` (login, whoami, logout),
+asked. One module a concern: ``jobs`` (open, logs, summary, demo), ``auth`` (login, whoami, logout),
 ``config`` (show, set); ``common`` holds the error handling and the shared options.
 """
 
@@ -16,7 +16,7 @@ from joblens import __version__
 from joblens.cli.auth import login, logout, whoami
 from joblens.cli.common import say_error
 from joblens.cli.config import config
-from joblens.cli.jobs import demo, logs, open_job
+from joblens.cli.jobs import demo, logs, open_job, summary
 from joblens.errors import ExitCode
 
 
@@ -63,7 +63,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-for _command in (open_job, logs, demo, login, whoami, logout, config):
+for _command in (open_job, logs, summary, demo, login, whoami, logout, config):
     main.add_command(_command)
 
 

@@ -1,4 +1,4 @@
-"""Opening a job: the live view, its logs as text, and the demo."""
+"""Opening a job: the live view, its logs as text, its summary, and the demo."""
 
 from __future__ import annotations
 
@@ -38,6 +38,20 @@ def open_job(ctx: click.Context, job_id: str, **options: Any) -> None:
     finish(ctx, go)
 
 
+def _check_patterns(
+    ctx: click.Context, param: click.Parameter, patterns: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Each --grep pattern compiles, or a one-line usage error naming the option (exit 2)."""
+    from joblens.line_filter import PatternError, compile_pattern
+
+    for pattern in patterns:
+        try:
+            compile_pattern(pattern)
+        except PatternError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return patterns
+
+
 @click.command()
 @click.argument("job_id")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing until the job finishes.")
@@ -54,22 +68,102 @@ def open_job(ctx: click.Context, job_id: str, **options: Any) -> None:
     help="Print only the Terraform diagnostics (errors and warnings), each block whole, "
     "a blank line between blocks.",
 )
+@click.option(
+    "--grep",
+    "patterns",
+    metavar="RE",
+    multiple=True,
+    callback=_check_patterns,
+    help="Only lines matching this Python regular expression (colour codes ignored; any case "
+    "unless it has a capital letter). Repeat for any of several. With --errors: the blocks "
+    "with a matching line.",
+)
+@click.option("-v", "--invert", is_flag=True, help="Only lines matching no --grep pattern.")
+@click.option(
+    "--stream",
+    "streams",
+    type=click.Choice(["STDOUT", "STDERR", "SYSTEM"], case_sensitive=False),
+    multiple=True,
+    help="Only lines of this stream (repeat for several).",
+)
+@click.option(
+    "-t",
+    "--timestamps",
+    is_flag=True,
+    help="Start each line with its time (ISO 8601, local time with its offset).",
+)
+@click.option("--utc", is_flag=True, help="Timestamps in UTC (implies --timestamps).")
+@click.option(
+    "-n",
+    "--line-numbers",
+    is_flag=True,
+    help="Start each line with its number in the whole log (as the view counts, before "
+    "filtering) and a colon, like grep -n.",
+)
 @project_options
 @click.pass_context
 def logs(
-    ctx: click.Context, job_id: str, follow: bool, color: str, errors: bool, **options: Any
+    ctx: click.Context,
+    job_id: str,
+    follow: bool,
+    color: str,
+    errors: bool,
+    patterns: tuple[str, ...],
+    invert: bool,
+    streams: tuple[str, ...],
+    timestamps: bool,
+    utc: bool,
+    line_numbers: bool,
+    **options: Any,
 ) -> None:
     """Print a job's log lines (sanitised) and exit.
 
     With --follow, exits when the job has finished and every line is printed: 0 for SUCCESS,
-    1 for FAILED, 3 for CANCELLED.
+    1 for FAILED, 3 for CANCELLED. The filters (--grep, --invert, --stream) look at each line
+    as it is printed, live too; the exit code does not depend on what they found.
     """
     from joblens.launch import run_plain
+    from joblens.line_filter import LineFilter
+
+    if invert and not patterns:
+        raise click.UsageError("--invert needs a --grep pattern to invert", ctx=ctx)
+    select = LineFilter(patterns, invert=invert, streams=streams)
 
     def go() -> int:
         JobRef.parse(job_id)
         backend, _ = backend_from(options)
-        return run_plain(backend, job_id, follow=follow, color=color, errors=errors)
+        return run_plain(
+            backend,
+            job_id,
+            follow=follow,
+            color=color,
+            errors=errors,
+            select=select,
+            numbers=line_numbers,
+            times=timestamps or utc,
+            utc=utc,
+        )
+
+    finish(ctx, go)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@project_options
+@click.pass_context
+def summary(ctx: click.Context, job_id: str, as_json: bool, **options: Any) -> None:
+    """Print what a job came to: the job, a PLAN's plan, an apply's resources, the errors.
+
+    Reads the job and its whole log once (it does not follow a running job). --json prints
+    one object with the keys job, plan, errors and resources (secrets masked).
+    """
+    from joblens.launch import run_summary
+
+    def go() -> int:
+        JobRef.parse(job_id)
+        backend, _ = backend_from(options)
+        return run_summary(backend, job_id, as_json=as_json)
 
     finish(ctx, go)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer
@@ -29,16 +30,21 @@ from joblens.errors import AuthError, JoblensError, JobNotFound
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
 from joblens.json_doc import JsonDoc
+from joblens.log_export import page_lines, save_path, write_lines
 from joblens.log_output import PaneOutput
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType, LogChunk
 from joblens.plan_digest import Action, MetadataPlan, PlanDigest, PlanSummary, read_metadata
+from joblens.resources import ResourceTracker, planned_operations
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.tendril_picker import TendrilPicker
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
+from joblens.widgets.error_digest import DigestReader, ErrorsPanel
 from joblens.widgets.header import SIGNED_OUT, JobHeader
 from joblens.widgets.log import LogPane, LogView
+from joblens.widgets.log.log_filter import STREAM_CODES
 from joblens.widgets.plan import PlanPanel
+from joblens.widgets.resources import ResourcesPanel
 
 if TYPE_CHECKING:
     from joblens.app import JoblensApp
@@ -47,6 +53,9 @@ if TYPE_CHECKING:
 COMPACT_FOOTER_BELOW = 100
 #: The plan's figures and panel are shown again at most this often as lines stream.
 PLAN_REFRESH_SECONDS = 0.25
+#: An ended job's log is taken to be whole once no line came for this long (its last
+#: diagnostic, often ended only by the end of the log, then fails its resource).
+RESOURCES_SETTLE_SECONDS = 1.0
 #: Apply waits at most this long for the log to be read before its destroy confirmation.
 PLAN_READ_SECONDS = 5.0
 #: The resources (or DEPLOY jobs) an Apply confirmation names before "and N more".
@@ -69,11 +78,16 @@ class JobScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/"),
         # The header's "Copy id (y)" button shows this key; the footer has no room at 80 columns.
         Binding("y", "copy_id", "Copy id", show=False),
+        Binding("Y", "copy_visible", "Copy the lines in view", show=False),
+        Binding("S", "save_log", "Save the log", show=False),
+        Binding("vertical_line", "page_log", "Log in $PAGER", show=False, key_display="|"),
         Binding("o", "open_plan", "Open plan", show=False),
         Binding("d", "toggle_panel('job-details')", "Details"),
         Binding("s", "toggle_panel('config-snapshot')", "Config snapshot", show=False),
         Binding("m", "toggle_panel('execution-metadata')", "Metadata", show=False),
         Binding("p", "toggle_panel('plan')", "Plan", show=False),
+        Binding("R", "toggle_panel('resources')", "Resources", show=False),
+        Binding("x", "toggle_errors", "Errors", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -102,6 +116,20 @@ class JobScreen(Screen[None]):
         self._plan_shown_at = float("-inf")
         self._plan_shown: Any = None  # what the header and panel show of the plan
         self._plan_reads = 0  # reads of large metadata started (the newest one counts)
+        # Every diagnostic in the log, for the Errors panel, read from the pane's lines
+        # (widgets.error_digest) at the plan's cadence, off the path lines arrive by.
+        self.digest = DigestReader()
+        self._digest_timer: Any = None
+        self._digest_read_at = float("-inf")
+        self._digest_shown: Any = None  # what the panel and banner show of the digest
+        # An apply's resources (any job but a PLAN), fed the lines as they arrive
+        # (joblens.resources), shown at the plan's cadence.
+        self.resource_tracker = ResourceTracker() if job.job_type != JobType.PLAN else None
+        self._resources_timer: Any = None
+        self._resources_shown_at = float("-inf")
+        self._resources_shown: Any = None  # what the header and panel show of the resources
+        self._resources_settle: Any = None  # the timer that ends an ended job's log
+        self._resources_planned = False  # a DEPLOY's source plan asked for
         #: The DEPLOY jobs applying this PLAN, newest first, once asked (None: not yet).
         self.deploys: list[Job] | None = None
         # A cancelled job may come back to life (docs/PLATFORM.md, "Cancel"): keep watching it.
@@ -167,17 +195,25 @@ class JobScreen(Screen[None]):
         at = pane.append_mark()  # where these lines begin: the digest forgets them on a rewind
         pane.write_chunks(chunks)
         self._feed_plan(chunks, at)
+        self._feed_resources(chunks, at)
+        self._digest_due()
 
     def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
         pane = self._pane
         pane.prepend_chunks(chunks)
         self._feed_plan(chunks, pane.start_mark())  # before every line fed so far
+        self._feed_resources(chunks, pane.start_mark())
+        self._digest_due()  # (the error digest reads the log again from its new first line)
 
     def _rewind(self, mark: int) -> None:
         """The feed takes back the lines after ``mark`` (to put a late row in its place)."""
         self._pane.rewind(mark)
         if self.plan_digest is not None and self.plan_digest.rewind(mark):
             self._plan_changed()
+        if self.resource_tracker is not None and self.resource_tracker.rewind(mark):
+            self._resources_changed()
+        self.digest.rewind(mark)
+        self._digest_due()
 
     def _show_open_lines(self, chunks: list[LogChunk]) -> None:
         self._pane.show_open_lines(chunks)
@@ -288,6 +324,7 @@ class JobScreen(Screen[None]):
         self.query_one(LogView).show_ended(ended)
         self.query_one(DetailsPanels).update_job(job)
         self._plan_job(job)
+        self._resources_job(job)
         self.refresh_bindings()
 
     async def _refresh_job(self) -> None:
@@ -317,6 +354,8 @@ class JobScreen(Screen[None]):
             return self.job.plan_job_id is not None or bool(self.deploys)
         if action == "toggle_panel" and parameters == ("plan",):
             return self.plan_digest is not None
+        if action == "toggle_panel" and parameters == ("resources",):
+            return any(panel.display for panel in self.query(ResourcesPanel))
         if action == "search":  # not while typing in the search field ("/" is text there)
             return not any(view.search_has_focus for view in self.query(LogView))
         return True
@@ -423,6 +462,46 @@ class JobScreen(Screen[None]):
         new_job = await self.backend.rerun_job(self.job)
         self.notify(f"{new_job.job_type} #{new_job.short_id} queued.", title="Re-run", markup=False)
         self.joblens_app.open_job(new_job)
+
+    # -- saving and sharing the log -------------------------------------------------------
+
+    def action_copy_visible(self) -> None:
+        text = self._pane.visible_text()
+        if not text:
+            self.notify("No lines in view to copy", severity="warning", markup=False)
+            return
+        where = copy_text(self.app, text)
+        count = text.count("\n") + 1
+        self.notify(f"Copied the {count:,} lines in view to the {where}.", markup=False)
+
+    def action_save_log(self) -> None:
+        """Save the log (or what the filter shows) as plain text in the working directory."""
+        path = save_path(self.job, Path.cwd())
+        lines = self._pane.export_lines()
+        what = "the filtered lines" if self._pane.filter is not None else "the log"
+
+        def save() -> None:
+            try:
+                written = write_lines(path, lines)
+            except OSError as error:
+                message = f"Could not save {what}: {error.strerror or error}"
+                self.app.call_from_thread(self.notify, message, severity="error", markup=False)
+                return
+            message = f"Saved {what} ({written:,} lines) to {path}"
+            self.app.call_from_thread(self.notify, message, title="Saved", markup=False)
+
+        self.run_worker(save, thread=True, group="save-log")
+
+    def action_page_log(self) -> None:
+        """Open the log (or what the filter shows) in ``$PAGER`` (``less`` without one)."""
+        lines = list(self._pane.export_lines())
+        try:
+            with self.app.suspend():
+                problem = page_lines(lines)
+        except SuspendNotSupported:
+            problem = "this terminal cannot hand the screen to a pager"
+        if problem:
+            self.notify(f"Could not open the pager: {problem}", severity="error", markup=False)
 
     def action_copy_id(self) -> None:
         where = copy_text(self.app, self.job.id)
@@ -600,10 +679,138 @@ class JobScreen(Screen[None]):
 
         self.run_worker(open_job(), group="open-job", exclusive=True)
 
+    # -- resources during an apply ---------------------------------------------------------
+
+    def _feed_resources(self, chunks: list[LogChunk], at: int) -> None:
+        """New lines (or older ones, at a lower ``at``) to the resource tracker: one regex
+        search per chunk, Python only for the lines about resources."""
+        tracker = self.resource_tracker
+        if tracker is None:
+            return
+        if tracker.feed_chunks(((c.text, c.stream) for c in chunks), at):
+            self._resources_changed()
+        self._settle_resources()
+
+    def _resources_job(self, job: Job) -> None:
+        """A newer row: a DEPLOY's plan gives what is pending (once); an ended job's log
+        ends once it has all been read."""
+        if self.resource_tracker is None:
+            return
+        if job.plan_job_id and not self._resources_planned:
+            self._resources_planned = True  # asked once
+            self.run_worker(
+                self._expect_plan(job.plan_job_id), group="resources-plan", exit_on_error=False
+            )
+        self._settle_resources()
+        self._resources_changed()  # "no resources yet" becomes "none" once the job has ended
+
+    async def _expect_plan(self, plan_job_id: str) -> None:
+        """The source PLAN's resources (from its metadata) are pending until the log says more,
+        and its total counts where this log prints no ``Plan:`` line (a saved plan's apply)."""
+        try:
+            plan = await self.backend.get_job(plan_job_id)
+        except JoblensError:
+            return  # the log alone, then
+        found = await asyncio.to_thread(read_metadata, plan.execution_metadata)
+        tracker = self.resource_tracker
+        if found is not None and found.resources is not None and tracker is not None:
+            tracker.expect(planned_operations(found.resources))
+            self._resources_changed()
+
+    def _settle_resources(self) -> None:
+        """Once the job has ended and its log been read, and no line came for
+        RESOURCES_SETTLE_SECONDS, the log is whole: its last diagnostic is complete."""
+        if self._resources_settle is not None:
+            self._resources_settle.stop()
+            self._resources_settle = None
+        if self.job.is_terminal and self.is_attached:
+            self._resources_settle = self.set_timer(RESOURCES_SETTLE_SECONDS, self._log_whole)
+
+    def _log_whole(self) -> None:
+        self._resources_settle = None
+        if not (self.feed.backfilled.is_set() and self.feed.history_loaded.is_set()):
+            self._settle_resources()  # not all read yet: look again later
+        elif self.resource_tracker is not None and self.resource_tracker.close():
+            self._resources_changed()
+
+    def _resources_changed(self) -> None:
+        """Show the resources now, or (if shown less than PLAN_REFRESH_SECONDS ago) then."""
+        if self._resources_timer is not None or not self.is_attached:
+            return
+        wait = self._resources_shown_at + PLAN_REFRESH_SECONDS - monotonic()
+        if wait <= 0:
+            self._show_resources()
+        else:
+            self._resources_timer = self.set_timer(wait, self._show_resources)
+
+    def _show_resources(self) -> None:
+        self._resources_timer = None
+        self._resources_shown_at = monotonic()
+        tracker = self.resource_tracker
+        if tracker is None or not self._showing:
+            return
+        resources, progress = tracker.resources, tracker.progress_text()
+        shown = (resources, progress, self.job.is_terminal)
+        if shown == self._resources_shown:
+            return  # a poll that changed nothing of the resources
+        first = progress is not None and (self._resources_shown or (None, None))[1] is None
+        self._resources_shown = shown
+        self.query_one(JobHeader).show_resources(progress)
+        for panel in self.query(ResourcesPanel):
+            panel.show(resources, progress, finished=self.job.is_terminal)
+        if first:
+            self.refresh_bindings()  # R, now that the panel shows (for any job)
+
+    # -- the error digest ------------------------------------------------------------------
+
+    def _digest_due(self) -> None:
+        """Lines came (or were taken back): read them for the Errors panel soon, at most every
+        PLAN_REFRESH_SECONDS, and never on the path the lines arrive by."""
+        if self._digest_timer is not None or not self.is_attached:
+            return
+        wait = self._digest_read_at + PLAN_REFRESH_SECONDS - monotonic()
+        # (Textual's timers divide by their interval: never 0.)
+        self._digest_timer = self.set_timer(max(wait, 0.001), self._read_digest)
+
+    def _read_digest(self) -> None:
+        """Read a slice of new lines; show the digest if that changed it."""
+        self._digest_timer = None
+        self._digest_read_at = monotonic()
+        if not self._showing:
+            return
+        if not self.digest.read(self._pane):
+            self._digest_due()  # a large log: the rest in the next slices
+        diagnostics = self.digest.diagnostics
+        if diagnostics is self._digest_shown or diagnostics == self._digest_shown:
+            return
+        self._digest_shown = diagnostics
+        for panel in self.query(ErrorsPanel):
+            panel.show(diagnostics)
+        self.query_one(StatusBanner).offer_digest(bool(diagnostics))
+
+    def action_toggle_errors(self) -> None:
+        """Open the Errors panel with its list in focus (Enter goes to an entry, c copies
+        it); close it, back to the log."""
+        panel = self.query_one("#errors", ErrorsPanel)
+        self.action_toggle_panel("errors")
+        if not panel.collapsed and panel.diagnostics:
+            panel.entries.focus()
+        elif panel.collapsed:
+            self._pane.focus()
+
+    @on(ErrorsPanel.DiagnosticSelected)
+    def _go_to_diagnostic(self, event: ErrorsPanel.DiagnosticSelected) -> None:
+        pane = self._pane
+        if not pane.go_to_line(event.diagnostic.first - pane.start_mark()):
+            self.notify("That line is no longer in the log.", severity="warning", markup=False)
+
     # -- searching the log ---------------------------------------------------------------
 
     def action_search(self) -> None:
         self.query_one(LogView).open_search()  # the view handles the field from there on
+
+    def action_filter(self) -> None:
+        self.query_one(LogView).open_filter()
 
     # -- errors in the log -----------------------------------------------------------------
 
@@ -636,6 +843,47 @@ class JobScreen(Screen[None]):
         method: Callable[[], Any] = getattr(self, f"action_{spec.name}")
         return method
 
+    def _log_commands(self) -> Iterable[SystemCommand]:
+        """The log view's own keys, for the command palette."""
+        pane = self._pane
+        yield SystemCommand(
+            "Filter the log",
+            "Show only lines with a text or regex; !text hides them (f; Esc clears)",
+            self.action_filter,
+        )
+        kept = (pane.filter.streams if pane.filter else None) or frozenset(STREAM_CODES)
+        for key, name in enumerate(STREAM_CODES, start=1):
+            verb = "Hide" if name in kept else "Show"
+            yield SystemCommand(
+                f"{verb} {name} lines",
+                f"{verb} the log's {name} lines ({key})",
+                lambda name=name: pane.action_toggle_stream(name),
+            )
+        on_off = {True: "Stop", False: "Start"}
+        yield SystemCommand(
+            "Unfold all noise" if pane.folding else "Fold the noise",
+            "Fold provider downloads, Refreshing state and Still creating runs into one line (z)",
+            pane.action_toggle_folding,
+        )
+        yield SystemCommand(
+            f"{on_off[pane.wrap]} wrapping long lines",
+            "Wrap long log lines (w)",
+            pane.action_toggle_wrap,
+        )
+        yield SystemCommand(
+            f"{on_off[pane.timestamps]} showing timestamps",
+            "When each line was written (t)",
+            pane.action_toggle_timestamps,
+        )
+        yield SystemCommand(
+            f"{on_off[pane.line_numbers]} showing line numbers",
+            "Each line's number in the log (#)",
+            pane.action_toggle_line_numbers,
+        )
+        yield SystemCommand(
+            "Follow the end", "Scroll to the newest line and stay there (End, G)", pane.follow
+        )
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The actions available now, for the command palette."""
         available = available_actions(self.job)
@@ -646,6 +894,7 @@ class JobScreen(Screen[None]):
         yield SystemCommand(
             "Search the log", "Find text in the log (/, then n / N)", self.action_search
         )
+        yield from self._log_commands()
         if self._pane.has_errors:
             pane = self._pane
             yield SystemCommand(
@@ -669,6 +918,17 @@ class JobScreen(Screen[None]):
                 "What this plan adds, changes, destroys and replaces, by module (p)",
                 lambda: self.action_toggle_panel("plan"),
             )
+        if self.check_action("toggle_panel", ("resources",)):
+            yield SystemCommand(
+                "Show the resources",
+                "Each resource the apply changes: its state, time and id (R)",
+                lambda: self.action_toggle_panel("resources"),
+            )
+        yield SystemCommand(
+            "Show the errors",
+            "Errors: every Terraform error and warning in the log, to go to and copy (x)",
+            self.action_toggle_errors,
+        )
         for deploy in (self.deploys or [])[:SHOWN_IN_PROMPT]:
             yield SystemCommand(
                 f"Open DEPLOY #{deploy.short_id}",

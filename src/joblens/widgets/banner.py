@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from joblens.display import duration_phase, format_duration, status_class
@@ -13,6 +14,8 @@ from joblens.secrets import mask_text
 
 #: After a failed job whose log has errors: the key (or a click) that goes to the first.
 FIRST_ERROR_KEY = "e"
+#: ... and the one that opens the Errors panel (said only where the banner has room).
+DIGEST_KEY = "x"
 
 
 def banner_text(job: Job, note: str | None = None, first_error: bool = False) -> Text | None:
@@ -45,12 +48,53 @@ def banner_text(job: Job, note: str | None = None, first_error: bool = False) ->
     return text
 
 
+def digest_hint(text: Text, width: int) -> Text:
+    """``text`` with ``  ·  x all errors`` after it if that still fits on one line of
+    ``width`` cells; else ``text`` as it is (the banner never grows a line for it)."""
+    hint = Text("  ·  ")
+    go = Style(meta={"@click": "screen.toggle_errors"})
+    hint.append(DIGEST_KEY, style=Style(bold=True) + go)
+    hint.append(" all errors", style=go)
+    if text.cell_len + hint.cell_len > width:
+        return text
+    return Text.assemble(text, hint)
+
+
 class StatusBanner(Static):
-    """Green with a check mark, red with the error message, or gray "Cancelled by user"."""
+    """Green with a check mark, red with the error message, or gray "Cancelled by user".
+
+    After FAILED, when the log has diagnostics (``offer_digest``), it also offers ``x`` for
+    the Errors panel if there is room for it on the banner's one line.
+    """
+
+    _shown: tuple[Job, str | None, bool] | None = None  # show_job's arguments
+    _digest = False  # offer_digest's
+    _painted: Text | None = None
 
     def show_job(self, job: Job, note: str | None = None, first_error: bool = False) -> None:
-        text = banner_text(job, note, first_error)
+        self._shown = (job, note, first_error)
+        self._paint()
+
+    def offer_digest(self, present: bool) -> None:
+        """The log has diagnostics for the Errors panel to list (or no longer has)."""
+        if present != self._digest:
+            self._digest = present
+            self._paint()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._paint()  # the hint for x comes or goes with the room for it
+
+    def _paint(self) -> None:
+        if self._shown is None:
+            return
+        job = self._shown[0]
+        text = banner_text(*self._shown)
         self.display = text is not None
         self.set_classes(status_class(job.status))
-        if text is not None:
+        if text is None:
+            return
+        if self._digest and job.status == JobStatus.FAILED:
+            text = digest_hint(text, self.content_size.width)
+        if text != self._painted:
+            self._painted = text
             self.update(text)

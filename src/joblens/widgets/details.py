@@ -1,5 +1,5 @@
 """The collapsible panels under the logs: Job Details, Config Snapshot, Execution Metadata
-(and, for a PLAN, Plan: ``widgets/plan.py``).
+(and, for a PLAN, Plan: ``widgets/plan.py``; for every job, Errors: ``widgets/error_digest.py``).
 
 Bodies are built on first expand (Textual mounts a Collapsible's children even while collapsed)
 and rebuilt only when their data changed. Secrets are masked, and every key and value made
@@ -37,9 +37,11 @@ from joblens.json_values import ValueDoc, too_big_to_print
 from joblens.models import Job, JobType
 from joblens.sanitize import display_text, plain_text
 from joblens.secrets import mask_secrets, mask_text
+from joblens.widgets.error_digest import ErrorsPanel
 from joblens.widgets.json_rows import NEWLINE_MARK, escape_unsafe
 from joblens.widgets.json_tree import JsonTree
 from joblens.widgets.plan import PlanPanel
+from joblens.widgets.resources import ResourcesPanel
 
 #: Above this many lines a JSON body is shown in a virtualised TextArea, not a Static.
 LARGE_JSON_LINES = 400
@@ -214,7 +216,8 @@ class JsonPanel(Collapsible):
 
 
 class DetailsPanels(Widget):
-    """The collapsible sections below the logs: for a PLAN, Plan (``widgets.plan``); then the
+    """The collapsible sections below the logs: for a PLAN, Plan (``widgets.plan``), for
+    another job Resources (``widgets.resources``); Errors (``widgets.error_digest``); then the
     web page's three."""
 
     def __init__(self, job: Job, **kwargs: Any) -> None:
@@ -225,6 +228,10 @@ class DetailsPanels(Widget):
         with VerticalScroll(id="details-scroll"):
             if self.job.job_type == JobType.PLAN:
                 yield PlanPanel(id="plan")  # what the plan does (joblens.plan_digest)
+            else:  # what an apply does (joblens.resources); hidden until a resource is seen
+                applies = self.job.job_type in (JobType.DEPLOY, JobType.DESTROY)
+                yield ResourcesPanel(shown=applies, id="resources")
+            yield ErrorsPanel(id="errors")  # every diagnostic in the log (its title counts them)
             with Collapsible(title="Job Details", collapsed=True, id="job-details"):
                 yield Static(job_details_table(self.job), id="job-details-body")
             yield JsonPanel("Config Snapshot", self.job.config_snapshot, id="config-snapshot")

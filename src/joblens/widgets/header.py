@@ -27,6 +27,7 @@ from joblens.display import (
 from joblens.models import Job, JobStatus
 from joblens.plan_digest import PlanSummary
 from joblens.widgets.plan import figures_tooltip, plan_figures
+from joblens.widgets.resources import ResourceProgress
 
 
 def update_in_place(widget: Static, text: Text) -> None:
@@ -120,6 +121,7 @@ class JobHeader(Widget):
                 yield Button(f"{spec.label} ({spec.key})", id=f"action-{spec.action}", compact=True)
             yield Button("Copy id (y)", id="action-copy", compact=True)
             yield Static(id="plan-figures")
+            yield ResourceProgress(id="resource-progress")
 
     def on_mount(self) -> None:
         self._clock = self.set_interval(1.0, self._tick, pause=True)
@@ -170,6 +172,11 @@ class JobHeader(Widget):
         figures.display = bool(text)
         figures.tooltip = figures_tooltip(summary)
         update_in_place(figures, text)
+
+    def show_resources(self, text: str | None) -> None:
+        """An apply's progress, right of the actions: ``3/12 resources, 1 failed`` (None: no
+        resource seen yet)."""
+        self.query_one(ResourceProgress).show(text)
 
     def _tendril_text(self, job: Job) -> Text:
         text = Text("Tendril ", style="dim")

@@ -14,15 +14,9 @@ from textual.widgets import Collapsible, Static
 
 from joblens.display import format_time
 from joblens.models import Job
-from joblens.plan_digest import (
-    CREATE_FIRST,
-    DESTRUCTIVE,
-    Action,
-    PlanCounts,
-    PlannedResource,
-    PlanSummary,
-    format_money,
-)
+from joblens.plan_digest import DESTRUCTIVE, Action, PlannedResource, PlanSummary
+from joblens.plan_words import ACTION_HEADINGS as _HEADINGS
+from joblens.plan_words import cost_words, counts_sentence, replace_how
 
 #: The style of each action, in the header and the panel: destroy and replace in red.
 ACTION_STYLE: dict[Action, str] = {
@@ -33,47 +27,16 @@ ACTION_STYLE: dict[Action, str] = {
     Action.IMPORT: "cyan",
     Action.FORGET: "magenta",
 }
-_HEADINGS: dict[Action, str] = {
-    Action.DELETE: "To destroy",
-    Action.REPLACE: "To replace",
-    Action.UPDATE: "To change in place",
-    Action.CREATE: "To add",
-    Action.IMPORT: "To import",
-    Action.FORGET: "To forget (removed from the state, not destroyed)",
-}
 #: At most this many resources are listed in the panel (the counts say how many in all).
 PANEL_MAX_RESOURCES = 2000
 
 
-def counts_sentence(counts: PlanCounts) -> str:
-    """``9 to add, 1 to change, 2 to destroy (1 replaced)``, as Terraform says it."""
-    if counts.changes_nothing:
-        return "no changes"
-    parts = [f"{counts.add} to add", f"{counts.change} to change", f"{counts.destroy} to destroy"]
-    if counts.imported:
-        parts.insert(0, f"{counts.imported} to import")
-    if counts.forget:
-        parts.append(f"{counts.forget} to forget")
-    text = ", ".join(parts)
-    if counts.replace:
-        text += f" ({counts.replace} replaced: destroyed and created again)"
-    return text
-
-
 def cost_text(summary: PlanSummary) -> Text:
     """``$520.91/mo (+$504.12)``, or the part of it that is known; empty if none is."""
-    cost = summary.cost
-    text = Text()
-    if cost is None:
-        return text
-    if cost.monthly is not None:
-        text.append(f"{format_money(cost.monthly, cost.currency)}/mo")
-    if cost.change is not None:
-        change = format_money(cost.change, cost.currency, signed=True)
-        if cost.monthly is None:
-            text.append(f"{change}/mo")
-        else:
-            text.append(f" ({change})", style="dim")
+    monthly, change = cost_words(summary.cost)  # the words are plan_words's, shared
+    text = Text(monthly)
+    if change:
+        text.append(f" ({change})" if monthly else change, style="dim" if monthly else "")
     return text
 
 
@@ -135,12 +98,8 @@ def _resource_line(resource: PlannedResource, indent: str) -> Text:
     style = ACTION_STYLE[resource.action]
     text = Text(indent)
     text.append(resource.name, style=style if resource.action in DESTRUCTIVE else "")
-    if resource.action is Action.REPLACE and resource.replace_order is not None:
-        how = (
-            "create the new one, then destroy the old"
-            if resource.replace_order == CREATE_FIRST
-            else "destroy, then create again"
-        )
+    how = replace_how(resource)
+    if how is not None:
         text.append(f"  ({how})", style="red")
     return text
 

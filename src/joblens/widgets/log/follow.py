@@ -1,9 +1,12 @@
-"""The one-line "following / paused" indicator shown under a log pane, with the search in use."""
+"""The one-line "following / paused" indicator shown under a log pane, with the search (and
+its count) and the filter in use."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
+
+from joblens.sanitize import display_text
 
 
 class LogFollowIndicator(Static):
@@ -34,6 +37,9 @@ class LogFollowIndicator(Static):
         self._following = True
         self._unseen = 0
         self._search: str | None = None
+        self._count: tuple[int, int, bool] | None = None
+        self._filter: str | None = None
+        self._filter_progress: tuple[int, int, bool] = (0, 0, True)
         self._ended: str | None = None
 
     def on_mount(self) -> None:
@@ -50,9 +56,18 @@ class LogFollowIndicator(Static):
         self._ended = outcome
         self._show()
 
-    def show_search(self, text: str | None) -> None:
-        """Show what the pane's matches are highlighted for (None: no search)."""
-        self._search = text
+    def show_search(self, text: str | None, count: tuple[int, int, bool] | None = None) -> None:
+        """Show what the pane's matches are highlighted for (None: no search), and ``count``:
+        (the match moved to, matches in all, counted to the end), as ``3/45``."""
+        self._search, self._count = text, count
+        self._show()
+
+    def show_filter(
+        self, description: str | None, progress: tuple[int, int, bool] = (0, 0, True)
+    ) -> None:
+        """Show the filter in use (None: none) and ``progress``: (lines shown, lines looked
+        at, looked at all)."""
+        self._filter, self._filter_progress = description, progress
         self._show()
 
     def _show(self) -> None:
@@ -64,7 +79,16 @@ class LogFollowIndicator(Static):
         else:
             noun = "line" if self._unseen == 1 else "lines"
             line = Text(f"⏸ Paused · {self._unseen:,} new {noun} · End to follow")
+        if self._filter is not None:
+            shown, looked, done = self._filter_progress
+            line.append("   ▼ ", style="bold")
+            line.append(display_text(self._filter), style="bold")
+            noun = "line" if shown == 1 else "lines"
+            line.append(f" · {shown:,} {noun}" + ("" if done else f" of {looked:,} so far…"))
         if self._search is not None:
-            line.append(f"   /{self._search}", style="bold")
+            line.append(f"   /{display_text(self._search)}", style="bold")
+            if self._count is not None:
+                at, total, done = self._count
+                line.append(f" {at}/{total:,}" + ("" if done else "+"), style="bold")
             line.append(" · n next · N previous · Esc clear")
         self.update(line, layout=False)  # always one full-width row: no layout needed

@@ -23,7 +23,7 @@ the view's width less the gutter, and search and selection see the line's text o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from time import monotonic, perf_counter
 from typing import ClassVar
 
@@ -32,7 +32,7 @@ from rich.style import Style
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.events import Resize
+from textual.events import Click, Resize
 from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -42,12 +42,15 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from joblens.models import LogChunk
-from joblens.sanitize import strip_sgr
 from joblens.widgets.log.cadence import FlushCadence
 from joblens.widgets.log.errors import ErrorMarks
+from joblens.widgets.log.folds import Fold
+from joblens.widgets.log.lens import LogLens
+from joblens.widgets.log.log_filter import LogFilter
 from joblens.widgets.log.render import (
     RENDERED_CELL_CAP,
     TIME_GUTTER,
+    gutter_cells,
     gutter_row,
     highlight,
     line_segments,
@@ -56,13 +59,13 @@ from joblens.widgets.log.render import (
 )
 from joblens.widgets.log.scrollbar import QuietBar
 from joblens.widgets.log.search import Finder, match_cells, no_match_message
+from joblens.widgets.log.shown import EntryRows
 from joblens.widgets.log.store import (
     NO_TIME,
     NOTE,
     LineStore,
     display_width,
     epoch_seconds,
-    expand_tabs,
     stream_code,
 )
 from joblens.widgets.log.wrap import WrapIndex
@@ -72,9 +75,14 @@ _HORIZONTAL_STEP = 8
 #: Rendered lines kept (a few screens of a large terminal).
 _CACHE_LINES = 1024
 _CACHE_ROWS = 512
-#: Index of the "… (N more characters)" style in ``_stream_styles``, and of the time gutter's.
+#: Index of the "… (N more characters)" style in ``_stream_styles``, of the gutter's (line
+#: numbers and times) and of a fold's summary line.
 _MARKER = NOTE + 1
 _TIME = NOTE + 2
+_FOLD = NOTE + 3
+#: The pause between slices of the filter's scan and of the search's count (``lens.py``): one
+#: key or frame can always come between two.
+_SCAN_PAUSE = 0.001
 #: The footer shows ``e`` and ``E`` as one entry.
 _ERRORS = Binding.Group("Errors", compact=True)
 #: New lines are looked through for errors (so that the footer offers e / E) once they stop
@@ -114,9 +122,15 @@ class LogPane(ScrollView, can_focus=True):
         color: $text-muted;
         text-style: italic;
     }
-    /* The time before each line, when timestamps are shown. */
+    /* The gutter before each line: its number and time, when shown. */
     LogPane > .log-pane--time {
         text-style: dim;
+    }
+    /* A folded run of noise (Refreshing state..., Still creating..., provider downloads). */
+    LogPane > .log-pane--fold {
+        color: $text-muted;
+        background: $boost;
+        text-style: italic;
     }
     /* Search matches in view; the one the last search moved to stands out. */
     LogPane > .log-pane--match {
@@ -135,6 +149,7 @@ class LogPane(ScrollView, can_focus=True):
         "log-pane--note",
         "log-pane--marker",
         "log-pane--time",
+        "log-pane--fold",
         "log-pane--match",
         "log-pane--current-match",
     }
@@ -148,11 +163,17 @@ class LogPane(ScrollView, can_focus=True):
         Binding("end,G", "follow", "Follow"),
         Binding("w", "toggle_wrap", "Wrap"),
         Binding("t", "toggle_timestamps", "Time"),
+        Binding("number_sign", "toggle_line_numbers", "Line numbers", show=False, key_display="#"),
+        Binding("z", "toggle_folding", "Fold", show=False),
+        Binding("enter", "toggle_fold", "Open fold", show=False),
         Binding("left,h", "left", "Left", show=False),
         Binding("right,l", "right", "Right", show=False),
         Binding("n", "search_next", "Next match", show=False),
         Binding("N", "search_previous", "Previous match", show=False),
-        Binding("escape", "clear_search", "Clear search", show=False),
+        Binding("escape", "clear_search", "Clear search or filter", show=False),
+        Binding("1", "toggle_stream('STDOUT')", "STDOUT", show=False),
+        Binding("2", "toggle_stream('STDERR')", "STDERR", show=False),
+        Binding("3", "toggle_stream('SYSTEM')", "SYSTEM", show=False),
         # In the footer while the log has errors to go to (and it has room: show_error_keys);
         # otherwise the same keys do the same from the hidden pair ("No errors" if none).
         Binding("e", "next_error", "Next error", group=_ERRORS),
@@ -169,6 +190,10 @@ class LogPane(ScrollView, can_focus=True):
     """Soft-wrap long lines at the pane's width (no horizontal scrolling then)."""
     timestamps: reactive[bool] = reactive(False)
     """Start each line with the time its chunk was written (local ``HH:MM:SS``)."""
+    line_numbers: reactive[bool] = reactive(False)
+    """Start each line with its number in the log (1 for the first line held)."""
+    folding: reactive[bool] = reactive(True)
+    """Fold runs of Terraform's noise (``folds.py``) into one summary line each."""
     show_error_keys: reactive[bool] = reactive(True, repaint=False, bindings=True)
     """Offer ``e`` / ``E`` in the footer when the log has errors (the keys work regardless)."""
 
@@ -203,6 +228,20 @@ class LogPane(ScrollView, can_focus=True):
         def control(self) -> LogPane:
             return self.log_pane
 
+    class FilterChanged(Message):
+        """The filter was set or cleared, or found more lines (``filter_progress``)."""
+
+        def __init__(self, log_pane: LogPane) -> None:
+            super().__init__()
+            self.log_pane = log_pane
+
+        @property
+        def control(self) -> LogPane:
+            return self.log_pane
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogPane.FilterChanged) and message.log_pane is self.log_pane
+
     class SearchChanged(Message):
         """A search started, moved on or was cleared: ``text`` is what it looks for, or None."""
 
@@ -220,19 +259,22 @@ class LogPane(ScrollView, can_focus=True):
         *,
         wrap: bool = False,
         timestamps: bool = False,
+        line_numbers: bool = False,
+        folding: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._store = LineStore()
-        self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
+        # What the rows are: every line, folds, a filter's lines (lens.py).
+        self._lens = LogLens(self._store, folding)
         # Parsed lines (segments and width), by stable line id.
         self._cache: LRUCache[int, tuple[list[Segment], int]] = LRUCache(_CACHE_LINES)
-        # Finished rows by (line, first cell, width): each flush moves every row up, and most
+        # Finished rows by (line, entry, first cell, width): each flush moves every row up, and most
         # rows of a slow stream were drawn the frame before. A few screens' worth only, as a
         # Strip also keeps the Strips Textual derives from it. Cleared when indexes shift.
-        self._rows: LRUCache[tuple[int, int, int], Strip] = LRUCache(_CACHE_ROWS)
+        self._rows: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(_CACHE_ROWS)
         self._styles: tuple[Style, ...] | None = None
         self._pending_append = 0
         self._pending_prepend = 0
@@ -252,9 +294,15 @@ class LogPane(ScrollView, can_focus=True):
         self._errors_timer: Timer | None = None  # set while a look for errors is due
         self._errors_looked = -_ERRORS_EVERY  # monotonic time of the last look
         self._lines_came = 0.0  # monotonic time lines last arrived
+        # The next slices of the filter's scan and of the search's count (lens.py).
+        self._scan_timer: Timer | None = None
+        self._count_timer: Timer | None = None
         self.set_reactive(LogPane.wrap, wrap)
         self.set_reactive(LogPane.timestamps, timestamps)
-        self._time_gutter = TIME_GUTTER if timestamps else 0  # cells before each row's text
+        self.set_reactive(LogPane.line_numbers, line_numbers)
+        self.set_reactive(LogPane.folding, folding)
+        self._digits = 0  # cells of the line numbers (0: not shown)
+        self._gutter = self._gutter_width()  # cells before each row's text
 
     # ------------------------------------------------------------------ public API
 
@@ -274,6 +322,24 @@ class LogPane(ScrollView, can_focus=True):
         line began in.
         """
         return self._store.time(index)
+
+    def read_blocks(self, start: int, stop: int) -> Iterator[tuple[bytes, Sequence[int], bytes]]:
+        """Lines ``start:stop`` a block at a time, undecoded: ``(data, starts, streams)``.
+
+        Line ``j``'s UTF-8 text, colour codes included, is ``data[starts[j] : end - 1]``, where
+        ``end`` is ``starts[j + 1]``, or ``len(data)`` for the last; ``data`` may begin with
+        lines before them. For readers of the whole log (the error digest), which look at few
+        lines: nothing is decoded, and nothing copied per line. Read each before the pane
+        takes more lines."""
+        store = self._store
+        stop = min(stop, len(store))
+        while start < stop:
+            block, i = store.locate(start)
+            end = min(len(block), i + stop - start)
+            last = block.starts[end] if end < len(block) else block.used
+            data = bytes(memoryview(block.data)[:last])  # one copy (a slice would be two)
+            yield data, block.starts[i:end], bytes(block.streams[i:end])
+            start += end - i
 
     def write_chunks(self, chunks: Sequence[LogChunk]) -> None:
         """Append sanitised chunks; each becomes its lines, in its stream's colour, at its
@@ -340,11 +406,8 @@ class LogPane(ScrollView, can_focus=True):
             self._find_errors()  # whether any are left (the rest are found on e)
         self._cache.clear()
         self._rows.clear()
-        self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
-        if self.text_selection is not None:
-            self.screen.selections = {
-                w: s for w, s in self.screen.selections.items() if w is not self
-            }
+        self._lens.rewound()
+        self._drop_selection()
         self.unseen = max(0, self.unseen - removed)
         self._update_virtual_size()
         if self.following:
@@ -372,8 +435,9 @@ class LogPane(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         """Forget every line (for showing another job in the same pane)."""
+        log_filter = self._lens.filter
         self._store = LineStore()
-        self._wrap_index = WrapIndex(self._store, RENDERED_CELL_CAP)
+        self._lens = LogLens(self._store, self.folding)
         self._cache.clear()
         self._rows.clear()
         self._pending_append = self._pending_prepend = 0
@@ -389,6 +453,8 @@ class LogPane(ScrollView, can_focus=True):
         self.following = True
         self.unseen = 0
         self.refresh()
+        if log_filter is not None:
+            self.set_filter(log_filter)  # the same filter, over the lines to come
 
     # ------------------------------------------------------------------ searching
 
@@ -402,23 +468,79 @@ class LogPane(ScrollView, can_focus=True):
         """The line the last search moved to."""
         return self._finder.match_line(self._store)
 
-    def search(self, text: str) -> bool:
-        """Search for ``text`` from the top of the view down (wrapping); False if nowhere.
+    def search(self, text: str, regex: bool = False) -> bool:
+        """Search for ``text`` (a regular expression, with ``regex``) from the top of the view
+        down (wrapping); False if nowhere.
 
         The view moves to the line found (which pauses following, unless it is on the last
-        page) and every match in view is highlighted until ``clear_search``.
+        page) and every match in view is highlighted until ``clear_search``; the matches are
+        counted meanwhile, a slice at a time (``search_count``). A line the filter hides is
+        passed over. Raises ``search.BadPattern`` for a ``regex`` that does not compile.
         """
         self._flush_pending()
-        return self._go_to_match(self._finder.start(self._store, text, self._top_line()))
+        found = self._finder.start(self._store, text, self._top_line(), regex)
+        found = self._shown_match(found, backwards=False)
+        if found is not None:
+            self._count_matches()
+        return self._go_to_match(found)
 
     def search_next(self, backwards: bool = False) -> bool:
-        """Move to the next (or previous) line with a match, wrapping; False if there is none."""
+        """Move to the next (or previous) line with a match, wrapping (and saying so); False if
+        there is none."""
         self._flush_pending()
-        return self._go_to_match(self._finder.step(self._store, self._top_line(), backwards))
+        before = self.match_line
+        found = self._finder.step(self._store, self._top_line(), backwards)
+        found = self._shown_match(found, backwards)
+        went_back = found is not None and before is not None and found - before <= 0
+        if found is not None and before is not None and (found == before or went_back != backwards):
+            where = "bottom" if backwards else "top"
+            self.notify(f"Search wrapped around to the {where}", markup=False)
+        return self._go_to_match(found)
+
+    def _shown_match(self, found: int | None, backwards: bool) -> int | None:
+        """``found``, or, while a filter hides it, the next match that is shown (None if
+        none is)."""
+        shown = self._lens.shown
+        if found is None or self._lens.scan is None or shown is None:
+            return found
+        first = found
+        while not shown.shows(found):
+            found = self._finder.step(self._store, self._top_line(), backwards)
+            if found is None or found == first:
+                return None
+        return found
+
+    @property
+    def search_count(self) -> tuple[int, int, bool] | None:
+        """Where the search stands: ``(the match moved to, counting from 1; matches in all;
+        counted to the end)``, None without a search. Matches are occurrences, as vim counts."""
+        return self._lens.search_count(self.match_line)
+
+    def _count_matches(self) -> None:
+        """Count the search's matches anew, a slice now and the rest between keys."""
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        self._lens.count_matches(self._finder.query)
+        self._count_soon()
+
+    def _count_soon(self) -> None:
+        if self._count_timer is None and self._lens.count is not None:
+            self._count_timer = self.set_timer(_SCAN_PAUSE, self._count_more)
+
+    def _count_more(self) -> None:
+        self._count_timer = None
+        if not self._lens.count_step():
+            self._count_soon()
+        self.post_message(self.SearchChanged(self, self.search_text))
 
     def clear_search(self) -> None:
         """Stop highlighting matches."""
         self._finder.clear()
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        self._lens.count_matches(None)
         self.post_message(self.SearchChanged(self, None))
         self.refresh()
 
@@ -431,10 +553,7 @@ class LogPane(ScrollView, can_focus=True):
             self._flush()
 
     def _top_line(self) -> int:
-        row = round(self.scroll_y)
-        if self._wrapping():
-            return self._wrap_index.line_at(row)
-        return min(row, max(0, len(self._store) - 1))
+        return self._line_at_row(round(self.scroll_y))
 
     def _go_to_match(self, line: int | None) -> bool:
         """Show ``line`` a third of the way down the view, its first match in view."""
@@ -455,9 +574,190 @@ class LogPane(ScrollView, can_focus=True):
 
     def _show_line(self, line: int, x: int | None = None) -> None:
         """Scroll ``line`` a third of the way down the view (which pauses following, unless it
-        is on the last page), and to column ``x`` if given."""
+        is on the last page), and to column ``x`` if given. A fold holding it opens."""
+        self._open_fold_of(line)
         height = self.scrollable_content_region.height
         self.scroll_to(x=x, y=max(0, self._row_of_line(line) - height // 3), animate=False)
+
+    # ------------------------------------------------------------------ saving and copying
+
+    def visible_text(self) -> str:
+        """The lines in view as shown (a fold as its summary), without colour codes, one per
+        line: what ``Y`` copies. A line wrapped over several rows counts once, whole."""
+        self._flush_pending()
+        top = round(self.scroll_y)
+        height = self.scrollable_content_region.height
+        count = self._entry_count()
+        entries: dict[int, None] = {}
+        for row in range(top, top + height):
+            if self._wrapping():
+                rows = self._row_map()
+                if row >= rows.total:
+                    break
+                entries.setdefault(rows.locate(row)[0])
+            elif row < count:
+                entries.setdefault(row)
+        return "\n".join(self._lens.entry_text(entry) for entry in entries)
+
+    def export_lines(self) -> Iterator[str]:
+        """Every line the filter passes (every line, without one), oldest first, without colour
+        codes: what ``S`` saves and ``|`` pages (``LogLens.export_lines``; the iterator may be
+        read in a worker thread)."""
+        self._flush_pending()
+        return self._lens.export_lines()
+
+    # ------------------------------------------------------------------ filtering
+
+    @property
+    def filter(self) -> LogFilter | None:
+        """The filter in use: only the lines it passes are shown."""
+        return self._lens.filter
+
+    @property
+    def filter_progress(self) -> tuple[int, int, bool]:
+        """``(lines shown, lines looked at, done)`` of the filter in use (every line: done)."""
+        return self._lens.filter_progress
+
+    def set_filter(self, log_filter: LogFilter | None) -> None:
+        """Show only the lines ``log_filter`` passes (None: every line), live as lines arrive.
+
+        The first slice of the log is looked at here, so its first matches show at once; the
+        rest a slice at a time between keys (``MatchScan``), the view following the end (or
+        staying on the line at its top) meanwhile. Raises ``search.BadPattern`` for a regular
+        expression that does not compile, leaving the filter in use as it was.
+        """
+        self._flush_pending()
+        top_line = self._top_line()
+        self._lens.set_filter(log_filter)
+        if self._scan_timer is not None:
+            self._scan_timer.stop()
+            self._scan_timer = None
+        self._scan_soon()
+        self._redraw(top_line)
+        self.post_message(self.FilterChanged(self))
+
+    def _scan_soon(self) -> None:
+        """Have the filter look at more lines in a moment (it never blocks keys for long)."""
+        if self._scan_timer is None and self._lens.scan is not None:
+            self._scan_timer = self.set_timer(_SCAN_PAUSE, self._scan_more)
+
+    def _scan_more(self) -> None:
+        self._scan_timer = None
+        grew, done = self._lens.scan_step()
+        if grew:
+            self._show_entries_grew()
+        if not done:
+            self._scan_soon()
+        self.post_message(self.FilterChanged(self))
+
+    def _show_entries_grew(self) -> None:
+        """The filter found more lines: size the view, keeping the end (when following) or
+        the line at the top in view."""
+        pin = self.following and not self.is_vertical_scrollbar_grabbed
+        top_line = None if pin else self._top_line()
+        self._update_virtual_size()
+        if pin:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+        elif top_line is not None:
+            self.scroll_to(y=self._row_of_line(top_line), animate=False)
+        self._paint_bar()
+        self.refresh()
+
+    # ------------------------------------------------------------------ folds
+
+    @property
+    def folds(self) -> list[Fold]:
+        """The runs of noise found so far (``folds.py``), folded or opened; found only while
+        folding is on."""
+        return self._lens.finder.folds
+
+    @property
+    def folded(self) -> list[Fold]:
+        """The runs shown folded now, as one summary line each."""
+        return self._lens.folded
+
+    def open_fold(self, fold: Fold, opened: bool = True) -> None:
+        """Show the lines of ``fold`` (or fold them again), keeping the view where it is."""
+        lens = self._lens
+        if opened == (fold.first in lens.opened):
+            return
+        line = fold.first + self._store.origin
+        on_screen = self._row_of_line(line) - round(self.scroll_y)  # where its row is now
+        if opened:
+            lens.opened.add(fold.first)
+        else:
+            lens.opened.discard(fold.first)
+        self._redraw()
+        # Its first line stays where the fold was (which pauses following, unless the end is
+        # still in view).
+        self.scroll_to(y=max(0, self._row_of_line(line) - on_screen), animate=False)
+
+    def _open_fold_of(self, line: int) -> None:
+        """Open the folded run that holds ``line``, if one does."""
+        fold = self._lens.fold_holding(line)
+        if fold is not None:
+            self._lens.opened.add(fold.first)
+            self._redraw(line)
+
+    def _redraw(self, top_line: int | None = None) -> None:
+        """Take the entries anew (folding toggled, a fold opened or closed, a filter set),
+        keeping ``top_line`` (by default the line at the top now) at the top, or the end in
+        view while following."""
+        if top_line is None:
+            top_line = self._top_line()
+        self._lens.reshow()
+        self._rows.clear()
+        self._drop_selection()
+        self._relayout(top_line)
+
+    def _drop_selection(self) -> None:
+        if self.text_selection is not None:
+            self.screen.selections = {
+                w: s for w, s in self.screen.selections.items() if w is not self
+            }
+
+    def action_toggle_folding(self) -> None:
+        folding = not self.folding
+        if folding:
+            self._lens.opened.clear()  # fold everything again
+        self.folding = folding
+        if folding and not self.folded:
+            self.notify("Nothing to fold yet", markup=False)
+
+    def action_toggle_fold(self) -> None:
+        """Open the first folded run in view; else fold again the first opened one in view."""
+        top = round(self.scroll_y)
+        height = self.scrollable_content_region.height
+        lines = {self._line_at_row(row) for row in range(top, top + height)}
+        ids = {line - self._store.origin for line in lines}
+        for fold in self.folded:
+            if fold.first in ids:
+                self.open_fold(fold)
+                return
+        for fold in self.folds:
+            if fold.first in self._lens.opened and fold.first in ids:
+                self.open_fold(fold, opened=False)
+                return
+        raise SkipAction()
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or self._lens.shown is None:
+            return
+        row = round(self.scroll_y) + offset.y
+        if self._wrapping():
+            rows = self._row_map()
+            if row >= rows.total:
+                return
+            entry = rows.locate(row)[0]
+        elif row < self._entry_count():
+            entry = row
+        else:
+            return
+        fold = self._lens.fold_at(entry)
+        if fold is not None:
+            event.stop()
+            self.open_fold(fold)
 
     # ------------------------------------------------------------------ errors
 
@@ -506,6 +806,17 @@ class LogPane(ScrollView, can_focus=True):
             self._error_at = line - self._store.origin
             self._show_line(line, 0 if self.scroll_x and not self._wrapping() else None)
         return line
+
+    def go_to_line(self, index: int) -> bool:
+        """Move to line ``index`` as ``e`` moves to an error (a third of the way down the
+        view, which pauses following unless it is on the last page); ``e`` / ``E`` go on from
+        there. False if the pane has no such line."""
+        self._flush_pending()
+        if not 0 <= index < len(self._store):
+            return False
+        self._error_at = index - self._store.origin
+        self._show_line(index, 0 if self.scroll_x and not self._wrapping() else None)
+        return True
 
     def _find_errors_soon(self) -> None:
         """Lines arrived: look through them for errors now if the last look is a while ago,
@@ -558,15 +869,32 @@ class LogPane(ScrollView, can_focus=True):
         if not (appended or prepended or self._open_changed):
             return
         self._open_changed = False
-        if prepended:
-            self._rows.clear()  # every line's index moved
-            self._shift_selection(prepended)
         old_y = self.scroll_y
         old_rows = self.virtual_size.height
         # Decide before the area grows: at the end (or scrolling to it) and not dragging.
         pin = not self.is_vertical_scrollbar_grabbed and (
             self.following or round(self.scroll_target_y) >= self.max_scroll_y
         )
+        # With folds (or a filter) rows are entries, not lines: the line at the top is kept in
+        # view by its index, taken now (entries name lines by stable ids: prepended lines are
+        # counted in already). Rows that are lines move down by the lines prepended.
+        projected = self._lens.shown is not None
+        top_line = None if pin else self._top_line()
+        if prepended:
+            self._rows.clear()  # every line's index moved
+            if self._lens.shown is None:
+                self._shift_selection(prepended)
+            else:
+                self._drop_selection()  # entries are made anew
+            self._lens.prepended()
+        if appended or prepended:
+            self._count_soon()  # the search's matches among the new lines
+            self._scan_soon()  # the filter's
+            if self._lens.appended():
+                self._rows.clear()  # rows near the end may show other entries now
+                projected = True
+        if self.line_numbers and len(str(len(self._store))) > self._digits:
+            self._regutter()  # the line numbers grew a digit
         relaid = self._update_virtual_size()
         if pin:
             self.scroll_to(y=self.max_scroll_y, animate=False)
@@ -577,7 +905,9 @@ class LogPane(ScrollView, can_focus=True):
                 # layout is done, and the newest line must not end up under the bar.
                 self.call_after_refresh(self._keep_pinned)
         else:
-            if prepended:
+            if top_line is not None and projected:
+                self.scroll_to(y=self._row_of_line(top_line), animate=False)
+            elif prepended:
                 shift = self._row_of_line(prepended)
                 self.scroll_to(y=old_y + shift, animate=False)
             self.unseen += appended
@@ -606,17 +936,49 @@ class LogPane(ScrollView, can_focus=True):
         return [max(1, -(-min(w, RENDERED_CELL_CAP) // width)) for _, _, w, _ in self._open]
 
     def _update_virtual_size(self) -> bool:
-        """Size the scrollable area to the lines (and unfinished lines); True if laid out."""
+        """Size the scrollable area to the entries (and unfinished lines); True if laid out."""
+        opened = self._shown_open()
         if self.wrap:
             width = self.scrollable_content_region.width
             if width <= 0:  # not laid out yet: sized on the first Resize
-                return self._set_virtual_size(Size(0, len(self._store) + len(self._open)))
+                return self._set_virtual_size(Size(0, self._entry_count() + len(opened)))
             text_width = self._text_width()
-            rows = self._wrap_index.update(text_width) + sum(self._open_rows(text_width))
+            rows = self._row_map().update(text_width) + sum(self._open_rows(text_width))
             return self._set_virtual_size(Size(width, rows))
-        widest = max([self._store.max_width, *(w for _, _, w, _ in self._open)])
-        width = min(widest, RENDERED_CELL_CAP) + self._time_gutter
-        return self._set_virtual_size(Size(width, len(self._store) + len(self._open)))
+        widest = max([self._store.max_width, *(w for _, _, w, _ in opened)])
+        width = min(widest, RENDERED_CELL_CAP) + self._gutter
+        return self._set_virtual_size(Size(width, self._entry_count() + len(opened)))
+
+    # ------------------------------------------------------------------ entries
+
+    def _entry_count(self) -> int:
+        """Entries shown (lines, or folds and lines, or a filter's lines): see ``lens.py``."""
+        return self._lens.entry_count()
+
+    def _entry_line(self, entry: int) -> int:
+        """The store index of the line shown as ``entry`` (a fold's first line)."""
+        return self._lens.entry_line(entry)
+
+    def _entry_of(self, line: int) -> int:
+        """The entry showing ``line`` (a fold's, or the one before a line filtered out)."""
+        return self._lens.entry_of(line)
+
+    def _row_map(self) -> WrapIndex | EntryRows:
+        """Rows of the wrapped entries: of every line, or of the entries shown."""
+        return self._lens.row_map()
+
+    def _shown_open(self) -> list[tuple[bytes, int, int, int]]:
+        """The unfinished lines shown after the entries: none while a filter picks lines."""
+        return self._open if self._lens.shows_open() else []
+
+    def _gutter_width(self) -> int:
+        """Cells before each row's text: line numbers (and a space), then the time."""
+        if self.line_numbers:
+            self._digits = max(4, len(str(len(self._store))))
+        else:
+            self._digits = 0
+        numbers = self._digits + 1 if self._digits else 0
+        return numbers + (TIME_GUTTER if self.timestamps else 0)
 
     def _set_virtual_size(self, size: Size) -> bool:
         """Grow the scrollable area without a screen layout when no scrollbar appears.
@@ -653,18 +1015,44 @@ class LogPane(ScrollView, can_focus=True):
         return False
 
     def _text_width(self) -> int:
-        """Cells of each row the text gets: the view's width less the time gutter (if shown,
-        and at least one cell once laid out)."""
+        """Cells of each row the text gets: the view's width less the gutter (if shown, and at
+        least one cell once laid out)."""
         width = self.scrollable_content_region.width
-        if self._time_gutter and width > 0:
-            return max(1, width - self._time_gutter)
+        if self._gutter and width > 0:
+            return max(1, width - self._gutter)
         return width
 
     def _wrapping(self) -> bool:
-        return self.wrap and self._wrap_index.width == self._text_width()
+        return self.wrap and self._row_map().width == self._text_width()
+
+    @property
+    def top_line(self) -> int:
+        """The line shown at the top of the view (a fold's first line, for a fold)."""
+        return self._top_line()
+
+    def row_of(self, line: int) -> int:
+        """The first row showing ``line`` (its fold's, or the one before it when the
+        filter hides it): rows are not lines once lines wrap, fold or are filtered out."""
+        return self._row_of_line(line)
 
     def _row_of_line(self, line: int) -> int:
-        return self._wrap_index.row_of(line) if self._wrapping() else line
+        entry = self._entry_of(line)
+        return self._row_map().row_of(entry) if self._wrapping() else entry
+
+    def _line_at_row(self, row: int, wrapped: bool | None = None) -> int:
+        """The line shown on ``row`` (the top of the view, say): a fold's first line.
+
+        ``wrapped`` says the rows are wrapped rows as last counted (by default: if the view
+        wraps at its present width); after a resize they are counted at the old width.
+        """
+        count = self._entry_count()
+        if not count:
+            return 0
+        if self._wrapping() if wrapped is None else wrapped:
+            entry = self._row_map().locate(min(row, self._row_map().total - 1))[0]
+        else:
+            entry = min(row, count - 1)
+        return self._entry_line(max(0, entry))
 
     def _relayout(self, top_line: int) -> None:
         """Recount rows (wrap toggled or width changed), keeping ``top_line`` at the top."""
@@ -689,9 +1077,10 @@ class LogPane(ScrollView, can_focus=True):
         self._flush_pending()
 
     def on_resize(self, event: Resize) -> None:
-        if self.wrap and self._wrap_index.width != self._text_width():
-            top = self._wrap_index.line_at(round(self.scroll_y))
-            self._relayout(top if self._wrap_index.width else 0)
+        rows = self._row_map()
+        if self.wrap and rows.width != self._text_width():
+            top = self._line_at_row(round(self.scroll_y), wrapped=True) if rows.width else 0
+            self._relayout(top)
         elif self.following:
             self.scroll_to(y=self.max_scroll_y, animate=False)
 
@@ -699,23 +1088,34 @@ class LogPane(ScrollView, can_focus=True):
         if not self._ready:
             return
         row = round(self.scroll_y)
-        if wrap:
-            top_line = row  # the rows were lines until now
-        else:
-            top_line = self._wrap_index.line_at(row)
-            self._wrap_index.width = 0
+        top_line = self._line_at_row(row, wrapped=not wrap)  # as the rows were until now
+        if not wrap:
+            self._row_map().width = 0
         self.scroll_to(x=0, animate=False)
         self._relayout(top_line)
 
-    def watch_timestamps(self, timestamps: bool) -> None:
+    def _regutter(self) -> None:
+        """The gutter changed (timestamps or line numbers toggled, or the numbers grew a
+        digit): rows are drawn again, and wrapped rows counted again at the new text width,
+        keeping the top line in view."""
         wrapped = self._ready and self._wrapping()  # rows counted without (or with) the gutter
-        self._time_gutter = TIME_GUTTER if timestamps else 0
+        top_line = self._line_at_row(round(self.scroll_y), wrapped=wrapped) if self._ready else 0
+        self._gutter = self._gutter_width()
         if not self._ready:
             return
         self._rows.clear()  # finished rows have (or lack) the gutter
-        # Wrapped, the text's width changes with the gutter: keep the top line in view.
-        row = round(self.scroll_y)
-        self._relayout(self._wrap_index.line_at(row) if wrapped else row)
+        self._relayout(top_line)
+
+    def watch_timestamps(self, timestamps: bool) -> None:
+        self._regutter()
+
+    def watch_line_numbers(self, line_numbers: bool) -> None:
+        self._regutter()
+
+    def watch_folding(self, folding: bool) -> None:
+        self._lens.folding = folding
+        if self._ready:
+            self._redraw()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         # ScrollView's watcher, but the bar repaints only when its thumb moves on screen.
@@ -771,6 +1171,9 @@ class LogPane(ScrollView, can_focus=True):
     def action_toggle_timestamps(self) -> None:
         self.timestamps = not self.timestamps
 
+    def action_toggle_line_numbers(self) -> None:
+        self.line_numbers = not self.line_numbers
+
     def action_left(self) -> None:
         self.scroll_to(x=self.scroll_x - _HORIZONTAL_STEP, animate=False)
 
@@ -807,9 +1210,21 @@ class LogPane(ScrollView, can_focus=True):
         return True
 
     def action_clear_search(self) -> None:
-        if self._finder.query is None:
+        """Escape: clear the search, else the filter, else let the screen have the key."""
+        if self._finder.query is not None:
+            self.clear_search()
+        elif self.filter is not None:
+            self.set_filter(None)
+            self.notify("Filter cleared: every line is shown", markup=False)
+        else:
             raise SkipAction()  # Escape means something else to the screen
-        self.clear_search()
+
+    def action_toggle_stream(self, name: str) -> None:
+        """Show or hide the lines of stream ``name`` (STDOUT, STDERR, SYSTEM)."""
+        current = self.filter or LogFilter()
+        kept = name not in current.streams
+        self.set_filter(current.with_stream(name, kept))
+        self.notify(f"{name} lines {'shown' if kept else 'hidden'}", markup=False)
 
     # ------------------------------------------------------------------ rendering
 
@@ -825,6 +1240,7 @@ class LogPane(ScrollView, can_focus=True):
                 base + self.get_component_rich_style("log-pane--note", partial=True),
                 base + self.get_component_rich_style("log-pane--marker", partial=True),
                 base + self.get_component_rich_style("log-pane--time", partial=True),
+                base + self.get_component_rich_style("log-pane--fold", partial=True),
             )
         return self._styles
 
@@ -860,62 +1276,95 @@ class LogPane(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
-        text_width = self._text_width() if self._time_gutter else width
+        text_width = self._text_width() if self._gutter else width
         base = self._stream_styles()[0]
+        count = self._entry_count()
         if self._wrapping():
-            if row >= self._wrap_index.total:
-                return self._open_row(row - self._wrap_index.total, text_width, 0, base)
-            line, sub = self._wrap_index.locate(row)
+            rows = self._row_map()
+            if row >= rows.total:
+                return self._open_row(row - rows.total, text_width, 0, base)
+            entry, sub = rows.locate(row)
             start = sub * text_width
         else:
-            if row >= len(self._store):
-                return self._open_row(row - len(self._store), text_width, scroll_x, base)
-            line, sub, start = row, 0, scroll_x
+            if row >= count:
+                return self._open_row(row - count, text_width, scroll_x, base)
+            entry, sub, start = row, 0, scroll_x
+        line = self._entry_line(entry)
+        if (fold := self._lens.fold_at(entry)) is not None:
+            return self._fold_row(fold, line, entry, start, text_width, width)
         selection = self.text_selection
         plain = selection is None and self._finder.query is None
-        if plain and (strip := self._rows.get((line, start, width))) is not None:
+        key = (line, entry, start, width)
+        if plain and (strip := self._rows.get(key)) is not None:
             return strip
         segments, length = self._line_segments(line)
         for match, current in self._finder.highlights(self._store, line, segments):
             name = "log-pane--current-match" if current else "log-pane--match"
             style = self.get_component_rich_style(name, partial=True)
             segments = highlight(segments, length, match, style)
-        if selection is not None and (span := selection.get_span(line)) is not None:
+        if selection is not None and (span := selection.get_span(entry)) is not None:
             style = self.screen.get_component_rich_style("screen--selection")
             segments = highlight(segments, length, span, style)
-        # Offsets (column in the line, line) let the mouse select text, as in Textual's Log.
-        if self._time_gutter:
-            stamp = self._store.time(line) if sub == 0 else NO_TIME
+        # Offsets (column in the line, entry) let the mouse select text, as in Textual's Log.
+        if self._gutter:
+            gutter = self._gutter_text(line if sub == 0 else None)
             row_cells = row_segments(segments, length, start, text_width, base)
-            strip = self._with_gutter(row_cells, text_width, stamp, width, (start, line))
+            strip = self._with_gutter(row_cells, text_width, gutter, width, (start, entry))
         else:
-            strip = row_strip(segments, length, start, width, base).apply_offsets(start, line)
+            strip = row_strip(segments, length, start, width, base).apply_offsets(start, entry)
         if plain:
-            self._rows[line, start, width] = strip
+            self._rows[key] = strip
         return strip
+
+    def _gutter_text(self, line: int | None, stamp: int | None = None) -> str:
+        """The gutter of a row of ``line`` (None: a row it wraps onto, or an unfinished line,
+        whose time is ``stamp``)."""
+        number = None if not self._digits else (0 if line is None else line + 1)
+        if not self.timestamps:
+            stamp = None
+        elif line is not None:
+            stamp = self._store.time(line)
+        elif stamp is None:
+            stamp = NO_TIME
+        return gutter_cells(number, self._digits, stamp)
+
+    def _fold_row(
+        self, fold: Fold, line: int, entry: int, start: int, text_width: int, width: int
+    ) -> Strip:
+        """The one row of a folded run: what it holds, and how to open it."""
+        styles = self._stream_styles()
+        text = f"▸ {self._lens.fold_summary(fold)}"
+        segments = [Segment(text, styles[_FOLD])]
+        length = len(text)
+        base = styles[0]
+        if self._gutter:
+            cells = row_segments(segments, length, start, text_width, base)
+            return self._with_gutter(cells, text_width, self._gutter_text(line), width, None)
+        return row_strip(segments, length, start, width, base)
 
     def _with_gutter(
         self,
         row: list[Segment],
         text_width: int,
-        stamp: int,
+        gutter: str,
         width: int,
         offset: tuple[int, int] | None,
     ) -> Strip:
-        """A row's text (``text_width`` cells) after its time gutter, cut to the view's
-        ``width``; with selection offsets when ``offset`` is given (see ``gutter_row``)."""
+        """A row's text (``text_width`` cells) after its gutter, cut to the view's ``width``;
+        with selection offsets when ``offset`` is given (see ``gutter_row``)."""
         styles = self._stream_styles()
-        strip = gutter_row(stamp, styles[_TIME], styles[0], row, text_width, offset)
+        strip = gutter_row(gutter, styles[_TIME], styles[0], row, text_width, offset)
         return strip if strip.cell_length <= width else strip.crop(0, width)
 
     def _open_row(self, row: int, width: int, scroll_x: int, base: Style) -> Strip:
         """Row ``row`` of the unfinished lines (after the stored ones); blank past them.
 
-        ``width`` is the text's (the view's, less the time gutter when it is shown).
+        ``width`` is the text's (the view's, less the gutter when it is shown).
         """
         wrapping = self._wrapping()
         view_width = self.scrollable_content_region.width
-        for (raw, code, _, stamp), rows in zip(self._open, self._open_rows(width), strict=True):
+        opened = self._shown_open()
+        for (raw, code, _, stamp), rows in zip(opened, self._open_rows(width), strict=False):
             if row >= rows if wrapping else row > 0:
                 row -= rows if wrapping else 1
                 continue
@@ -923,21 +1372,23 @@ class LogPane(ScrollView, can_focus=True):
             style = styles[code] if code <= NOTE else styles[0]
             segments, length = line_segments(raw, style, styles[_MARKER], self.app.console)
             start = row * width if wrapping else scroll_x
-            if not self._time_gutter:
+            if not self._gutter:
                 return row_strip(segments, length, start, width, base)
             stamp = stamp if row == 0 or not wrapping else NO_TIME
             cells = row_segments(segments, length, start, width, base)
-            return self._with_gutter(cells, width, stamp, view_width, None)
+            return self._with_gutter(cells, width, self._gutter_text(None, stamp), view_width, None)
         return Strip.blank(view_width, base)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """The selected text, without colour codes (what Ctrl+C copies)."""
-        if not len(self._store):
+        """The selected text, without colour codes (what Ctrl+C copies): the entries selected,
+        a fold as its summary line."""
+        count = self._entry_count()
+        if not count:
             return None
         first = selection.start.y if selection.start is not None else 0
-        last = selection.end.y if selection.end is not None else len(self._store) - 1
-        last = min(last, len(self._store) - 1)
-        lines = [expand_tabs(strip_sgr(self.line_text(i))) for i in range(first, last + 1)]
+        last = selection.end.y if selection.end is not None else count - 1
+        last = min(last, count - 1)
+        lines = [self._lens.entry_text(i) for i in range(first, last + 1)]
         shifted = Selection(
             None if selection.start is None else Offset(selection.start.x, 0),
             None if selection.end is None else Offset(selection.end.x, last - first),

@@ -196,37 +196,45 @@ def clock(stamp: int) -> str:
     return time.strftime("%H:%M:%S", time.localtime(stamp))
 
 
+def gutter_cells(number: int | None, digits: int, stamp: int | None) -> str:
+    """The gutter of a row: its line number right-aligned in ``digits`` cells and a space (when
+    ``number`` is given), then its time ``HH:MM:SS`` and a space (when ``stamp`` is given; blank
+    for ``NO_TIME``). Blank numbers (``number`` 0) and times keep the width."""
+    text = ""
+    if number is not None:
+        text = f"{number:>{digits}} " if number else " " * (digits + 1)
+    if stamp is not None:
+        text += f"{clock(stamp)} " if stamp != NO_TIME else " " * TIME_GUTTER
+    return text
+
+
 def gutter_row(
-    stamp: int,
-    time_style: Style,
+    gutter: str,
+    gutter_style: Style,
     blank_style: Style,
     row: list[Segment],
     width: int,
     offset: tuple[int, int] | None,
 ) -> Strip:
-    """A row's text (``row_segments``, ``width`` cells) after its time gutter: one Strip.
+    """A row's text (``row_segments``, ``width`` cells) after its gutter (``gutter_cells``,
+    in ``gutter_style``): one Strip.
 
-    The gutter is ``stamp`` in ``time_style`` (blank for ``NO_TIME``) and a space. With an
-    ``offset`` (x, y), the row gets the selection offsets ``Strip.apply_offsets(x, y)`` would
-    give the text alone (the ``offset`` meta Textual's compositor reads), and every gutter cell
-    is a segment of its own at (x, y): a click or drag in the gutter selects from the start of
-    the row's text, and the time is never part of a selection. Done here, not with
+    With an ``offset`` (x, y), the row gets the selection offsets ``Strip.apply_offsets(x, y)``
+    would give the text alone (the ``offset`` meta Textual's compositor reads), and every gutter
+    cell is a segment of its own at (x, y): a click or drag in the gutter selects from the start
+    of the row's text, and the gutter is never part of a selection. Done here, not with
     ``apply_offsets``, to make one Strip a row, not three (a Strip is costly to make).
     """
+    cells_wide = len(gutter)
     if offset is None:
-        gutter = [Segment(clock(stamp), time_style)] if stamp != NO_TIME else []
-        pad = Segment(" " if gutter else " " * TIME_GUTTER, blank_style)
-        return Strip([*gutter, pad, *row], TIME_GUTTER + width)
+        return Strip([Segment(gutter, gutter_style), *row], cells_wide + width)
     x, y = offset
     meta = Style.from_meta({"offset": offset})
+    shown = gutter_style + meta
     blank = blank_style + meta
-    if stamp == NO_TIME:
-        cells = [Segment(" ", blank)] * TIME_GUTTER
-    else:
-        shown = time_style + meta
-        cells = [*(Segment(c, shown) for c in clock(stamp)), Segment(" ", blank)]
+    cells = [Segment(c, shown if c != " " else blank) for c in gutter]
     for text, style, _ in row:
         offset_style = Style.from_meta({"offset": (x, y)})
         cells.append(Segment(text, style + offset_style if style else offset_style))
         x += len(text)
-    return Strip(cells, TIME_GUTTER + width)
+    return Strip(cells, cells_wide + width)
