@@ -153,15 +153,17 @@ def test_show_prints_every_setting_and_the_session_in_one_table(home: Home) -> N
     assert result.exit_code == 0, result.output
     session = profile_store("work", URL)
     assert result.stdout.splitlines() == [
-        f"config file  {path}",
-        f"profile      work  (default_profile in {path})",
-        f"url          {URL}  (environment SUPABASE_URL)",
-        f"anon_key     {mask(ANON_JWT)}  (profile 'work' in {path})",
-        "logs_table   flag_logs  (flag --logs-table)",
-        "theme        (not set)  (default)",
-        "wrap         false  (flag --no-wrap)",
-        f"timestamps   true  (profile 'work' in {path})",
-        f"session      not signed in  ({session.describe()})",
+        f"config file     {path}",
+        f"profile         work  (default_profile in {path})",
+        f"url             {URL}  (environment SUPABASE_URL)",
+        f"anon_key        {mask(ANON_JWT)}  (profile 'work' in {path})",
+        "logs_table      flag_logs  (flag --logs-table)",
+        "theme           (not set)  (default)",
+        "wrap            false  (flag --no-wrap)",
+        f"timestamps      true  (profile 'work' in {path})",
+        "bell            true  (default)",
+        "desktop_notify  true  (default)",
+        f"session         not signed in  ({session.describe()})",
     ]
     assert ANON_JWT not in result.output
     assert ANON_JWT[4:12] not in result.output
@@ -172,8 +174,8 @@ def test_show_without_a_config_file_says_so(home: Home) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[:2] == [
-        f"config file  {home.config_file} (none yet)",
-        "profile      default  (default)",
+        f"config file     {home.config_file} (none yet)",
+        "profile         default  (default)",
     ]
     assert rows(result.stdout)["logs_table"] == (DEFAULT_LOGS_TABLE, "default")
     assert "session" not in rows(result.stdout)  # no project, no session to speak of
@@ -441,7 +443,7 @@ def test_joblens_config_names_another_file(home: Home) -> None:
     assert mode(elsewhere) == 0o600
     assert not home.config.exists()
     shown = joblens("config", "show", env=env)
-    assert shown.stdout.splitlines()[0] == f"config file  {elsewhere}"
+    assert shown.stdout.splitlines()[0] == f"config file     {elsewhere}"
     assert rows(shown.stdout)["logs_table"] == ("job_logs", f"profile 'default' in {elsewhere}")
     assert rows(joblens("config", "show").stdout)["logs_table"][1] == "default"
 

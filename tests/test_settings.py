@@ -162,6 +162,8 @@ def test_the_defaults_and_how_each_unset_setting_is_shown(home: Home) -> None:
         "theme": None,
         "wrap": False,
         "timestamps": False,
+        "bell": True,
+        "desktop_notify": True,
     }
     assert [s.shown() for s in settings.values.values()] == [
         "(not set)",
@@ -170,6 +172,8 @@ def test_the_defaults_and_how_each_unset_setting_is_shown(home: Home) -> None:
         "(not set)",
         "false",
         "false",
+        "true",
+        "true",
     ]
 
 

@@ -15,9 +15,11 @@ from textual.widgets import LoadingIndicator, Static
 
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
+from joblens.end_notice import DesktopNotifier
 from joblens.errors import JoblensError
 from joblens.models import Job
 from joblens.prefs import ViewPrefs
+from joblens.screens.help import HELP_KEYS, HelpScreen
 from joblens.screens.job_screen import JobScreen
 
 STYLES = Path(__file__).parent / "styles"
@@ -45,6 +47,8 @@ class JoblensApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "copy_or_quit", "Copy or quit", show=False, priority=True),
+        # Not a priority: typed into the search and filter fields, "?" is text.
+        Binding(HELP_KEYS, "show_help", "Keys (this help)", show=False),
     ]
 
     def __init__(
@@ -54,8 +58,14 @@ class JoblensApp(App[None]):
         *,
         poll_seconds: float = POLL_SECONDS,
         prefs: ViewPrefs = ViewPrefs(),  # noqa: B008 (frozen: sharing one is safe)
+        notifier: DesktopNotifier | None = None,
+        exit_on_end: bool = False,
     ) -> None:
         """``prefs`` sets the theme, and how each job view's log pane starts (wrap, times).
+
+        A job that ends while shown rings the bell (``prefs.bell``) and is told to ``notifier``,
+        the desktop's (``prefs.desktop_notify``; the launcher finds it, tests pass a fake).
+        ``exit_on_end``: quit with the first job's exit code once it has ended.
 
         A ``prefs.theme`` Textual does not know raises ``textual.app.InvalidThemeError``
         (``joblens.prefs.theme_names`` lists the ones it knows).
@@ -71,6 +81,8 @@ class JoblensApp(App[None]):
             self.theme = prefs.theme
         #: The error that ended the app, re-raised by the launcher as a one-line message.
         self.fatal_error: JoblensError | None = None
+        self.notifier = notifier if prefs.desktop_notify else None
+        self.exit_on_end = exit_on_end
 
     def on_mount(self) -> None:
         self.push_screen(ConnectingScreen(f"Opening job {self.job_ref} ({self.backend.name})…"))
@@ -85,7 +97,7 @@ class JoblensApp(App[None]):
         except JoblensError as error:
             await self._fail(error)
             return
-        await self.switch_screen(self._job_screen(job))
+        await self.switch_screen(self._job_screen(job, exit_on_end=self.exit_on_end))
         # Everything built so far lives as long as the app: keep it out of the cyclic
         # collector, whose full passes over it stalled live lines by ~100 ms (measured in
         # benchmarks/live_latency.py: p99 INSERT-to-paint 145 ms without, 65 ms with).
@@ -100,14 +112,22 @@ class JoblensApp(App[None]):
         """Show another job (a new DEPLOY or re-run) on top; Esc goes back."""
         self.push_screen(self._job_screen(job))
 
-    def _job_screen(self, job: Job) -> JobScreen:
+    def _job_screen(self, job: Job, *, exit_on_end: bool = False) -> JobScreen:
         return JobScreen(
             self.backend,
             job,
             poll_seconds=self.poll_seconds,
             wrap=self.prefs.wrap,
             timestamps=self.prefs.timestamps,
+            bell=self.prefs.bell,
+            notifier=self.notifier,
+            exit_on_end=exit_on_end,
         )
+
+    async def exit_with(self, code: int) -> None:
+        """Quit with ``code`` (a job's exit code: ``--exit-on-end``, ``Q``)."""
+        await self.backend.close()
+        self.exit(return_code=code)
 
     async def action_copy_or_quit(self) -> None:
         selected = self.screen.get_selected_text()
@@ -119,6 +139,11 @@ class JoblensApp(App[None]):
         noun = "line" if lines == 1 else "lines"
         self.notify(f"Copied {lines:,} {noun} to the {where}.", title="Copied", markup=False)
         self.screen.clear_selection()
+
+    def action_show_help(self) -> None:
+        """Every key, by where it works (``screens/help.py``), over whatever is shown."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
         await self.backend.close()

@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     CONFIG = 5  # missing or invalid configuration
     AUTH = 6  # the token is expired or refused
     UNAVAILABLE = 7  # the server could not be reached, failed, or timed out
+    WAIT_TIMEOUT = 8  # `joblens wait --timeout`: the job had not ended in time
     INTERRUPTED = 130  # Ctrl-C
 
 

@@ -12,12 +12,22 @@ if TYPE_CHECKING:
     from joblens.prefs import ViewPrefs
 
 
-def run_job_view(backend: Backend, job_ref: str, prefs: ViewPrefs | None = None) -> int:
-    """Run the Textual job view until the user quits; raise the error that ended it, if any."""
+def run_job_view(
+    backend: Backend, job_ref: str, prefs: ViewPrefs | None = None, *, exit_on_end: bool = False
+) -> int:
+    """Run the Textual job view until the user quits (or, with ``exit_on_end``, until the job
+    ends: its exit code); raise the error that ended it, if any."""
     from joblens.app import JoblensApp
+    from joblens.end_notice import find_notifier
     from joblens.prefs import ViewPrefs
 
-    app = JoblensApp(backend, job_ref, prefs=prefs or ViewPrefs())
+    app = JoblensApp(
+        backend,
+        job_ref,
+        prefs=prefs or ViewPrefs(),
+        notifier=find_notifier(),
+        exit_on_end=exit_on_end,
+    )
     app.run()
     if app.fatal_error is not None:
         raise app.fatal_error
@@ -54,6 +64,14 @@ def run_plain(
             utc=utc,
         )
     )
+
+
+def run_wait(backend: Backend, job_ref: str, *, timeout: float | None, quiet: bool) -> int:
+    """Wait for the job to end without printing its logs (see :mod:`joblens.job_wait`); return
+    its exit code."""
+    from joblens.job_wait import wait_for_end
+
+    return asyncio.run(wait_for_end(backend, job_ref, timeout=timeout, quiet=quiet))
 
 
 def run_summary(backend: Backend, job_ref: str, *, as_json: bool) -> int:

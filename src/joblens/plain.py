@@ -35,6 +35,7 @@ from typing import TextIO
 
 from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
+from joblens.end_notice import exit_code_for
 from joblens.errors import BackendUnavailable, ExitCode
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
@@ -60,12 +61,6 @@ __all__ = ["LineWriter", "print_logs", "render_line", "use_colour"]
 PLAIN_VERIFY_SECONDS = 1.0
 #: Checks at the job's end, each of which may recover rows, before printing the rest.
 FINAL_CHECKS = 5
-
-_OUTCOMES = {
-    JobStatus.SUCCESS: ExitCode.OK,
-    JobStatus.FAILED: ExitCode.JOB_FAILED,
-    JobStatus.CANCELLED: ExitCode.JOB_CANCELLED,
-}
 
 
 def _one_line(text: str) -> str:
@@ -236,7 +231,7 @@ def _reporter(err: TextIO, down: str, back: str) -> Callable[[str | None], None]
 
 
 def _report_outcome(job_id: str, state: JobState, err: TextIO) -> int:
-    code = _OUTCOMES.get(state.status) if isinstance(state.status, JobStatus) else None
+    code = exit_code_for(state.status)
     with contextlib.suppress(OSError, ValueError):
         if state.status == JobStatus.FAILED:
             message = _one_line(_masked(state.error_message)) or "no error message"
@@ -245,4 +240,4 @@ def _report_outcome(job_id: str, state: JobState, err: TextIO) -> int:
             message = _one_line(_masked(state.error_message)) or "cancelled"
             err.write(f"joblens: job {job_id[:8]} was cancelled: {message}\n")
         err.flush()
-    return int(code if code is not None else ExitCode.OK)
+    return int(code)

@@ -14,11 +14,15 @@ class ViewPrefs:
     ``theme`` is the name of one of Textual's themes (``theme_names``), or None for Textual's
     default. ``wrap`` starts the log pane soft-wrapped (``w`` toggles it); ``timestamps``
     starts it with each line's time (local ``HH:MM:SS``) before the line (``t`` toggles it).
+    When a job ends while it is shown, ``bell`` rings the terminal's bell and
+    ``desktop_notify`` asks the desktop for a notification (:mod:`joblens.end_notice`).
     """
 
     theme: str | None = None
     wrap: bool = False
     timestamps: bool = False
+    bell: bool = True
+    desktop_notify: bool = True
 
 
 def theme_names() -> tuple[str, ...]:

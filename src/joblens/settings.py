@@ -85,6 +85,15 @@ KEYS: tuple[Key, ...] = (
         "show when each line was written (t toggles)",
         False,
     ),
+    Key("bell", "JOBLENS_BELL", "--bell", "bool", "ring the terminal bell when the job ends", True),
+    Key(
+        "desktop_notify",
+        "JOBLENS_DESKTOP_NOTIFY",
+        "--notify",
+        "bool",
+        "a desktop notification when the job ends (notify-send, osascript)",
+        True,
+    ),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 

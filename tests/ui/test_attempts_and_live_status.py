@@ -11,7 +11,7 @@ from textual.widgets import Static
 from joblens.widgets.header import StatusBadge
 from joblens.widgets.log import LogPane
 from support.demo import StaticWorld
-from support.views import opened
+from support.views import notes, opened
 from support.waiting import wait_for
 
 
@@ -109,8 +109,9 @@ async def test_a_deleted_job_says_so_instead_of_reconnecting(static_world: Stati
         await wait_for(pilot, lambda: screen.feed.live)
         del static_world.store.jobs[job_id]
         await wait_for(pilot, lambda: "job gone" in text_of(screen, "#link-state"), timeout=10)
-        notes = [n.message for n in pilot.app._notifications]
-        assert any("may have been deleted" in note for note in notes)
+        # The toast is posted with the header's change, not before it: on a loaded machine it
+        # may be painted a moment after (a flake seen in CI runs).
+        await wait_for(pilot, lambda: any("may have been deleted" in n for n in notes(pilot.app)))
 
 
 async def test_a_server_that_stops_answering_is_not_shown_as_live(

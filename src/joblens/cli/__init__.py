@@ -2,8 +2,9 @@
 
 Kept light: ``joblens --help`` and ``--version`` import neither Textual nor supabase-py
 (each costs about half a second); they load only when a job is opened or the auth server is
-asked. One module a concern: ``jobs`` (open, logs, summary, demo), ``auth`` (login, whoami, logout),
-``config`` (show, set); ``common`` holds the error handling and the shared options.
+asked. One module a concern: ``jobs`` (open, logs, summary, wait, demo), ``auth`` (login,
+whoami, logout), ``config`` (show, set); ``common`` holds the error handling and the shared
+options.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from joblens import __version__
 from joblens.cli.auth import login, logout, whoami
 from joblens.cli.common import say_error
 from joblens.cli.config import config
-from joblens.cli.jobs import demo, logs, open_job, summary
+from joblens.cli.jobs import demo, logs, open_job, summary, wait
 from joblens.errors import ExitCode
 
 
@@ -43,8 +44,10 @@ class _JobIdGroup(click.Group):
         "  joblens login --provider github   sign in to the project\n\n"
         "  joblens 3f2a9c1e             open a job by its short id\n\n"
         "  joblens logs 3f2a9c1e -f     print its logs until it finishes\n\n"
+        "  joblens wait 3f2a9c1e        wait for it to end; exit with its code\n\n"
         "Exit codes: 0 success, 1 job failed, 2 bad usage, 3 job cancelled, 4 job not found,\n"
-        "5 configuration, 6 authentication, 7 server unavailable, 130 interrupted."
+        "5 configuration, 6 authentication, 7 server unavailable, 8 wait timed out,\n"
+        "130 interrupted."
     ),
 )
 @click.version_option(__version__, "-V", "--version", prog_name="joblens")
@@ -63,7 +66,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-for _command in (open_job, logs, summary, demo, login, whoami, logout, config):
+for _command in (open_job, logs, summary, wait, demo, login, whoami, logout, config):
     main.add_command(_command)
 
 

@@ -68,12 +68,22 @@ def project_options(func: F) -> F:
 
 
 def view_options(func: F) -> F:
-    """The view's display preferences, overriding JOBLENS_THEME/_WRAP/_TIMESTAMPS and profile."""
+    """The view's preferences, overriding JOBLENS_THEME/_WRAP/_TIMESTAMPS/_BELL/_DESKTOP_NOTIFY
+    and the profile."""
     options = [
         click.option("--theme", metavar="NAME", help="Colour theme (a Textual theme name)."),
         click.option("--wrap/--no-wrap", default=None, help="Wrap long log lines."),
         click.option(
             "--timestamps/--no-timestamps", default=None, help="Show when each line was written."
+        ),
+        click.option(
+            "--bell/--no-bell", default=None, help="Ring the terminal bell when the job ends."
+        ),
+        click.option(
+            "--notify/--no-notify",
+            "desktop_notify",
+            default=None,
+            help="A desktop notification when the job ends (where the desktop has one).",
         ),
     ]
     for option in reversed(options):
@@ -87,7 +97,16 @@ def settings_from(options: dict[str, Any]) -> Any:
 
     flags = {
         name: options.get(name)
-        for name in ("url", "anon_key", "logs_table", "theme", "wrap", "timestamps")
+        for name in (
+            "url",
+            "anon_key",
+            "logs_table",
+            "theme",
+            "wrap",
+            "timestamps",
+            "bell",
+            "desktop_notify",
+        )
     }
     return resolve(flags, profile=options.get("profile"))
 
@@ -112,4 +131,6 @@ def prefs_from(settings: Any) -> Any:
         theme=theme if isinstance(theme, str) else None,
         wrap=bool(settings.value("wrap")),
         timestamps=bool(settings.value("timestamps")),
+        bell=bool(settings.value("bell")),
+        desktop_notify=bool(settings.value("desktop_notify")),
     )

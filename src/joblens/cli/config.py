@@ -53,7 +53,8 @@ def show(ctx: click.Context, **options: Any) -> None:
 @click.option("--profile", metavar="NAME", help="Profile to change (default: the one in use).")
 @click.pass_context
 def set_(ctx: click.Context, key: str, value: str, profile: str | None) -> None:
-    """Set KEY to VALUE in a profile: url, anon_key, logs_table, theme, wrap, timestamps."""
+    """Set KEY to VALUE in a profile: url, anon_key, logs_table, theme, wrap, timestamps,
+    bell, desktop_notify."""
     import os
 
     from joblens.settings import (

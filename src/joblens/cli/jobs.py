@@ -18,13 +18,22 @@ from joblens.cli.common import (
 )
 from joblens.models import JobRef
 
+#: The view's option to end with the job (a flag of the run, not a setting).
+exit_on_end_option = click.option(
+    "--exit-on-end",
+    is_flag=True,
+    help="Quit when the job ends, with its exit code (0 success, 1 failed, 3 cancelled), "
+    "its final banner shown for a second.",
+)
+
 
 @click.command("open", hidden=True)
 @click.argument("job_id")
 @project_options
 @view_options
+@exit_on_end_option
 @click.pass_context
-def open_job(ctx: click.Context, job_id: str, **options: Any) -> None:
+def open_job(ctx: click.Context, job_id: str, exit_on_end: bool, **options: Any) -> None:
     """Open JOB_ID in the live view."""
     from joblens.launch import run_job_view, run_plain
 
@@ -33,7 +42,7 @@ def open_job(ctx: click.Context, job_id: str, **options: Any) -> None:
         backend, settings = backend_from(options)
         if not sys.stdout.isatty():
             return run_plain(backend, job_id, follow=True, color="auto")
-        return run_job_view(backend, job_id, prefs_from(settings))
+        return run_job_view(backend, job_id, prefs_from(settings), exit_on_end=exit_on_end)
 
     finish(ctx, go)
 
@@ -149,6 +158,37 @@ def logs(
 
 @click.command()
 @click.argument("job_id")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Give up after this long: exit 8 if the job has not ended by then.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the job ends.")
+@project_options
+@click.pass_context
+def wait(
+    ctx: click.Context, job_id: str, timeout: float | None, quiet: bool, **options: Any
+) -> None:
+    """Wait for a job to end without printing its logs; exit with its code.
+
+    Exits as `logs --follow` does: 0 for SUCCESS, 1 for FAILED, 3 for CANCELLED (at once if
+    it has ended already), with one line on stderr, `joblens: job #abcd1234 FAILED after
+    3m 10s` (and a failed job's error), unless --quiet. With --timeout, exits 8 if the job
+    is still running after SECONDS.
+    """
+    from joblens.launch import run_wait
+
+    def go() -> int:
+        JobRef.parse(job_id)
+        backend, _ = backend_from(options)
+        return run_wait(backend, job_id, timeout=timeout, quiet=quiet)
+
+    finish(ctx, go)
+
+
+@click.command()
+@click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @project_options
 @click.pass_context
@@ -189,8 +229,11 @@ def summary(ctx: click.Context, job_id: str, as_json: bool, **options: Any) -> N
 )
 @click.option("--profile", metavar="NAME", help="Take display preferences from this profile.")
 @view_options
+@exit_on_end_option
 @click.pass_context
-def demo(ctx: click.Context, scenario: str, speed: float, **options: Any) -> None:
+def demo(
+    ctx: click.Context, scenario: str, speed: float, exit_on_end: bool, **options: Any
+) -> None:
     """Watch a simulated job on an embedded backend (no Supabase needed).
 
     Simulated Tendrils claim and run jobs with Terraform-like output; Cancel, Apply and Re-run
@@ -205,6 +248,6 @@ def demo(ctx: click.Context, scenario: str, speed: float, **options: Any) -> Non
         job_id = backend.start_scenario(scenario)
         if not sys.stdout.isatty():
             return run_plain(backend, job_id, follow=True, color="auto")
-        return run_job_view(backend, job_id, prefs)
+        return run_job_view(backend, job_id, prefs, exit_on_end=exit_on_end)
 
     finish(ctx, go)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from joblens.actions import (
 from joblens.attempts import Requeue
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
+from joblens.end_notice import DesktopNotifier, exit_code_for, just_ended, notice_for
 from joblens.errors import AuthError, JoblensError, JobNotFound
 from joblens.feed import LogFeed
 from joblens.job_watch import Backoff, JobWatch
@@ -60,6 +62,8 @@ RESOURCES_SETTLE_SECONDS = 1.0
 PLAN_READ_SECONDS = 5.0
 #: The resources (or DEPLOY jobs) an Apply confirmation names before "and N more".
 SHOWN_IN_PROMPT = 5
+#: With --exit-on-end (or Q), the final banner shows this long before joblens quits.
+EXIT_AFTER_SECONDS = 1.0
 
 
 #: What the follow indicator says of the log of a job that ended.
@@ -68,6 +72,23 @@ _ENDED: dict[str, str] = {
     JobStatus.FAILED: "the job failed",
     JobStatus.CANCELLED: "the job was cancelled",
 }
+
+
+#: The panels every job has, for the command palette: (id, title, help).
+_PANELS = (
+    ("job-details", "Show the job details", "Status, times, Tendril, vine and ids (d)"),
+    ("config-snapshot", "Show the config snapshot", "The configuration the job ran with (s)"),
+    (
+        "execution-metadata",
+        "Show the execution metadata",
+        "What the Tendril recorded of the run (m)",
+    ),
+)
+
+
+def _sentence(reason: str) -> str:
+    """One of ``joblens.actions``' reasons as a toast says it."""
+    return reason[0].upper() + reason[1:] + "."
 
 
 class JobScreen(Screen[None]):
@@ -88,7 +109,14 @@ class JobScreen(Screen[None]):
         Binding("p", "toggle_panel('plan')", "Plan", show=False),
         Binding("R", "toggle_panel('resources')", "Resources", show=False),
         Binding("x", "toggle_errors", "Errors", show=False),
+        Binding("Q", "toggle_exit_on_end", "Quit when the job ends", show=False),
         Binding("escape", "back", "Back"),
+        # A key whose action does not apply now (hidden by check_action) falls through to
+        # these, which say why in a toast (system: kept out of the footer, help and key panel).
+        *(Binding(spec.key, f"explain('{spec.name}')", system=True) for spec in ACTION_SPECS),
+        Binding("o", "explain('open_plan')", system=True),
+        Binding("p", "explain('toggle_panel', 'plan')", system=True),
+        Binding("R", "explain('toggle_panel', 'resources')", system=True),
     ]
 
     def __init__(
@@ -99,11 +127,21 @@ class JobScreen(Screen[None]):
         poll_seconds: float = POLL_SECONDS,
         wrap: bool = False,
         timestamps: bool = False,
+        bell: bool = False,
+        notifier: DesktopNotifier | None = None,
+        exit_on_end: bool = False,
     ) -> None:
-        """``wrap`` and ``timestamps`` say how the log pane starts (its keys toggle them)."""
+        """``wrap`` and ``timestamps`` say how the log pane starts (its keys toggle them).
+        When the job ends while shown, ``bell`` rings and ``notifier`` tells the desktop;
+        ``exit_on_end`` quits with its exit code then (``Q`` toggles it)."""
         super().__init__()
         self.backend = backend
         self.job = job
+        self._bell = bell
+        self._notifier = notifier
+        #: Quit with the job's exit code once it has ended (--exit-on-end, Q).
+        self.exit_on_end = exit_on_end
+        self._exit_timer: Any = None
         self._log_wrap = wrap
         self._log_timestamps = timestamps
         self._busy: set[JobAction] = set()
@@ -326,6 +364,10 @@ class JobScreen(Screen[None]):
         self._plan_job(job)
         self._resources_job(job)
         self.refresh_bindings()
+        if just_ended(previous, job):
+            self._announce_end(job)
+        if self.exit_on_end and job.is_terminal:
+            self._exit_soon()
 
     async def _refresh_job(self) -> None:
         self.job_watch.seen(await self.backend.get_job(self.job.id))
@@ -342,23 +384,95 @@ class JobScreen(Screen[None]):
             timeout=10,
         )
 
+    # -- when the job ends ----------------------------------------------------------------
+
+    def _announce_end(self, job: Job) -> None:
+        """The job ended while shown: a toast, the bell and the desktop's notification (in a
+        thread: the notifier may take up to its timeout)."""
+        notice = notice_for(job)
+        self.notify(notice.summary, title="Job ended", severity=notice.severity, markup=False)
+        if self._bell:
+            self.app.bell()
+        notifier = self._notifier
+        if notifier is not None:
+            self.run_worker(
+                partial(notifier.send, notice), thread=True, group="end-notice", exit_on_error=False
+            )
+
+    def _exit_soon(self) -> None:
+        """Quit with the job's code once the final banner has shown for EXIT_AFTER_SECONDS."""
+        if self._exit_timer is None:
+            self._exit_timer = self.set_timer(EXIT_AFTER_SECONDS, self._exit_if_ended)
+
+    async def _exit_if_ended(self) -> None:
+        self._exit_timer = None
+        if self.exit_on_end and self.job.is_terminal:  # (a cancelled job may have come back)
+            await self.joblens_app.exit_with(int(exit_code_for(self.job.status)))
+
+    def action_toggle_exit_on_end(self) -> None:
+        """Q: quit (with the job's exit code) when this job ends, or no longer."""
+        name = f"job #{self.job.short_id}"
+        if self.job.is_terminal and not self.exit_on_end:
+            self.notify(
+                f"Job #{self.job.short_id} has already ended ({self.job.status}): q quits.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.exit_on_end = not self.exit_on_end
+        if self.exit_on_end:
+            self.notify(
+                f"joblens will quit when {name} ends, with its exit code (Q again to stay).",
+                title="Quit when it ends",
+                markup=False,
+            )
+            if self.job.is_terminal:
+                self._exit_soon()
+            return
+        if self._exit_timer is not None:
+            self._exit_timer.stop()
+            self._exit_timer = None
+        self.notify(f"joblens will stay open when {name} ends.", markup=False)
+
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        wanted = ACTION_BY_NAME.get(action)
-        if wanted is not None:
-            return wanted in available_actions(self.job)
         if action == "back":
             return self._previous_job_screen() is not None
-        if action == "open_plan":  # a DEPLOY's plan, or a PLAN's newest DEPLOY
-            return self.job.plan_job_id is not None or bool(self.deploys)
-        if action == "toggle_panel" and parameters == ("plan",):
-            return self.plan_digest is not None
-        if action == "toggle_panel" and parameters == ("resources",):
-            return any(panel.display for panel in self.query(ResourcesPanel))
         if action == "search":  # not while typing in the search field ("/" is text there)
             return not any(view.search_has_focus for view in self.query(LogView))
-        return True
+        # Hidden (False, not dimmed) when it does not apply: only what applies is in the footer,
+        # and the key falls through to its "explain" binding.
+        return self.why_not(action, parameters) is None
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why ``action`` does not apply to this job now (a sentence, for a toast), or None
+        when it does (or is never refused)."""
+        job = self.job
+        wanted = ACTION_BY_NAME.get(action)
+        if wanted is not None:
+            reason = unavailable_reason(wanted, job)
+            return None if reason is None else _sentence(reason)
+        if action == "open_plan" and job.plan_job_id is None and not self.deploys:
+            # (a DEPLOY's plan, or a PLAN's newest DEPLOY)
+            if job.job_type == JobType.PLAN:
+                return "No DEPLOY to open: none applies this PLAN yet."
+            return f"No plan to open: this {job.job_type} has no source PLAN."
+        if action == "toggle_panel" and parameters == ("plan",) and self.plan_digest is None:
+            return f"No Plan panel: only a PLAN has one, and this job is a {job.job_type}."
+        if action == "toggle_panel" and parameters == ("resources",):
+            if any(panel.display for panel in self.query(ResourcesPanel)):
+                return None
+            if self.plan_digest is not None:
+                return "A PLAN has no Resources panel: its resources are in the Plan panel (p)."
+            return f"No Resources panel: this {job.job_type}'s log has applied no resource."
+        return None
+
+    def action_explain(self, action: str, *parameters: str) -> None:
+        """A key whose action does not apply now: say why."""
+        reason = self.why_not(action, parameters)
+        if reason is not None:
+            self.notify(reason, severity="warning", markup=False)
 
     def _previous_job_screen(self) -> JobScreen | None:
         stack = self.app.screen_stack
@@ -370,7 +484,7 @@ class JobScreen(Screen[None]):
         """Run an action's flow once: a key pressed again while it runs sends nothing."""
         reason = unavailable_reason(action, self.job)
         if reason is not None:
-            self.notify(reason[0].upper() + reason[1:] + ".", severity="warning", markup=False)
+            self.notify(_sentence(reason), severity="warning", markup=False)
             return
         if action in self._busy:
             self.notify(f"{action.title()} is already in progress.", markup=False)
@@ -890,11 +1004,32 @@ class JobScreen(Screen[None]):
         for spec in ACTION_SPECS:
             if spec.action in available:
                 yield SystemCommand(spec.title, spec.help, self._action_method(spec))
-        yield SystemCommand("Copy job id", "Copy the full job id", self.action_copy_id)
+        yield SystemCommand("Copy job id", "Copy the full job id (y)", self.action_copy_id)
+        if self.exit_on_end or not self.job.is_terminal:
+            yield SystemCommand(
+                "Stay open when the job ends" if self.exit_on_end else "Quit when the job ends",
+                "Quit with the job's exit code once it ends: 0 success, 1 failed, 3 cancelled (Q)",
+                self.action_toggle_exit_on_end,
+            )
         yield SystemCommand(
             "Search the log", "Find text in the log (/, then n / N)", self.action_search
         )
         yield from self._log_commands()
+        yield SystemCommand(
+            "Copy the lines in view",
+            "The log's lines on screen, as shown (Y)",
+            self.action_copy_visible,
+        )
+        yield SystemCommand(
+            "Save the log",
+            "As plain text in the working directory; with a filter, the lines it shows (S)",
+            self.action_save_log,
+        )
+        yield SystemCommand(
+            "Open the log in $PAGER",
+            "less without one; joblens comes back after (|)",
+            self.action_page_log,
+        )
         if self._pane.has_errors:
             pane = self._pane
             yield SystemCommand(
@@ -928,6 +1063,15 @@ class JobScreen(Screen[None]):
             "Show the errors",
             "Errors: every Terraform error and warning in the log, to go to and copy (x)",
             self.action_toggle_errors,
+        )
+        for panel_id, title, help_text in _PANELS:
+            yield SystemCommand(
+                title, help_text, lambda panel_id=panel_id: self.action_toggle_panel(panel_id)
+            )
+        yield SystemCommand(
+            "Show the keys",
+            "Every key, by where it works (?, F1)",
+            self.joblens_app.action_show_help,
         )
         for deploy in (self.deploys or [])[:SHOWN_IN_PROMPT]:
             yield SystemCommand(

@@ -1,0 +1,64 @@
+"""`joblens wait` against the local stack, as a script runs it: a process, its code, its line."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+from devstack.testing import StackInfo
+
+from joblens.errors import ExitCode
+from support.cli import joblens
+from support.seeding import create_job, set_status
+from support.users import User
+
+
+async def test_a_job_that_fails_while_waiting_exits_1_with_one_line(
+    stack: StackInfo, user: User
+) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=190)
+    job_id = await create_job(
+        stack, user.id, job_type="DEPLOY", status="PROCESSING", started_at=started
+    )
+    waiter = asyncio.create_task(joblens(stack, user.token, "wait", job_id[:8]))
+    await asyncio.sleep(1.5)  # it connects and finds the job running
+    assert not waiter.done()
+    ended = time.monotonic()
+    await set_status(stack, job_id, "FAILED", "Error: quota\x1b[2J exceeded\nfor EKS")
+    code, out, err = await waiter
+    assert time.monotonic() - ended < 2.0  # the live UPDATE, not a later poll
+    assert (code, out) == (ExitCode.JOB_FAILED, "")
+    [line] = err.splitlines()
+    assert re.fullmatch(
+        rf"joblens: job #{job_id[:8]} FAILED after 3m 1[01]s: Error: quota exceeded for EKS",
+        line,
+    ), line
+
+
+async def test_a_job_that_has_ended_exits_at_once_with_its_code(
+    stack: StackInfo, user: User
+) -> None:
+    job_id = await create_job(stack, user.id, status="SUCCESS")
+    code, out, err = await joblens(stack, user.token, "wait", job_id)
+    assert (code, out) == (ExitCode.OK, "")
+    assert re.fullmatch(rf"joblens: job #{job_id[:8]} SUCCESS( after \d+s)?\n", err), err
+    code, out, err = await joblens(stack, user.token, "wait", job_id, "--quiet")
+    assert (code, out, err) == (ExitCode.OK, "", "")
+    cancelled = await create_job(stack, user.id, status="CANCELLED")
+    code, _, err = await joblens(stack, user.token, "wait", cancelled[:8], "-q")
+    assert (code, err) == (ExitCode.JOB_CANCELLED, "")
+
+
+async def test_timeout_exits_8_with_one_line_while_the_job_runs(
+    stack: StackInfo, user: User
+) -> None:
+    job_id = await create_job(stack, user.id, status="PROCESSING")
+    code, out, err = await joblens(stack, user.token, "wait", job_id[:8], "--timeout", "0.5")
+    assert (code, out) == (ExitCode.WAIT_TIMEOUT, "")
+    assert err == (
+        f"joblens: job #{job_id[:8]} is still PROCESSING after waiting 0.5s (--timeout)\n"
+    )
+    code, _, err = await joblens(stack, user.token, "wait", "00000000", "--timeout", "5")
+    assert code == ExitCode.NOT_FOUND and err.startswith("joblens: no job") and err.count("\n") == 1
