@@ -3,9 +3,11 @@ output, plain and coloured, and properties over any text."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from joblens.backends.demo.terraform.script import JobContext, build_script
 from joblens.resources import Resource, ResourceState, ResourceTracker, track_lines
 from joblens.sanitize import split_chunk
 from joblens.terraform_colour import colour_lines
+from support.resources_reference import ReferenceTracker
 
 DATA = Path(__file__).parent / "data"
 FAILED_APPLY = (DATA / "applies" / "apply_failed_22.txt").read_text().splitlines()
@@ -361,3 +364,232 @@ def test_older_lines_fed_last_give_what_they_give_in_order(lines: list[str], cut
     tracker.feed_chunks([("".join(line + "\n" for line in lines[cut:]), None)], at=cut)
     tracker.feed_chunks([("".join(line + "\n" for line in lines[:cut]), None)], at=0)
     assert shown(tracker) == shown(in_order)
+
+
+# -- the quick reading holds to the reference --------------------------------------------------
+#
+# ``support.resources_reference`` keeps the tracker as it was before it was made cheap (one
+# search per batch trying every line start, Python for each line found). The quick reading
+# (joblens.resource_lines.read_text: one findall sorting every line) must read every log into
+# the same events, so the same state, whatever the log holds and however it is cut.
+
+ADDRESSES = [
+    "aws_instance.web",
+    "aws_instance.web[3]",
+    'module.vpc.aws_subnet.private["eu-west-1a"]',
+    'module.a["x: y"].aws_s3_object.o["say \\"hi\\" [1]"]',
+    'aws_iam_role_policy_attachment.app["arn:aws:iam::aws:policy/ReadOnlyAccess"]',
+    'aws_security_group_rule.ingress["https 443"]',
+    'aws_x.y["a]b"]',
+    "aws_lb.app (deposed object 1a2b)",
+    "data.aws_ami.ubuntu",
+    "data.x",
+    "module.x",
+    "module.m.module.n.aws_db.main",
+    "aws_instance.ünïcode",
+    "Error.x",
+    "x.y(z)",
+]
+MESSAGES = [
+    "Creating...",
+    "Modifying... [id=i-1]",
+    "Destroying... [id=i-0]",
+    "Reading...",
+    "Importing... [id=b-1]",
+    "Preparing import... [id=b-1]",
+    "Import prepared!",
+    "Still creating... [10s elapsed]",
+    "Still creating... [00m10s elapsed]",
+    "Still modifying... [id=i-1, 1m10s elapsed]",
+    "Still destroying... [id=, 20s elapsed]",
+    "Still reading... [ elapsed]",
+    "Still importing... [id=a, b, 5s elapsed]",
+    "Still creating... [10s elapsed] [x]",
+    "Still creating...",
+    "Still waiting... [10s elapsed]",
+    "Creation complete after 2s [id=i-1]",
+    "Creation complete after 2s [id=]",
+    "Creation complete after [5s]",
+    "Creation complete after 5s]",
+    "Creation complete after 5s [id=a] [b]",
+    "Creation complete after 5s extra [id=a]",
+    "Modifications complete after 1s [id=i-1, 3s elapsed]",
+    "Modification complete after 1s",
+    "Destruction complete after 3s",
+    "Read complete after 0s [id=ami-1]",
+    "Import complete [id=b-1]",
+    "Creation errored after 5s",
+    "Destruction errored after 1s [id=x elapsed]",
+    "Refreshing state... [id=i-1]",
+    "Provisioning with 'local-exec'...",
+    "Creating... extra",
+    "Creating...\r",
+    "",
+]
+OTHER_LINES = [
+    "",
+    "   ",
+    "Plan: 2 to add, 1 to change, 1 to destroy.",
+    "No changes. Your infrastructure matches the configuration.",
+    "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.",
+    "Apply complete! 3 added",
+    "Destroy complete! Resources: 2 destroyed.",
+    "  # aws_instance.web will be created",
+    "  # aws_lb.app must be replaced",
+    '  # module.vpc.aws_subnet.private["eu-west-1a"] will be destroyed',
+    "    # aws_x.y will be updated in-place",
+    "     # aws_x.y will be created",
+    "        # (3 unchanged attributes hidden)",
+    "\t# aws_x.y will be read during apply",
+    "#aws_x.y will be created",
+    "Error: creating EC2 Instance: boom",
+    "Error: ",
+    "  with aws_instance.web,",
+    '  on main.tf line 12, in resource "aws_instance" "web":',
+    "  12: resource",
+    "the detail of the error",
+    "╷",
+    "  ╷",
+    "│ Error: boom",
+    "│ Warning: careful",
+    "│",
+    "│   with aws_lb.app,",
+    "╵",
+    "Warning: Argument is deprecated",
+    "Note: Objects have changed outside of Terraform",
+    "Saved the plan to: tfplan",
+    "Terraform will perform the following actions:",
+    "      + arn = (known after apply)",
+    "▸ Running tofu apply",
+    "aws_instance.web (local-exec): ready",
+    "aws_x.y (remote-exec): Creating...",
+    'aws_x.y["a b"] (local-exec): x',
+    "module.vpc: Creating...",
+]
+
+
+@st.composite
+def realistic_lines(draw: st.DrawFn) -> str:
+    """A line as Terraform, OpenTofu or the runner print them, or anything else."""
+    kind = draw(st.sampled_from(["step", "step", "step", "other", "text"]))
+    if kind == "step":
+        line = f"{draw(st.sampled_from(ADDRESSES))}: {draw(st.sampled_from(MESSAGES))}"
+    elif kind == "other":
+        line = draw(st.sampled_from(OTHER_LINES))
+    else:
+        line = draw(st.text(max_size=20).map(lambda text: text.replace("\n", " ")))
+    colour = draw(st.sampled_from(["", "", "around", "inside", "broken"]))
+    if colour == "around":  # as views/hook_ui.go colours a step
+        return f"\x1b[0m\x1b[1m{line}\x1b[0m\x1b[0m"
+    if colour in ("inside", "broken"):
+        at = draw(st.integers(0, len(line)))
+        code = "\x1b[32m" if colour == "inside" else "\x1b[3"
+        return line[:at] + code + line[at:]
+    return line
+
+
+def reference_and_quick() -> tuple[ReferenceTracker, ResourceTracker]:
+    return ReferenceTracker(), ResourceTracker()
+
+
+def same(reference: ReferenceTracker, quick: ResourceTracker) -> None:
+    assert quick._events == reference._events
+    assert shown(quick) == shown(reference)  # type: ignore[arg-type]
+    assert quick.index == reference.index
+
+
+def batches_of(lines: list[str], cuts: list[int]) -> list[str]:
+    bounds = [0, *sorted({c for c in cuts if 0 < c < len(lines)}), len(lines)]
+    return ["".join(line + "\n" for line in lines[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(realistic_lines(), max_size=60),
+    st.lists(st.integers(0, 60), max_size=12),
+    st.lists(st.sampled_from(["STDOUT", "STDERR"]), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_the_quick_reading_gives_the_reference_events(
+    lines: list[str], cuts: list[int], streams: list[str], unfinished: bool
+) -> None:
+    reference, quick = reference_and_quick()
+    texts = batches_of(lines, cuts)
+    if unfinished and texts and texts[-1]:
+        texts[-1] = texts[-1][:-1]  # a last line with no newline is a line all the same
+    for number, text in enumerate(texts):
+        stream = streams[number % len(streams)]
+        assert quick.feed_text(text, stream) == reference.feed_text(text, stream)
+        same(reference, quick)
+    assert quick.close() == reference.close()
+    same(reference, quick)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(realistic_lines(), max_size=40),
+    st.lists(st.integers(0, 40), max_size=8),
+    st.integers(0, 40),
+    st.integers(0, 40),
+)
+def test_the_quick_reading_gives_the_reference_events_with_history_and_rewinds(
+    lines: list[str], cuts: list[int], older: int, mark: int
+) -> None:
+    """Older lines fed last (history), lines taken back at any mark and fed again."""
+    texts = batches_of(lines, cuts)
+    older = min(older, len(texts))
+    first = sum(text.count("\n") for text in texts[:older])
+    reference, quick = reference_and_quick()
+    for tracker in (reference, quick):
+        tracker.feed_chunks([(text, "STDOUT") for text in texts[older:]], at=first)
+    same(reference, quick)
+    chunks = [(text, "STDERR") for text in texts[:older]]
+    assert quick.feed_chunks(chunks, at=0) == reference.feed_chunks(chunks, at=0)
+    same(reference, quick)
+    assert quick.rewind(mark) == reference.rewind(mark)
+    same(reference, quick)
+    again = "".join(line + "\n" for line in lines[mark:])
+    assert quick.feed_chunks([(again, "STDOUT")], at=mark) == reference.feed_chunks(
+        [(again, "STDOUT")], at=mark
+    )
+    same(reference, quick)
+    planned = [("aws_instance.web", "create"), ("aws_lb.app (deposed object 1a2b)", "replace")]
+    assert quick.expect(planned) == reference.expect(planned)
+    same(reference, quick)
+
+
+@pytest.mark.parametrize("coloured", [False, True], ids=["plain", "coloured"])
+def test_the_sample_logs_read_as_the_reference_reads_them(coloured: bool) -> None:
+    for path in sorted(DATA.glob("*/*.txt")):
+        lines = path.read_text().splitlines()
+        lines = colour_lines(lines) if coloured else lines
+        for size in (1, 7, 100, len(lines) or 1):
+            reference, quick = reference_and_quick()
+            for text in batches_of(lines, list(range(size, len(lines), size))):
+                assert quick.feed_text(text, "STDOUT") == reference.feed_text(text, "STDOUT")
+            reference.close()
+            quick.close()
+            same(reference, quick)
+
+
+def test_the_benchmark_logs_read_as_the_reference_reads_them() -> None:
+    """The logs benchmarks/resources.py times: one of many steps, coloured and not."""
+    rng = random.Random(3)
+    running: list[str] = []
+    lines: list[str] = []
+    for number in range(3000):
+        address = f'module.fleet["eu-west-1"].aws_instance.node[{number}]'
+        if len(running) < 10:
+            running.append(address)
+            lines.append(f"{address}: Creating...")
+        address = rng.choice(running)
+        if rng.random() < 0.2:
+            running.remove(address)
+            lines.append(f"{address}: Creation complete after 53s [id=i-{number:x}]")
+        else:
+            lines.append(f"{address}: Still creating... [{number % 60}s elapsed]")
+    for log in (lines, [f"\x1b[0m\x1b[1m{line}\x1b[0m\x1b[0m" for line in lines]):
+        reference, quick = reference_and_quick()
+        for text in batches_of(log, list(range(100, len(log), 100))):
+            assert quick.feed_text(text, "STDOUT") == reference.feed_text(text, "STDOUT")
+        same(reference, quick)

@@ -17,15 +17,23 @@ A plan's resource headers (``  # <address> will be created``) and its ``Plan: ..
 ``Apply complete! ...`` / ``Destroy complete! ...``, are read too. Each line read becomes an
 :data:`Event`; nothing here raises on any text, and the text is only read.
 
-Two readers give the same events. :func:`read_line` reads one line with ``_LINE`` (the
-reading as it was first written, kept for single lines and for the rare lines the quick one
-hands over). :func:`read_text` reads a batch of whole lines with one ``findall`` of ``_QUICK``:
-it sorts every line in C, a tick (``Still creating...``) already cut into its parts, runs of
-lines that cannot matter taken whole, so Python does a little for each line about a resource
-and nothing for the others. Per million lines (2 cores): 0.5 s of an apply that is all steps,
-0.3 s of ``benchmarks/workload.py``'s log (``benchmarks/resources.py``); the first reading took
-3.0 s and 1.4 s. Lines whose colour codes are not just around the text are uncoloured one by
-one; while a diagnostic is open, every line goes to its parser.
+Two readers give the same events (``tests/test_resources.py`` holds them to the reading as it
+was first written, ``tests/support/resources_reference.py``):
+
+- :func:`read_line` reads one line: ``_LINE`` at its start, then Python for what it found;
+- :func:`read_text` reads a batch of lines with one ``findall`` of ``_QUICK``, which sorts
+  every line in C: a tick as Terraform writes it comes cut into its parts, another step with
+  its message only if it is one (``Refreshing state...`` is not), a run of lines that can be
+  nothing to the tracker as one string, whose lines are only counted. Python reads the steps
+  and plan headers it hands over, and gives ``read_line`` the few other lines that may matter
+  (summaries, diagnostics' starts, lines with colour codes inside); while a diagnostic is
+  open, every line goes to its parser. Colour codes are never removed from a whole batch:
+  ``_QUICK_COLOURED`` takes those around a step's text (as Terraform colours it).
+
+Per million lines (``benchmarks/resources.py``, CPU time, 2 cores, a busy machine): 1.7 s of
+an apply that is all steps (3.3 s before), 1.2 s of ``benchmarks/workload.py``'s log (1.45 s
+before; 0.35 s of it its diagnostics and coloured summaries, read by ``read_line``). The
+``findall`` alone takes 0.6 s of either; one that only cuts the lines, 0.15 s.
 """
 
 from __future__ import annotations
@@ -59,7 +67,6 @@ _LINE = re.compile(
     r"|(?P<summary>(?:Plan: |No changes\.|Apply complete!|Destroy complete!)[^\n]*+)"
     r"|Error: |Warning: | *+╷)"
 )
-#: What a step's message starts with, for ``_LINE`` to read it.
 _VERBS = {"creating": "create", "modifying": "update", "destroying": "destroy"}
 _VERBS |= {"reading": "read", "importing": "import"}
 _STARTS = {
@@ -93,6 +100,9 @@ _COUNT = re.compile(r"(\d{1,9}) (?:to )?(add|change|destroy)(?:ed|d)?\b")
 _SAID: dict[str, tuple[str, str, str | None] | None] = {}
 #: Entries a cache may hold before it is emptied (and learns again what the log repeats).
 _CACHE_SIZE = 4096
+_TOUCHES = ("Provisioning with ", "Import prepared!")
+#: How the words of an end (``_ENDS``) begin; they hold 3 spaces at most.
+_END_NOUNS = tuple(f"{noun} " for noun in _NOUNS)
 
 
 def _said(words: str) -> tuple[str, str, str | None] | None:
@@ -127,7 +137,7 @@ def _inside(inside: str) -> tuple[str | None, str | None]:
 
 def _step(index: int, address: str, message: str) -> Event | None:
     """The event of a resource's step (``message``: what follows ``<address>: ``)."""
-    if message.startswith(("Provisioning with ", "Import prepared!")):
+    if message.startswith(_TOUCHES):
         return (index, "touch", address, "", None, None, index)
     bracket = message.find(" [") if message.endswith("]") else -1
     said = _said(message if bracket < 0 else message[:bracket])
@@ -219,62 +229,75 @@ def read_line(index: int, line: str, stream: Hashable, diagnostics: LineDiagnost
 
 # -- a batch at once ---------------------------------------------------------------------------
 
-_SGR = r"(?:\x1b\[[0-9;:]*+m)*+"  # colour codes, as joblens.sanitize.strip_sgr removes them
-#: An address with only plain keys (no ``:``, ``\``, newline or escape in quotes): the first
-#: ``": "`` after it is the first of its line, so ``_LINE`` reads such a line as a step of
-#: this address (if it is one) or not at all.
-_PLAIN_ADDRESS = r'[A-Za-z_][\w.-]*+(?:(?:\[[\w.-]*+\]|\["[^"\\\n:\x1b]*+"\])[\w.-]*+)*+'
-#: The words of every message ``_step`` makes an event of (``_said``), but the touches. No
-#: " [" in them: a message is these words, then nothing or `` [...]`` to the end of its line.
-_EVENT_WORDS = (
-    r"(?:Creating|Modifying|Destroying|Reading|Importing|Preparing import)\.\.\."
+#: Most of ``_ADDRESS`` (ASCII names; keys without ``\`` or an escape, nor ``]`` in quotes),
+#: without the backtracking that cannot find another address: a name or a key is never
+#: followed by what could go on with it, and fewer modules leave a name before a "." (only
+#: ``data.`` may be a type's name instead: ``data.x``). Where this is followed by ``": "``,
+#: ``_LINE``'s address is the same; a line with another address is left to ``read_line``.
+_NAME_ONCE = r"[A-Za-z_][A-Za-z0-9_-]*+"
+_KEY_ONCE = r'\[(?:[^\]"\n\x1b]*+|"[^"\\\n\x1b]*+")\]'
+_ADDRESS_ONCE = (
+    rf"(?:module\.{_NAME_ONCE}(?:{_KEY_ONCE})?+\.)*+(?:data\.)?{_NAME_ONCE}\.{_NAME_ONCE}"
+    rf"(?:{_KEY_ONCE})?+(?: \(deposed object [^()\s\x1b]++\))?+"
+)
+#: The messages ``_step`` makes a start, tick or end of (``_said``): words with no " [" in
+#: them, then nothing or `` [...]`` to the end of the line.
+_EVENT_MESSAGE = (
+    r"(?:(?:Creating|Modifying|Destroying|Reading|Importing|Preparing import)\.\.\."
     r"|Still (?:creating|modifying|destroying|reading|importing)\.\.\."
     r"|(?:Creation|Modifications?|Destruction|Read|Import) (?:complete|errored)"
-    r"(?: after [^\s\x1b\[][^\s\x1b]*+)?"
+    r"(?: after [^\s\x1b\[][^\s\x1b]*+)?)(?: \[[^\n\x1b]*+(?<=\]))?"
 )
-_TOUCH = r"(?:Provisioning with |Import prepared!)[^\n\x1b]*+"
-#: A line ``_LINE`` does not read: after anything but a letter, ``_``, space, tab, ``#`` or
-#: ``╷`` (or an escape); blank; indented, not by a header's ``#`` or a frame's ``╷``; a plain
-#: address's line whose message ``_step`` makes nothing of; a line with no ``": "`` but a
-#: summary's. None holds an escape where its text may begin.
+#: A line ``_LINE`` cannot read (when no diagnostic is open):
+#:
+#: - indented (colour codes between the blanks), not by a header's ``#`` or a frame's ``╷``;
+#:   or by more than a header's 4 blanks before a ``#``;
+#: - after anything but a letter, ``_``, space, tab, ``#`` or ``╷`` (or an escape); blank;
+#: - an address's line whose message ``_step`` makes nothing of (no escape in it);
+#: - a line with no ``": "`` (nor an escape), not a summary;
+#: - ``<word>: ...`` and ``<words with a space>: ...`` (no ``[``, ``(`` or ``:`` before the
+#:   ``": "``: no address ends there), not a summary nor a diagnostic's start.
+#:
+#: Runs of them cost Python nothing but a count.
 _IGNORED = (
-    r"[ \t]++[^ \t#╷\x1b\n][^\n]*+\n"
+    r"[ \t]++(?:\x1b\[[0-9;:]*+m[ \t]*+)*+[^ \t#╷\x1b\n][^\n]*+\n"
+    r"|[ \t]{5}[ \t]*+#[^\n]*+\n"
     r"|[^A-Za-z_ \t#╷\x1b\n][^\n]*+\n"
     r"|[ \t]*+\n"
-    rf"|(?!Plan: |Error: |Warning: ){_PLAIN_ADDRESS}: "
-    rf"(?!(?:(?:{_EVENT_WORDS})(?: \[[^\n\x1b]*\])?|{_TOUCH}){_SGR}\n)[^\n\x1b]*+{_SGR}\n"
-    r"|(?!No changes\.|Apply complete!|Destroy complete!)"
-    r"[A-Za-z_][^:\n\x1b]*+(?::(?! )[^:\n\x1b]*+)*+\n"
+    rf"|{_ADDRESS_ONCE}: (?!(?:{_EVENT_MESSAGE})\n|Provisioning with |Import prepared!)"
+    r"[^\n\x1b]*+\n"
+    r"|(?!No changes\.|Apply complete!|Destroy complete!|Plan: |Error: |Warning: )"
+    r"[A-Za-z_](?:[^:\n\x1b]*+(?::(?! )[^:\n\x1b]*+)*+|[\w-]*+: [^\n]*+"
+    r"|[^:\n\x1b\[( ]*+ [^:\n\x1b\[(]*+: [^\n]*+)\n"
 )
-#: ``_ADDRESS``, without the backtracking that cannot find another address: a name or a key
-#: is never followed by what could go on with it, and fewer modules leave a name before "."
-#: (only ``data.`` may be a type's name: ``data.x``).
-_NAME_ONCE = r"[A-Za-z_][\w-]*+"
-_ADDRESS_ONCE = (
-    rf"(?:module\.{_NAME_ONCE}(?:{_KEY})?+\.)*+(?:data\.)?{_NAME_ONCE}\.{_NAME_ONCE}"
-    rf"(?:{_KEY})?+(?: \(deposed object [^()\s]++\))?+"
-)
-#: Each line of a batch as one of these (the groups ``findall`` gives, in this order). An
-#: address ends where ``_LINE``'s does: it can end before a ``": "`` (or `` (name): ``) in one
-#: place only (before a ``[``, ``.``, a letter or `` (deposed``, another ends nowhere).
-#:
-#: 1. ``address``, ``": "`` and a message ``_step`` makes an event of, colour codes at most
-#:    before and after the text: 2-4, a tick as Terraform writes it (``verb``: its first
-#:    letter; ``tick_id``: ``id=..., `` or nothing; ``elapsed``); or 5-7, other ``words`` and
-#:    ``[id=...]`` (``end_id``: ``id=...``) or any ``bracket`` (`` [...]``) or nothing; or
-#:    8, ``touch``;
-#: 9-10. ``output``: ``<address> (local-exec): ...``, and its address;
-#: 11. ``ignored``: lines ``_IGNORED``, as many as follow one another;
-#: 12. ``other``: any other line (rare), for ``read_line``.
-_QUICK = re.compile(
-    rf"{_SGR}({_ADDRESS_ONCE}): (?:Still ([cmdri])(?:(?<=c)reating|(?<=m)odifying"
-    r"|(?<=d)estroying|(?<=r)eading|(?<=i)mporting)\.\.\. \[(id=[^\n,\[\]\x1b]*+, )?(\w++) "
-    rf"elapsed\]|({_EVENT_WORDS})(?: \[(id=[^\s,\[\]\x1b]*+)\]|( \[[^\n\x1b]*\]))?"
-    rf"|({_TOUCH})){_SGR}\n"
-    rf"|{_SGR}(({_ADDRESS_ONCE}) \([\w-]++\): [^\n\x1b]*+){_SGR}\n"
-    rf"|((?:{_IGNORED})++)"
-    r"|([^\n]*+)\n"
-)
+
+
+def _quick(sgr: str) -> re.Pattern[str]:
+    """Each line of a batch as one of these (``sgr``: the colour codes allowed before and
+    after a step's text), in the groups ``findall`` gives, in this order (few: each costs):
+
+    1. ``address`` and ``": "``, then 2-4, a tick as Terraform writes it (``verb``: its first
+       letter, ``tick_id``: ``id=..., `` or nothing, ``elapsed``), or 5, another ``message``
+       ``_step`` makes a start, tick or end of;
+    6. ``ignored``: lines ``_IGNORED``, as many as follow one another;
+    7. ``header``: what may be a plan's resource header (``_header`` reads it);
+    8. ``other``: any other line (a summary, a diagnostic's start, a line with an escape
+       inside, an address ``_ADDRESS_ONCE`` does not take, provisioning...), for
+       ``read_line``.
+    """
+    return re.compile(
+        rf"{sgr}({_ADDRESS_ONCE}): (?:Still ([cmdri])(?:(?<=c)reating|(?<=m)odifying"
+        r"|(?<=d)estroying|(?<=r)eading|(?<=i)mporting)\.\.\. \[(id=[^\n,\[\]\x1b]*+, )?(\w++) "
+        rf"elapsed\]|({_EVENT_MESSAGE})){sgr}\n"
+        rf"|((?:{_IGNORED})++)"
+        r"|([ \t]{0,4}+# [^\n\x1b]*+)\n"
+        r"|([^\n]*+)\n"
+    )
+
+
+_QUICK = _quick("")
+#: For a batch with colour codes: those joblens.sanitize.strip_sgr removes.
+_QUICK_COLOURED = _quick(r"(?:\x1b\[[0-9;:]*+m)*+")
 _TICK_OPS = {"c": "create", "m": "update", "d": "destroy", "r": "read", "i": "import"}
 _TICK_WORDS = {"c": "creating", "m": "modifying", "d": "destroying", "r": "reading"}
 _TICK_WORDS["i"] = "importing"
@@ -283,45 +306,46 @@ _TICK_WORDS["i"] = "importing"
 def read_text(
     text: str, stream: Hashable, index: int, diagnostics: LineDiagnostics, events: list[Event]
 ) -> int:
-    """The events of a batch of lines (``\n`` ends each, the last one's may be missing),
+    """The events of a batch of lines (``\\n`` ends each, the last one's may be missing),
     added to ``events`` as :func:`read_line` gives them line by line; the index after its last
     line."""
     if not text:
         return index
     if text[-1] != "\n":
         text += "\n"
-    add, said_by = events.append, _SAID
-    busy = diagnostics.busy
-    for line in _QUICK.findall(text):
-        address, verb, tick_id, elapsed, words, end_id, bracket, touch = line[:8]
+    quick = _QUICK_COLOURED if "\x1b" in text else _QUICK
+    add, said_by, busy = events.append, _SAID, diagnostics.busy
+    for found in quick.findall(text):
+        address, verb, tick_id, elapsed, message, ignored, header, other = found
         if busy:
-            busy, index = _read_busy(line, stream, index, diagnostics, events)
-        elif verb:  # a tick as Terraform writes it: most lines of a long apply
-            add((index, "tick", address, _TICK_OPS[verb], elapsed, tick_id[3:-2] or None, index))
-            index += 1
-        elif words:
-            said = said_by[words] if words in said_by else _said(words)
-            kind, operation, after = said  # type: ignore[misc]
-            ident = end_id[3:] if end_id else None
-            if bracket:
-                got, ident = _inside(bracket[2:-1])
+            busy, index = _read_busy(found, stream, index, diagnostics, events)
+            continue
+        if verb:  # a tick as Terraform writes it: most lines of a long apply
+            ident = tick_id[3:-2] if tick_id else None
+            add((index, "tick", address, _TICK_OPS[verb], elapsed, ident, index))
+        elif address:  # another step (as _step reads it, the words learnt)
+            bracket = message.find(" [") if message[-1] == "]" else -1
+            words = message if bracket < 0 else message[:bracket]
+            # (_EVENT_MESSAGE holds only the words _said makes something of)
+            kind, operation, after = said_by[words] if words in said_by else _said(words)  # type: ignore[misc]
+            ident = None
+            if bracket >= 0:
+                got, ident = _inside(message[bracket + 2 : -1])
                 after = got if kind == "tick" else after
             elif kind == "tick":
                 after = None
             add((index, kind, address, operation, after, ident, index))
-            index += 1
-        elif touch:
-            add((index, "touch", address, "", None, None, index))
-            index += 1
-        elif line[10]:  # ignored
-            index += line[10].count("\n")
-        elif line[9]:  # output
-            add((index, "touch", line[9], "", None, None, index))
-            index += 1
+        elif ignored:
+            index += ignored.count("\n")
+            continue
+        elif header:
+            event = _header(index, header)
+            if event is not None:
+                add(event)
         else:
-            events += read_line(index, line[11], stream, diagnostics)
+            events += read_line(index, other, stream, diagnostics)
             busy = diagnostics.busy
-            index += 1
+        index += 1
     return index
 
 
@@ -332,20 +356,16 @@ def _read_busy(
     diagnostics: LineDiagnostics,
     events: list[Event],
 ) -> tuple[bool, int]:
-    """The lines ``_QUICK`` found, read while a diagnostic is open: each as :func:`read_line`
-    reads it (without its colour codes), until none is (the rest are nothing to the tracker).
-    Whether one is still open, and the index after them."""
-    address, verb, tick_id, elapsed, words, end_id, bracket, touch, output, _, ignored, other = (
-        found
-    )
+    """What ``findall`` found of a line (or of a run of lines), read while a diagnostic is
+    open: each line as :func:`read_line` reads it, until none is open (the rest are then
+    nothing to the tracker). Whether one is still open, and the index after them."""
+    address, verb, tick_id, elapsed, message, ignored, header, other = found
     if ignored:
         lines = ignored[:-1].split("\n")
     elif verb:
         lines = [f"{address}: Still {_TICK_WORDS[verb]}... [{tick_id}{elapsed} elapsed]"]
-    elif words:
-        lines = [f"{address}: {words}{f' [{end_id}]' if end_id else bracket}"]
     else:
-        lines = [f"{address}: {touch}" if touch else output or other]
+        lines = [f"{address}: {message}" if address else header or other]
     for number, line in enumerate(lines):
         events += read_line(index + number, line, stream, diagnostics)
         if not diagnostics.busy:

@@ -1,17 +1,10 @@
 """Resource progress during an apply (or a destroy): each resource's state, from the log.
 
-Terraform and OpenTofu print one line per step of a resource (``views/hook_ui.go``), coloured
-or not (the platform's runner passes ``-no-color``; colour codes are ignored here):
-
-- ``<address>: Creating...`` / ``Modifying... [id=...]`` / ``Destroying... [id=...]`` /
-  ``Reading...`` / ``Importing... [id=...]``: the step starts;
-- ``<address>: Still creating... [10s elapsed]`` (``[id=..., 10s elapsed]``): still running;
-- ``Creation complete after 2s [id=...]``, ``Modifications complete ...``, ``Destruction
-  complete after 3s``, ``Read complete ...``, ``Import complete``: the step is done;
-  ``Creation errored after 5s``: it failed;
-- ``<address> (local-exec): ...`` and ``Provisioning with ...``: the resource's own output;
-- an error diagnostic about a resource (``Error: ...`` then ``with <address>,``, read by
-  :class:`joblens.diagnostics.DiagnosticParser`): it failed.
+:mod:`joblens.resource_lines` reads the log into *events*: a resource's step starts, ticks
+(``Still creating... [10s elapsed]``), completes or errors; its own output; an error
+diagnostic about it (it failed); a plan's header (it is still to come); a total. The state is
+what the events add up to, so older lines (history read newest first) or lines taken back
+(:meth:`ResourceTracker.rewind`) rebuild it from the events, never from the log.
 
 The plan that ``apply`` prints first (``  # <address> will be created`` and so on) lists the
 resources still to come (pending), and its ``Plan: N to add, M to change, K to destroy.`` line
@@ -21,14 +14,10 @@ can give it from elsewhere (the PLAN job's own metadata). A replacement is one r
 (operation ``replace``) whose destroy and create (in either order: ``create_before_destroy``
 destroys a ``(deposed object ...)``) count two, as the ``Plan:`` line counts them.
 
-Cost: a batch of lines is searched with one regular expression (:meth:`ResourceTracker.
-feed_text`), in C; Python reads only the lines it finds (steps, plan headers, the summary
-lines, and every line while a diagnostic is open). Per million lines (2 cores, CPU time): 0.15 s
-of other output; 1.4 s of ``benchmarks/workload.py``'s log, half of whose lines are steps, about
-2.8 µs each. Each line read becomes an *event*; the state is what the events add up to, so
-older lines (history read newest first) or lines taken back (:meth:`ResourceTracker.rewind`)
-rebuild it from the events, never from the log. Nothing here raises on any text, and the text
-fed is only read.
+Cost (``benchmarks/resources.py``, CPU time per million lines fed as the job screen feeds
+them): see :mod:`joblens.resource_lines` for the reading; applying an event is a dictionary
+look-up and a few stores, a tick of a resource already seen (most lines of a long apply)
+inline. Nothing here raises on any text, and the text fed is only read.
 
 A diagnostic ends when a later line of its stream ends it; the last one of a failed apply is
 often ended only by the end of the log: :meth:`ResourceTracker.close` says the log ended.
@@ -66,6 +55,9 @@ _OF_ACTION = {
 }
 #: The steps a resource completed, as bits (their count is what it adds to ``done``).
 _BIT = {"create": 1, "update": 2, "destroy": 4}
+_CREATED = _BIT["create"]
+#: The events of a resource's steps.
+_STEPS = frozenset(("start", "tick", "complete", "errored"))
 
 
 class ResourceState(StrEnum):
@@ -171,7 +163,8 @@ class ResourceTracker:
         return changed
 
     def feed_text(self, text: str, stream: Hashable = None) -> bool:
-        """The lines of a chunk of whole lines (``feed_lines(split_chunk(text))``, faster)."""
+        """The lines of a chunk of whole lines (``feed_lines(split_chunk(text))``, read at
+        once: :func:`joblens.resource_lines.read_text`)."""
         events: list[Event] = []
         self.index = read_text(text, stream, self.index, self._diagnostics, events)
         return self._take(events)
@@ -281,28 +274,30 @@ class ResourceTracker:
         return self._run(events)
 
     def _run(self, events: list[Event]) -> bool:
-        """Apply ``events``; True when what is shown changed. A tick of a resource already
-        seen (most lines of a long apply) is applied here, as ``_apply`` would."""
+        """Apply ``events``; True when what is shown changed. A step of a resource already seen
+        (most lines of a long apply) is applied here; a tick, the most common, inline."""
         changed = False
-        entries, running = self._entries, ResourceState.RUNNING
+        get, running = self._entries.get, ResourceState.RUNNING
         for event in events:
-            entry = entries.get(event[2]) if event[1] == "tick" else None
-            if entry is None:
+            _at, kind, address, operation, elapsed, ident, about = event
+            if kind == "tick" and (entry := get(address)) is not None:  # (as _stepped)
+                if entry.operation != operation:
+                    entry.operation = _combined(entry.operation, operation)
+                if entry.first < 0:
+                    entry.first = about
+                if about > entry.last:
+                    entry.last = about
+                if ident and not (operation == "destroy" and entry.steps & _CREATED):
+                    entry.ident = ident
+                entry.state = running
+                if elapsed:
+                    entry.elapsed = elapsed
+                changed = True
+            elif kind in _STEPS and (entry := get(address)) is not None:
+                _stepped(entry, event)
+                changed = True
+            else:
                 changed = self._apply(event) or changed
-                continue
-            _at, _kind, _address, operation, elapsed, ident, about = event
-            if entry.operation != operation:
-                entry.operation = _combined(entry.operation, operation)
-            if entry.first < 0:
-                entry.first = about
-            if about > entry.last:
-                entry.last = about
-            if ident and not (operation == "destroy" and entry.steps & _BIT["create"]):
-                entry.ident = ident
-            entry.state = running
-            if elapsed:
-                entry.elapsed = elapsed
-            changed = True
         if changed:
             self._shown = None
         return changed
@@ -333,7 +328,7 @@ class ResourceTracker:
         return entry
 
     def _apply(self, event: Event) -> bool:
-        _at, kind, address, operation, elapsed, ident, about = event
+        _at, kind, address, operation, elapsed, _ident, about = event
         if kind == "header":
             return self._pending(address, operation, about)
         if kind in ("plan", "finished"):
@@ -353,25 +348,33 @@ class ResourceTracker:
                 entry.state = ResourceState.FAILED
             self._shown = None
             return True
-        entry = self._entry(address, operation, about)
-        entry.operation = _combined(entry.operation, operation)
-        entry.first = about if entry.first < 0 else entry.first
-        entry.last = max(entry.last, about)
-        if not (operation == "destroy" and entry.steps & _BIT["create"]):
-            entry.ident = ident or entry.ident  # (a replacement keeps its new object's id)
-        if kind == "start":
-            entry.state, entry.elapsed = ResourceState.RUNNING, None
-        elif kind == "tick":
-            entry.state, entry.elapsed = ResourceState.RUNNING, elapsed or entry.elapsed
-        elif kind == "errored":
-            entry.state, entry.elapsed = ResourceState.FAILED, elapsed
-        else:  # complete
-            entry.steps |= _BIT.get(operation, 0)
-            entry.elapsed = elapsed
-            whole = entry.operation != "replace" or entry.steps & 5 == 5
-            entry.state = ResourceState.DONE if whole else ResourceState.RUNNING
+        _stepped(self._entry(address, operation, about), event)
         self._shown = None
         return True
+
+
+def _stepped(entry: _Entry, event: Event) -> None:
+    """A step (start, tick, complete, errored) of the resource ``entry``."""
+    _at, kind, _address, operation, elapsed, ident, about = event
+    if entry.operation != operation:  # (what _combined gives when they are the same)
+        entry.operation = _combined(entry.operation, operation)
+    if entry.first < 0:
+        entry.first = about
+    if about > entry.last:
+        entry.last = about
+    if ident and not (operation == "destroy" and entry.steps & _CREATED):
+        entry.ident = ident  # (a replacement keeps its new object's id)
+    if kind == "start":
+        entry.state, entry.elapsed = ResourceState.RUNNING, None
+    elif kind == "tick":
+        entry.state, entry.elapsed = ResourceState.RUNNING, elapsed or entry.elapsed
+    elif kind == "errored":
+        entry.state, entry.elapsed = ResourceState.FAILED, elapsed
+    else:  # complete
+        entry.steps |= _BIT.get(operation, 0)
+        entry.elapsed = elapsed
+        whole = entry.operation != "replace" or entry.steps & 5 == 5
+        entry.state = ResourceState.DONE if whole else ResourceState.RUNNING
 
 
 def track_lines(lines: Iterable[str], first_index: int = 0) -> ResourceTracker:
