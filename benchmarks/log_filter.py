@@ -138,8 +138,8 @@ async def _filters(pane: Any, pilot: Any) -> list[tuple[str, float, float, float
 
 async def _searches(pane: Any, pilot: Any) -> list[tuple[str, float, float, float, int]]:
     rows = []
-    for name, text, regex, _invert, streams in CASES:
-        if not text or streams:
+    for name, text, regex, invert, streams in CASES:
+        if not text or streams or invert:  # a search has no inverse or streams
             continue
         pane.clear_search()
         pane.follow()
