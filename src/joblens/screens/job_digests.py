@@ -18,6 +18,7 @@ from joblens.models import Job, JobType, LogChunk
 from joblens.plan_digest import read_metadata
 from joblens.resources import ResourceTracker, planned_operations
 from joblens.screens.job_plan import PLAN_REFRESH_SECONDS
+from joblens.screens.pacing import Paced
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.error_digest import DigestReader, ErrorsPanel
 from joblens.widgets.header import JobHeader
@@ -39,8 +40,7 @@ class ResourcesFeed:
         self._screen = screen
         #: None for a PLAN: its resources are in its plan.
         self.tracker = ResourceTracker() if screen.job.job_type != JobType.PLAN else None
-        self._timer: Any = None
-        self._shown_at = float("-inf")
+        self._pace = Paced(screen, self._show)
         self._shown: Any = None  # what the header and panel show of the resources
         self._settle: Any = None  # the timer that ends an ended job's log
         self._planned = False  # a DEPLOY's source plan asked for
@@ -105,19 +105,10 @@ class ResourcesFeed:
             self.changed()
 
     def changed(self) -> None:
-        """Show the resources now, or (if shown less than PLAN_REFRESH_SECONDS ago) then."""
-        screen = self._screen
-        if self._timer is not None or not screen.is_attached:
-            return
-        wait = self._shown_at + PLAN_REFRESH_SECONDS - monotonic()
-        if wait <= 0:
-            self._show()
-        else:
-            self._timer = screen.set_timer(wait, self._show)
+        """Show the resources now, or when due (``pacing.Paced``)."""
+        self._pace.request()
 
     def _show(self) -> None:
-        self._timer = None
-        self._shown_at = monotonic()
         tracker, screen = self.tracker, self._screen
         if tracker is None or not screen.showing:
             return

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from joblens.errors import JoblensError
@@ -19,6 +18,7 @@ from joblens.json_doc import JsonDoc
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType, LogChunk
 from joblens.plan_digest import Action, MetadataPlan, PlanDigest, PlanSummary, read_metadata
 from joblens.screens.confirm import ConfirmScreen
+from joblens.screens.pacing import SHOW_EVERY_SECONDS, Paced
 from joblens.widgets.header import JobHeader
 from joblens.widgets.plan import PlanPanel
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from joblens.screens.job_screen import JobScreen
 
 #: The plan's figures and panel are shown again at most this often as lines stream.
-PLAN_REFRESH_SECONDS = 0.25
+PLAN_REFRESH_SECONDS = SHOW_EVERY_SECONDS
 #: Apply waits at most this long for the log to be read before its destroy confirmation.
 PLAN_READ_SECONDS = 5.0
 #: The resources (or DEPLOY jobs) an Apply confirmation names before "and N more".
@@ -43,8 +43,7 @@ class JobPlan:
         self.digest = PlanDigest() if screen.job.job_type == JobType.PLAN else None
         #: The DEPLOY jobs applying this PLAN, newest first, once asked (None: not yet).
         self.deploys: list[Job] | None = None
-        self._timer: Any = None
-        self._shown_at = float("-inf")
+        self._pace = Paced(screen, self._show)
         self._shown: Any = None  # what the header and panel show of the plan
         self._reads = 0  # reads of large metadata started (the newest one counts)
 
@@ -100,19 +99,10 @@ class JobPlan:
             self.changed()
 
     def changed(self) -> None:
-        """Show the plan now, or (if it was shown less than PLAN_REFRESH_SECONDS ago) then."""
-        screen = self._screen
-        if self._timer is not None or not screen.is_attached:
-            return
-        wait = self._shown_at + PLAN_REFRESH_SECONDS - monotonic()
-        if wait <= 0:
-            self._show()
-        else:
-            self._timer = screen.set_timer(wait, self._show)
+        """Show the plan now, or when due (``pacing.Paced``)."""
+        self._pace.request()
 
     def _show(self) -> None:
-        self._timer = None
-        self._shown_at = monotonic()
         screen = self._screen
         if self.digest is None or not screen.showing:
             return
