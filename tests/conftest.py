@@ -44,9 +44,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     capture = config.pluginmanager.getplugin("capturemanager")
 
+    # In a parallel run each worker starts its own private server: the line says whose.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    prefix = f"[{worker}] " if worker else ""
+
     def announce(line: str) -> None:  # on stderr even while pytest captures the test's output
         with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            print(f"\n{line}", file=sys.stderr, flush=True)
+            print(f"\n{prefix}{line}", file=sys.stderr, flush=True)
 
     devstack_testing.announce = announce
 
@@ -63,10 +67,22 @@ PG_FIXTURE = "pg_server"
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark ``pg`` every test that uses PostgreSQL, directly or through another fixture (its
     fixture closure holds `pg_server`). Tests that reach it otherwise say so themselves, as
-    the contract tests' stack environments do (tests/contract/conftest.py)."""
+    the contract tests' stack environments do (tests/contract/conftest.py).
+
+    In a parallel run (pytest-xdist), the tests marked ``slow`` come first, the slowest
+    first: the first tests are dealt to the workers in turn, so the long ones run side by
+    side from the start instead of one of them starting last while the others wait."""
     for item in items:
         if PG_FIXTURE in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.pg)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker orders them the same way
+        items.sort(key=lambda item: -_slow_seconds(item))  # stable: the rest keep their order
+
+
+def _slow_seconds(item: pytest.Item) -> float:
+    """What ``@pytest.mark.slow(seconds)`` says the test takes; 0 when it is not marked."""
+    mark = item.get_closest_marker("slow")
+    return float(mark.args[0]) if mark is not None and mark.args else 0.0
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ def test_ruff_is_clean(command: tuple[str, ...]) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow(13)
 def test_mypy_is_clean() -> None:
     done = _run("mypy")  # pyproject.toml says what: src/joblens, tests and devstack
     assert done.returncode == 0, done.stdout + done.stderr

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from devstack.testing import StackInfo
+from filelock import FileLock
 
 HERE = Path(__file__).resolve().parent
 NODE = shutil.which("node")
@@ -36,21 +37,24 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed on t
 
 
 def _install() -> None:
-    """`npm ci` unless node_modules already holds the locked supabase-js."""
+    """`npm ci` unless node_modules already holds the locked supabase-js. One process at a
+    time: the test runs once per schema, maybe at once in two pytest-xdist workers, and `npm
+    ci` starts by deleting node_modules."""
     lock = json.loads((HERE / "package-lock.json").read_text())
     wanted = lock["packages"]["node_modules/@supabase/supabase-js"]["version"]
     installed = HERE / "node_modules" / "@supabase" / "supabase-js" / "package.json"
-    if installed.exists() and json.loads(installed.read_text()).get("version") == wanted:
-        return
-    npm = shutil.which("npm")
-    assert npm is not None, "node is installed but npm is not: cannot install supabase-js"
-    subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=HERE,
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
+    with FileLock(HERE / "node_modules.lock"):  # git-ignored, as node_modules
+        if installed.exists() and json.loads(installed.read_text()).get("version") == wanted:
+            return
+        npm = shutil.which("npm")
+        assert npm is not None, "node is installed but npm is not: cannot install supabase-js"
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=HERE,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
 
 
 def _node_command() -> list[str]:

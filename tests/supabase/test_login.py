@@ -134,6 +134,7 @@ async def strict(stack_documented: StackInfo):  # type: ignore[no-untyped-def]
     stack_documented.fault("clear")
 
 
+@pytest.mark.slow(13)
 async def test_two_watches_on_one_login_refresh_it_many_times_without_a_lost_line(
     strict: StackInfo, tmp_path: Path
 ) -> None:

@@ -300,6 +300,7 @@ def test_the_chaos_plays_every_fault_the_stack_has() -> None:
     assert set(KINDS) == FAULT_KINDS - {"clear"}
 
 
+@pytest.mark.slow(30)
 async def test_logs_follow_prints_exactly_the_table_through_every_fault(
     stack_deployed: StackInfo,
 ) -> None:
@@ -346,6 +347,7 @@ async def session_view(
         yield pilot, screen, screen.query_one(LogPane)
 
 
+@pytest.mark.slow(30)
 async def test_the_view_holds_the_table_in_order_through_every_fault(
     stack_documented: StackInfo,
 ) -> None:

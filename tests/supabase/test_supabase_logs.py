@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from devstack.testing import StackInfo
 
 from joblens.backends.base import ChunksArrived, LiveStarted
@@ -57,6 +58,7 @@ async def test_a_backlog_and_a_writing_tendril_end_as_exactly_the_databases_line
     assert lines[:5000] == [f"backlog {c}.{i}" for c in range(500) for i in range(10)]
 
 
+@pytest.mark.slow(9)
 async def test_pages_never_rely_on_the_server_returning_what_was_asked(
     stack: StackInfo, user: User
 ) -> None:

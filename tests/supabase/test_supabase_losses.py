@@ -80,6 +80,7 @@ async def test_the_view_holds_the_table_in_order_whatever_the_server_drops(
         await wait_for(pilot, lambda: pane_lines(pane) == expected, timeout=10)
 
 
+@pytest.mark.slow(15)
 async def test_the_header_tells_the_truth_within_seconds_when_realtime_goes_silent(
     stack: StackInfo, user: User
 ) -> None:

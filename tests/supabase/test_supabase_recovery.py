@@ -283,6 +283,7 @@ async def test_an_expired_access_token_with_a_refresh_token_starts_fine(stack: S
     await bad.close()
 
 
+@pytest.mark.slow(13)
 async def test_a_session_that_refreshes_itself_keeps_the_channel_without_a_gap(
     stack_deployed: StackInfo,
 ) -> None:

@@ -84,6 +84,7 @@ async def expire_and_wait_for_refresh(stack: StackInfo, first_refresh: str) -> N
     raise AssertionError("no process refreshed the session within 20 s")
 
 
+@pytest.mark.slow(11)
 async def test_processes_sharing_a_session_through_several_refreshes_never_trip_reuse(
     strict: StackInfo, tmp_path: Path
 ) -> None:

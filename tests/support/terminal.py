@@ -140,6 +140,10 @@ class PtyProgram:
         size: tuple[int, int] = (120, 40),
     ) -> None:
         columns, rows = size
+        # The terminal's size is the pseudo-terminal's: COLUMNS and LINES would override it
+        # (shutil.get_terminal_size, which Textual asks, reads them first), and pytest-xdist's
+        # workers have COLUMNS=80 and LINES=24.
+        env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.proc = subprocess.Popen(
