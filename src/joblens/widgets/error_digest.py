@@ -21,12 +21,13 @@ from typing import ClassVar, Protocol
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Collapsible, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from joblens.clipboard import copy_text
 from joblens.diagnostics import ERROR, WARNING, Diagnostic, DiagnosticParser, uncoloured
 from joblens.sanitize import display_text, strip_sgr
+from joblens.widgets.lazy_panel import LazyPanel
 from joblens.widgets.log.store import NOTE
 
 #: Lines read in one slice: about 20 ms (0.17 s for a million 80-character Terraform lines
@@ -308,7 +309,7 @@ class DiagnosticList(OptionList):
         )
 
 
-class ErrorsPanel(Collapsible):
+class ErrorsPanel(LazyPanel):
     """The Errors panel: its title counts the diagnostics; its list is built while it is open."""
 
     DEFAULT_CSS = """
@@ -353,7 +354,6 @@ class ErrorsPanel(Collapsible):
         )
         self.diagnostics: tuple[Diagnostic, ...] = ()
         """What the panel shows (or will, once opened)."""
-        self._stale = False
         super().__init__(
             self._list,
             self._empty,
@@ -376,16 +376,9 @@ class ErrorsPanel(Collapsible):
             return
         self.diagnostics = diagnostics
         self.title = digest_title(diagnostics)
-        self._stale = True
-        if not self.collapsed:
-            self._paint()
+        self.changed()
 
-    def watch_collapsed(self, collapsed: bool) -> None:
-        if not collapsed and self._stale:
-            self._paint()
-
-    def _paint(self) -> None:
-        self._stale = False
+    def paint(self) -> None:
         self._list.display = bool(self.diagnostics)
         self._empty.display = not self.diagnostics
         self._list.show(self.diagnostics)

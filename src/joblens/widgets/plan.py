@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import Collapsible, Static
+from textual.widgets import Static
 
 from joblens.display import format_time
 from joblens.models import Job
 from joblens.plan_digest import DESTRUCTIVE, Action, PlannedResource, PlanSummary
 from joblens.plan_words import ACTION_HEADINGS as _HEADINGS
 from joblens.plan_words import cost_words, counts_sentence, replace_how
+from joblens.widgets.lazy_panel import LazyPanel
 
 #: The style of each action, in the header and the panel: destroy and replace in red.
 ACTION_STYLE: dict[Action, str] = {
@@ -162,7 +163,7 @@ def plan_body(
     return text
 
 
-class PlanPanel(Collapsible):
+class PlanPanel(LazyPanel):
     """The Plan panel: built when it is opened, and again when the plan changes while open."""
 
     def __init__(self, **kwargs: object) -> None:
@@ -171,7 +172,6 @@ class PlanPanel(Collapsible):
         self._summary = PlanSummary()
         self._finished = False
         self._deploys: Sequence[Job] | None = None
-        self._stale = True
 
     def show(
         self,
@@ -184,14 +184,7 @@ class PlanPanel(Collapsible):
         if (summary, finished, deploys) == (self._summary, self._finished, self._deploys):
             return
         self._summary, self._finished, self._deploys = summary, finished, deploys
-        self._stale = True
-        if not self.collapsed:
-            self._paint()
+        self.changed()
 
-    def watch_collapsed(self, collapsed: bool) -> None:
-        if not collapsed and self._stale:
-            self._paint()
-
-    def _paint(self) -> None:
-        self._stale = False
+    def paint(self) -> None:
         self._body.update(plan_body(self._summary, finished=self._finished, deploys=self._deploys))

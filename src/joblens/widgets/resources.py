@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Collapsible, Static
+from textual.widgets import Static
 
 from joblens.resources import Resource, ResourceState
 from joblens.sanitize import display_text
+from joblens.widgets.lazy_panel import LazyPanel
 
 #: At most this many resources are listed in the panel (the counts say how many in all).
 PANEL_MAX_RESOURCES = 2000
@@ -141,7 +142,7 @@ class ResourceProgress(Widget):
         return self._figures
 
 
-class ResourcesPanel(Collapsible):
+class ResourcesPanel(LazyPanel):
     """The Resources panel: built when it is opened, and again when the resources change while
     open. ``shown``: there from the start (a DEPLOY or DESTROY); else only once a resource is
     seen (another job whose log turns out to apply something)."""
@@ -176,7 +177,6 @@ class ResourcesPanel(Collapsible):
         self._resources: Sequence[Resource] = ()
         self._progress: str | None = None
         self._finished = False
-        self._stale = True
         self.display = shown
 
     def show(
@@ -188,14 +188,7 @@ class ResourcesPanel(Collapsible):
         self._resources, self._progress, self._finished = resources, progress, finished
         if resources:
             self.display = True
-        self._stale = True
-        if not self.collapsed:
-            self._paint()
+        self.changed()
 
-    def watch_collapsed(self, collapsed: bool) -> None:
-        if not collapsed and self._stale:
-            self._paint()
-
-    def _paint(self) -> None:
-        self._stale = False
+    def paint(self) -> None:
         self._body.update(resources_body(self._resources, self._progress, finished=self._finished))
