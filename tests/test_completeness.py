@@ -186,3 +186,16 @@ def test_a_dropped_row_is_found_by_the_count_and_put_back_in_its_place() -> None
     )
     shown, _ = asyncio.run(follow(backend, False, 10, False))
     assert shown == [f"line {n}" for n in range(5)]
+
+
+def test_a_line_split_by_the_newest_page_is_whole_again_after_a_replay_from_the_start() -> None:
+    """The newest page holds the end of a line, a late row completes it live before its
+    beginning is read (so it is shown in two parts), and then the table disagrees with every
+    checkpoint: the whole log is passed on again, the line whole, and the feed no longer
+    counts it as split (found by Hypothesis)."""
+    backend = LossyBackend(
+        [("late", 1)], 5, pieces=[("STDOUT", "1")] * 6 + [("STDOUT", "\n")]
+    )
+    shown, split = asyncio.run(follow(backend, True, 1, False))
+    assert shown == ["111111"]
+    assert split == 0

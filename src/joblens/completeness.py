@@ -63,6 +63,7 @@ class CompletenessChecks:
     lines: LineAssembler
     history_loaded: asyncio.Event
     page_size: int
+    split_lines: int
     _out: Output
 
     def _init_checks(self, verify_every: float, settle_seconds: float) -> None:
@@ -221,6 +222,8 @@ class CompletenessChecks:
         # From here on, nothing awaits: no chunk can arrive halfway through the replay.
         ordered = sorted({c.id: c for c in [*rows, *arrived]}.values(), key=_order)
         self._out.rewind(point.mark)
+        if point.last is None:
+            self.split_lines = 0  # every line is passed on again from the start, whole
         self.lines = point.lines.copy()
         taken = self.merger.ids()
         self.merger.forget_after(point.last)
