@@ -137,13 +137,17 @@ class ResourceTracker:
         self._events: list[Event] = []  # in the order of the lines they came from
         self._expected: list[tuple[str, str]] = []
         self._expected_total: int | None = None
+        # Older lines fed, lines taken back or a plan expected: the state is to be worked out
+        # again from the events, once, when next read (a log read newest page first puts ten
+        # pages before the first; working it out for each would cost ten passes).
+        self._stale = False
         self._reset()
 
     def _reset(self) -> None:
         self._entries: dict[str, _Entry] = {}
         self._plan_total: int | None = None
         self._finished_total: int | None = None
-        self._shown: tuple[list[Resource], int, int] | None = None
+        self._dirty()
         for address, operation in self._expected:
             self._pending(address, operation, -1)
 
@@ -187,7 +191,7 @@ class ResourceTracker:
         if not events:
             return False
         self._events[:0] = events
-        self._replay()
+        self._stale = True
         return True
 
     def rewind(self, mark: int) -> bool:
@@ -200,7 +204,7 @@ class ResourceTracker:
         if len(kept) == len(self._events):
             return False
         self._events = kept
-        self._replay()
+        self._stale = True
         return True
 
     def close(self) -> bool:
@@ -214,30 +218,40 @@ class ResourceTracker:
         are pending until the log says more, and its total counts when the log prints none."""
         self._expected = [(a, o) for a, o in planned if o in OPERATIONS]
         self._expected_total = sum(_WEIGHT.get(o, 0) for _a, o in self._expected)
-        self._replay()
+        self._stale = True
         return True
 
     # -- reading ---------------------------------------------------------------------------
 
     @property
     def resources(self) -> list[Resource]:
-        """Every resource seen, in the order first seen."""
-        return self._summarised()[0]
+        """Every resource seen, in the order first seen (made on demand: for the panel)."""
+        self._worked_out()
+        if self._frozen is None:
+            self._frozen = [e.frozen() for e in self._entries.values()]
+        return self._frozen
 
     @property
     def done(self) -> int:
         """Steps completed, counted as the total counts them (a replacement's two)."""
-        return self._summarised()[1]
+        return self._counts()[0]
 
     @property
     def failed(self) -> int:
         """Resources whose step failed."""
-        return self._summarised()[2]
+        return self._counts()[1]
+
+    @property
+    def version(self) -> int:
+        """Changes every time what the resources show changes (for a panel to compare)."""
+        self._worked_out()
+        return self._version
 
     @property
     def total(self) -> int | None:
         """The ``Plan:`` line's add + change + destroy (else the end's tally, else the
         expected plan's); None while none is known."""
+        self._worked_out()
         if self._plan_total is not None:
             return self._plan_total
         if self._finished_total is not None:
@@ -247,6 +261,7 @@ class ResourceTracker:
     def progress_text(self) -> str | None:
         """``3/12 resources`` (``3/? resources`` while the total is unknown), and ``, 1 failed``;
         None before any resource is seen."""
+        self._worked_out()
         if not self._entries:
             return None
         total = self.total
@@ -255,22 +270,34 @@ class ResourceTracker:
 
     # -- the state -------------------------------------------------------------------------
 
-    def _summarised(self) -> tuple[list[Resource], int, int]:
-        if self._shown is None:
+    def _counts(self) -> tuple[int, int]:
+        """(done, failed), without making every resource's record (the header's figures)."""
+        self._worked_out()
+        if self._counted is None:
             entries = self._entries.values()
-            done = sum(
-                bin(e.steps).count("1") for e in entries if e.state is not ResourceState.FAILED
-            )
-            failed = sum(1 for e in entries if e.state is ResourceState.FAILED)
-            self._shown = ([e.frozen() for e in entries], done, failed)
-        return self._shown
+            failed_state = ResourceState.FAILED
+            done = sum(bin(e.steps).count("1") for e in entries if e.state is not failed_state)
+            failed = sum(1 for e in entries if e.state is failed_state)
+            self._counted = (done, failed)
+        return self._counted
 
-    def _replay(self) -> None:
-        self._reset()
-        self._run(self._events)
+    def _dirty(self) -> None:
+        """What is shown changed: figures and records are made again when next read."""
+        self._counted: tuple[int, int] | None = None
+        self._frozen: list[Resource] | None = None
+        self._version = getattr(self, "_version", 0) + 1
+
+    def _worked_out(self) -> None:
+        """The state from every event, if what was fed since needs it worked out again."""
+        if self._stale:
+            self._stale = False
+            self._reset()
+            self._run(self._events)
 
     def _take(self, events: list[Event]) -> bool:
         self._events += events
+        if self._stale:
+            return bool(events)  # (applied when the state is worked out again)
         return self._run(events)
 
     def _run(self, events: list[Event]) -> bool:
@@ -299,7 +326,7 @@ class ResourceTracker:
             else:
                 changed = self._apply(event) or changed
         if changed:
-            self._shown = None
+            self._dirty()
         return changed
 
     def _pending(self, address: str, operation: str, index: int) -> bool:
@@ -310,7 +337,7 @@ class ResourceTracker:
             entry.operation = operation
         else:
             return False
-        self._shown = None
+        self._dirty()
         return True
 
     def _entry(self, address: str, operation: str, index: int) -> _Entry:
@@ -346,10 +373,10 @@ class ResourceTracker:
             entry.last = max(entry.last, about)
             if kind == "failure":
                 entry.state = ResourceState.FAILED
-            self._shown = None
+            self._dirty()
             return True
         _stepped(self._entry(address, operation, about), event)
-        self._shown = None
+        self._dirty()
         return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.text import Text
@@ -19,6 +20,7 @@ from joblens.screens.job_screen import JobScreen
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.error_digest import DigestReader, ErrorsPanel
 from joblens.widgets.log import LogPane
+from joblens.widgets.log import store as store_module
 from joblens.widgets.log.store import NOTE, LineStore, stream_code
 from support.demo import StaticWorld
 from support.views import QUICK_POLL, make_app, notes, opened, opened_pane
@@ -371,6 +373,11 @@ _PIECES = [
     "Waiting",
     "E",
     "W",
+    "  Error: indented, so no diagnostic's start",
+    "\x1b[31m  Warning: coloured and indented",
+    "text with a ╷ inside",
+    " E",
+    "\x1b[0mplain after a colour code",
     "plain output",
 ]
 _STREAMS = ["STDOUT", "STDERR", "SYSTEM"]
@@ -386,10 +393,18 @@ _step = st.one_of(
 )
 
 
+@pytest.fixture(scope="module")
+def small_blocks() -> Iterator[None]:
+    """Blocks of 120 bytes: a block's first line, and diagnostics across blocks, all the time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "_BLOCK_BYTES", 120)
+        yield
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_step, max_size=30))
 def test_reading_in_slices_with_prepends_and_rewinds_finds_what_one_pass_finds(
-    steps: Sequence[tuple[str, Any]],
+    small_blocks: None, steps: Sequence[tuple[str, Any]]
 ) -> None:
     lines, reader = StoreLines(), DigestReader()
     marks = [0]

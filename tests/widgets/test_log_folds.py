@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from joblens.widgets.log import store as store_module
 from joblens.widgets.log.folds import MIN_RUN, FoldFinder, FoldKind
+from joblens.widgets.log.shown import FoldedLines
 from joblens.widgets.log.store import LineStore
 from support.log_host import chunk, open_pane, settle, visible, write
 
@@ -113,6 +114,92 @@ def test_a_prepended_page_is_seen_by_a_new_finder() -> None:
     finder.catch_up(store)
     (fold,) = finder.folds
     assert (fold.first + store.origin, fold.last + store.origin) == (0, 3)
+
+
+@given(
+    picks=st.lists(st.integers(0, len(LINES) - 1), max_size=120),
+    pages=st.lists(st.integers(1, 12), min_size=1, max_size=30),
+    live=st.lists(st.integers(0, len(LINES) - 1), max_size=20),
+    looks=st.lists(st.booleans(), min_size=1, max_size=10),
+)
+def test_pages_read_newest_first_fold_as_the_log_read_in_order(
+    small_blocks: None, picks: list[int], pages: list[int], live: list[int], looks: list[bool]
+) -> None:
+    """The newest page first, older pages put before it one by one (each looked at alone,
+    ``FoldFinder.prepended``), live lines after: the same runs as the whole log read in
+    order, whether or not the finder looked at the lines after each page before the next."""
+    lines = [LINES[i] for i in picks]
+    store, finder = LineStore(), FoldFinder()
+    end, k = len(lines), 0
+    while end > 0:
+        size = pages[k % len(pages)]
+        page = lines[max(0, end - size) : end]
+        end -= len(page)
+        if len(store) == 0:
+            store.append("".join(text + "\n" for text, _ in page))
+        else:
+            added = store.prepend([("".join(text + "\n" for text, _ in page), 0, 0)])
+            finder.prepended(store, added)
+        if looks[k % len(looks)]:
+            finder.catch_up(store)
+        k += 1
+    added_live = [LINES[i] for i in live]
+    if added_live:
+        store.append("".join(text + "\n" for text, _ in added_live))
+    finder.catch_up(store)
+    kinds = [kind for _, kind in lines + added_live]
+    got = [(f.first + store.origin, f.last + store.origin, f.kind) for f in finder.folds]
+    assert got == expected_runs(kinds)
+
+
+@given(
+    picks=st.lists(st.integers(0, len(LINES) - 1), max_size=120),
+    pages=st.lists(st.integers(1, 12), min_size=1, max_size=30),
+    live=st.lists(st.integers(0, len(LINES) - 1), max_size=20),
+    opened=st.lists(st.integers(0, 120), max_size=4),
+)
+def test_entries_of_older_pages_go_first_as_if_laid_out_anew(
+    small_blocks: None, picks: list[int], pages: list[int], live: list[int], opened: list[int]
+) -> None:
+    """``FoldedLines.prepended`` lays out the older lines only, and gives the entries (folds
+    shown folded, opened ones as their lines) that laying out the whole log gives."""
+    lines = [LINES[i] for i in picks]
+    store, finder = LineStore(), FoldFinder()
+    shown: FoldedLines | None = None
+    opened_ids: set[int] = set()
+    end, k = len(lines), 0
+    while end > 0:
+        size = pages[k % len(pages)]
+        page = lines[max(0, end - size) : end]
+        end -= len(page)
+        k += 1
+        if len(store) == 0:
+            store.append("".join(text + "\n" for text, _ in page))
+            finder.catch_up(store)
+            shown = FoldedLines(store, finder, opened_ids)
+            continue
+        added = store.prepend([("".join(text + "\n" for text, _ in page), 0, 0)])
+        assert shown is not None
+        if finder.prepended(store, added):
+            shown.prepended(added)
+        else:
+            shown.rebuild()
+        for fold in finder.folds:  # the user opens some folds as they come
+            if (fold.first + store.origin) in opened:
+                opened_ids.add(fold.first)
+                shown.rebuild()
+    added_live = [LINES[i] for i in live]
+    if added_live:
+        store.append("".join(text + "\n" for text, _ in added_live))
+    finder.catch_up(store)
+    if shown is None:
+        return
+    shown.extend()
+    whole = FoldedLines(store, finder, opened_ids)
+    assert list(shown.entries) == list(whole.entries)
+    assert [shown.fold_at(e) for e in range(len(shown))] == [
+        whole.fold_at(e) for e in range(len(whole))
+    ]
 
 
 def test_the_summary_says_what_a_run_holds() -> None:

@@ -110,18 +110,18 @@ class ResourcesFeed:
 
     def _show(self) -> None:
         tracker, screen = self.tracker, self._screen
-        if tracker is None or not screen.showing:
-            return
-        resources, progress = tracker.resources, tracker.progress_text()
+        if tracker is None or not screen.showing or not screen.feed.history_loaded.is_set():
+            return  # (older pages still coming: shown once, when the last is in; JobScreen)
+        version, progress = tracker.version, tracker.progress_text()
         finished = screen.job.is_terminal
-        shown = (resources, progress, finished)
+        shown = (version, progress, finished)
         if shown == self._shown:
             return  # a poll that changed nothing of the resources
         first = progress is not None and (self._shown or (None, None))[1] is None
         self._shown = shown
         screen.query_one(JobHeader).show_resources(progress)
         for panel in screen.query(ResourcesPanel):
-            panel.show(resources, progress, finished=finished)
+            panel.show(lambda: tracker.resources, version, progress, finished=finished)
         if first:
             screen.refresh_bindings()  # R, now that the panel shows (for any job)
 
@@ -156,8 +156,8 @@ class ErrorsFeed:
         self._timer = None
         self._read_at = monotonic()
         screen = self._screen
-        if not screen.showing:
-            return
+        if not screen.showing or not screen.feed.history_loaded.is_set():
+            return  # a pass now would begin again with each older page; JobScreen asks again
         if not self.reader.read(screen.pane):
             self.due()  # a large log: the rest in the next slices
         diagnostics = self.reader.diagnostics

@@ -197,8 +197,17 @@ class JobScreen(Screen[None]):
         self.pane.focus()
         self.run_worker(self._link.follow_logs(), group="feed", exclusive=True)
         self.run_worker(self._link.watch_job(), group="watch", exclusive=True)
+        self.run_worker(self._history_loaded(), group="history", exclusive=True)
 
     # -- data in -------------------------------------------------------------------------
+
+    async def _history_loaded(self) -> None:
+        """The resources and errors readers wait for the log's older pages (read newest
+        first): each page put before the others would make them read it all again. Once the
+        last is in, they read the whole log once."""
+        await self.feed.history_loaded.wait()
+        self._resources.changed()
+        self._errors.due()
 
     @property
     def pane(self) -> LogPane:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Protocol
 
@@ -36,13 +36,16 @@ from joblens.widgets.log.store import NOTE
 READ_LINES_PER_SLICE = 100_000
 #: At most this many entries are listed (the title counts them all).
 PANEL_MAX_ENTRIES = 1000
-#: A line where a diagnostic may start, as ``DiagnosticParser`` decides while nothing is open
-#: (from the newline before it): after any colour codes and spaces, ``E`` (``Error:``), ``W``
-#: (``Warning:``) or ``╷`` (a frame). The newline first makes the search fast (~20 ms for
-#: 200,000 lines); a block's first line has none (``_CANDIDATE_AT``).
-_START = rb"(?:\x1b\[[0-9;:]*m| )*(?:E|W|\xe2\x95\xb7)"
-_CANDIDATE = re.compile(b"\n" + _START)
-_CANDIDATE_AT = re.compile(_START)
+#: A line where a diagnostic may start, as ``DiagnosticParser`` decides while nothing is open:
+#: after any colour codes and spaces, ``E`` (``Error:``), ``W`` (``Warning:``) or ``╷`` (a
+#: frame). Only a frame may follow spaces (``diagnostics._start``: a label must begin the line
+#: once its colour codes are gone), so such a line begins with ``E``, ``W`` or an escape, or
+#: holds a ``╷``: ``_Candidates`` finds those with ``bytes.find`` (no work per line), then
+#: this decides.
+_CANDIDATE_AT = re.compile(rb"(?:\x1b\[[0-9;:]*m| )*(?:E|W|\xe2\x95\xb7)")
+#: What a candidate line begins with (after the newline before it), or holds anywhere.
+_BEGINS = (b"\nE", b"\nW", b"\n\x1b")
+_FRAME = "╷".encode()
 _SEVERITY_STYLE = {ERROR: "bold red", WARNING: "bold yellow"}
 _SEVERITY_MARK = {ERROR: "✖ error", WARNING: "▲ warning"}
 #: Characters of a summary quoted in the copy's toast.
@@ -141,10 +144,11 @@ class DigestReader:
         """
         count = len(starts)
         j = 0
+        candidates = _Candidates(data, starts)
         candidate = -1  # the next line that may start a diagnostic (-1: look again)
         while j < count:
             if candidate < j:
-                candidate = _next_candidate(data, starts, j)
+                candidate = candidates.next(j)
             busy = self._busy()
             upcoming = candidate
             for code in busy:
@@ -185,16 +189,42 @@ class DigestReader:
             self._tops.add(stream)
 
 
-def _next_candidate(data: bytes, starts: Sequence[int], j: int) -> int:
-    """The first line from ``j`` on that may start a diagnostic; ``len(starts)`` if none."""
-    count = len(starts)
-    begin = starts[j]
-    if begin == 0:  # the first line of the block has no newline before it
-        if _CANDIDATE_AT.match(data, 0):
-            return j
-        begin = 1
-    found = _CANDIDATE.search(data, begin - 1)
-    return count if found is None else bisect_left(starts, found.start() + 1, j)
+class _Candidates:
+    """The lines of one block that may start a diagnostic (``_CANDIDATE_AT``), found with
+    ``bytes.find`` for what such a line begins with or holds; each kind's next place is kept,
+    so the block is passed over once per kind, however many lines are looked at."""
+
+    def __init__(self, data: bytes, starts: Sequence[int]) -> None:
+        self._data = data
+        self._starts = starts
+        self._found = [-1] * (len(_BEGINS) + 1)  # each kind's next place (-1: find again)
+
+    def next(self, j: int) -> int:
+        """The first line from ``j`` on that may start a diagnostic; ``len(starts)`` if none."""
+        data, starts, found = self._data, self._starts, self._found
+        count, size = len(starts), len(data)
+        frame = len(_BEGINS)
+        while j < count:
+            begin = starts[j]
+            if begin == 0 and _CANDIDATE_AT.match(data, 0):
+                return j  # (the block's first line has no newline before it)
+            line = count
+            for kind, pattern in enumerate((*_BEGINS, _FRAME)):
+                # A newline's line is the one after it (from the newline ending line j - 1 on;
+                # line j's own start was looked at above when it is the first); a frame's, the
+                # line it is in.
+                low = begin if kind == frame else max(begin - 1, 0)
+                at = found[kind]
+                if at < low:
+                    at = data.find(pattern, low)
+                    at = found[kind] = size if at < 0 else at
+                if at < size:
+                    place = at if kind == frame else at + 1
+                    line = min(line, bisect_right(starts, place, j) - 1)
+            if line >= count or _CANDIDATE_AT.match(data, starts[line]):
+                return line
+            j = line + 1
+        return count
 
 
 # -- what the panel shows ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ untrusted log text: made one safe line (``sanitize.display_text``) and put in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.widget import Widget
@@ -174,21 +174,31 @@ class ResourcesPanel(LazyPanel):
             classes=classes,
             disabled=disabled,
         )
-        self._resources: Sequence[Resource] = ()
+        self._source: Callable[[], Sequence[Resource]] = tuple
+        self._version = -1
         self._progress: str | None = None
         self._finished = False
         self.display = shown
 
     def show(
-        self, resources: Sequence[Resource], progress: str | None, *, finished: bool = False
+        self,
+        resources: Callable[[], Sequence[Resource]],
+        version: int,
+        progress: str | None,
+        *,
+        finished: bool = False,
     ) -> None:
-        """Show these (the body is made only while the panel is open)."""
-        if (resources, progress, finished) == (self._resources, self._progress, self._finished):
+        """Show the resources ``resources()`` gives (asked only while the panel is open: a
+        long apply's records are not made for a closed panel); ``version`` changes whenever
+        they do (``ResourceTracker.version``)."""
+        if (version, progress, finished) == (self._version, self._progress, self._finished):
             return
-        self._resources, self._progress, self._finished = resources, progress, finished
-        if resources:
-            self.display = True
+        self._source, self._version = resources, version
+        self._progress, self._finished = progress, finished
+        if progress is not None:
+            self.display = True  # (a progress is shown once a resource is seen)
         self.changed()
 
     def paint(self) -> None:
-        self._body.update(resources_body(self._resources, self._progress, finished=self._finished))
+        resources = self._source()
+        self._body.update(resources_body(resources, self._progress, finished=self._finished))

@@ -164,6 +164,49 @@ class FoldFinder:
         self._again = self._scanned - (MIN_RUN - 1)
         return changed
 
+    def prepended(self, store: LineStore, count: int) -> bool:
+        """``count`` older lines were put before the first ones (an older page): look at them
+        alone, and at the first ``MIN_RUN - 1`` lines after them, where a run may go on from
+        them. Their runs go first; one that touches the first fold, of its kind, joins it. The
+        lines looked at before keep their ids and their folds, so a log read newest page first
+        costs one look at each line, not one per page.
+
+        True when the folds after the older lines are as they were (but for the first one
+        growing back into them); False when all were looked for again."""
+        if count <= 0:
+            return True
+        window = count + MIN_RUN - 1
+        if self._scanned + store.origin >= window:
+            older = self._older(store, window)
+            if older is not None:
+                self.folds[:0] = older
+                return True
+        # Few lines looked at yet, or (text that is two kinds of noise at once) a run of
+        # another kind overlapping the first fold: everything again, as if read in order.
+        self.folds = []
+        self._scanned = self._again = -(1 << 62)
+        self.catch_up(store)
+        return False
+
+    def _older(self, store: LineStore, window: int) -> list[Fold] | None:
+        """The runs among the first ``window`` lines, as ``_add`` would take them in order,
+        the one touching the first fold joined to it; None if one overlaps it otherwise."""
+        older: list[Fold] = []
+        for first, last, kind in _runs(store, 0, min(len(store), window)):
+            first, last = first - store.origin, last - store.origin
+            fold = older[-1] if older else None
+            if fold is not None and fold.kind == kind and first <= fold.last + 1:
+                fold.last = max(fold.last, last)
+            elif fold is None or first > fold.last:
+                older.append(Fold(first, last, kind))
+        head = self.folds[0] if self.folds else None
+        if older and head is not None and older[-1].last + 1 >= head.first:
+            tail = older.pop()
+            if tail.kind != head.kind or (older and older[-1].last >= head.first):
+                return None
+            head.first = min(head.first, tail.first)  # a run going on into the lines after
+        return older
+
     def _add(self, first: int, last: int, kind: FoldKind) -> bool:
         """Lines ``first..last`` (stable ids) are a run of ``kind``; it extends the last fold
         when it overlaps or directly follows it."""

@@ -103,9 +103,25 @@ class LogLens:
             self.shown.extend()
         return True
 
-    def prepended(self) -> None:
-        """Older lines were put in front: every index moved, and they may hold folds."""
-        self.finder = FoldFinder()
+    def prepended(self, count: int) -> None:
+        """``count`` older lines were put in front: every index moved, and they may hold
+        folds (looked for in them alone: ``FoldFinder.prepended``)."""
+        kept = False
+        if self.folding:
+            folds = self.finder.folds
+            head = folds[0] if folds else None
+            was = None if head is None else head.first
+            kept = self.finder.prepended(self.store, count)
+            if head is not None and head.first != was and was in self.opened:
+                self.opened.discard(was)  # it grew back into the older lines: still open
+                self.opened.add(head.first)
+        else:
+            self.finder = FoldFinder()  # looked for from the start once folding is on again
+        shown = self.shown
+        if kept and self.scan is None and isinstance(shown, FoldedLines):
+            shown.prepended(count)  # their entries first; the rest stay
+            self.entry_rows = EntryRows(shown, RENDERED_CELL_CAP)
+            return
         self.shown = self.entry_rows = None
         self.reshow()
 

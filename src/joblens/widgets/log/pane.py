@@ -886,7 +886,7 @@ class LogPane(ScrollView, can_focus=True):
                 self._shift_selection(prepended)
             else:
                 self._drop_selection()  # entries are made anew
-            self._lens.prepended()
+            self._lens.prepended(prepended)
         if appended or prepended:
             self._count_soon()  # the search's matches among the new lines
             self._scan_soon()  # the filter's

@@ -88,6 +88,41 @@ class FoldedLines(ShownLines):
         self._built_to = -self.store.origin
         self.extend()
 
+    def prepended(self, count: int) -> None:
+        """``count`` older lines were put before the others, their folds found
+        (``FoldFinder.prepended``, which kept the others): their entries go first, and those
+        of a fold that grew back into them are laid out again. Costs the older lines, not the
+        log (a log read newest page first)."""
+        top = -self.store.origin
+        cut = top + count  # the first line that was there before
+        folds = self.finder.folds
+        if cut > self._built_to:  # (nothing after them laid out yet)
+            self.rebuild()
+            return
+        head: array[int] = array("q")
+        folded: dict[int, Fold] = {}
+        at = top
+        for fold in folds:
+            if fold.first >= cut:
+                break
+            if fold.first > at:
+                head.extend(range(at, fold.first))
+            if fold.first in self.opened:
+                head.extend(range(max(at, fold.first), fold.last + 1))
+            else:
+                head.append(fold.first)
+                folded[fold.first] = fold
+            at = fold.last + 1
+        if at < cut:
+            head.extend(range(at, cut))
+        # (a fold across the old first line is laid out to its end: its old entries go)
+        drop = bisect_right(self.entries, max(at, cut) - 1)
+        for first in self.entries[:drop] if self._folded else ():
+            self._folded.pop(first, None)
+        self.entries[:drop] = head
+        self._folded.update(folded)
+        self.changed_from = 0
+
     def extend(self) -> None:
         """Entries for lines appended, and for the last fold if it grew (or appeared)."""
         end = len(self.store) - self.store.origin
