@@ -260,7 +260,9 @@ def main() -> None:
             off = cpu["off"]
             print(
                 "  by difference: "
-                + ", ".join(f"{mode} +{(cpu[mode] - off) / off:.0%}" for mode in MODES if mode != "off")
+                + ", ".join(
+                    f"{mode} +{(cpu[mode] - off) / off:.0%}" for mode in MODES if mode != "off"
+                )
                 + f" (without readers {off:.2f} s)"
             )
 

@@ -141,6 +141,9 @@ class ResourceTracker:
         # again from the events, once, when next read (a log read newest page first puts ten
         # pages before the first; working it out for each would cost ten passes).
         self._stale = False
+        self._counted: tuple[int, int] | None = None
+        self._frozen: list[Resource] | None = None
+        self._version = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -283,9 +286,9 @@ class ResourceTracker:
 
     def _dirty(self) -> None:
         """What is shown changed: figures and records are made again when next read."""
-        self._counted: tuple[int, int] | None = None
-        self._frozen: list[Resource] | None = None
-        self._version = getattr(self, "_version", 0) + 1
+        self._counted = None
+        self._frozen = None
+        self._version += 1
 
     def _worked_out(self) -> None:
         """The state from every event, if what was fed since needs it worked out again."""

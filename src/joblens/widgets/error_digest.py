@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Protocol
 
