@@ -38,14 +38,16 @@ READ_LINES_PER_SLICE = 100_000
 PANEL_MAX_ENTRIES = 1000
 #: A line where a diagnostic may start, as ``DiagnosticParser`` decides while nothing is open:
 #: after any colour codes and spaces, ``E`` (``Error:``), ``W`` (``Warning:``) or ``╷`` (a
-#: frame). Only a frame may follow spaces (``diagnostics._start``: a label must begin the line
-#: once its colour codes are gone), so such a line begins with ``E``, ``W`` or an escape, or
-#: holds a ``╷``: ``_Candidates`` finds those with ``bytes.find`` (no work per line), then
-#: this decides.
+#: frame). The parser starts a diagnostic only where the line, its colour codes gone, begins
+#: with ``Error: `` or ``Warning: ``, or is a frame's ``╷`` (``diagnostics._start``), so such a
+#: line begins with ``Error`` or ``Warning``, or holds an escape or a ``╷``: ``_Candidates``
+#: finds those with ``bytes.find`` (long needles, or one byte: no work per line), then this
+#: decides as it always did.
 _CANDIDATE_AT = re.compile(rb"(?:\x1b\[[0-9;:]*m| )*(?:E|W|\xe2\x95\xb7)")
-#: What a candidate line begins with (after the newline before it), or holds anywhere.
-_BEGINS = (b"\nE", b"\nW", b"\n\x1b")
-_FRAME = "╷".encode()
+#: What a candidate line begins with (after the newline before it: the line is the next), or
+#: holds anywhere (the line is the one it is in).
+_BEGINS = (b"\nError", b"\nWarning")
+_HOLDS = (b"\x1b", "╷".encode())
 _SEVERITY_STYLE = {ERROR: "bold red", WARNING: "bold yellow"}
 _SEVERITY_MARK = {ERROR: "✖ error", WARNING: "▲ warning"}
 #: Characters of a summary quoted in the copy's toast.
@@ -197,29 +199,29 @@ class _Candidates:
     def __init__(self, data: bytes, starts: Sequence[int]) -> None:
         self._data = data
         self._starts = starts
-        self._found = [-1] * (len(_BEGINS) + 1)  # each kind's next place (-1: find again)
+        self._found = [-1] * (len(_BEGINS) + len(_HOLDS))  # each kind's next place
 
     def next(self, j: int) -> int:
         """The first line from ``j`` on that may start a diagnostic; ``len(starts)`` if none."""
         data, starts, found = self._data, self._starts, self._found
         count, size = len(starts), len(data)
-        frame = len(_BEGINS)
+        holds = len(_BEGINS)  # (kinds from here on: a line that holds it)
         while j < count:
             begin = starts[j]
             if begin == 0 and _CANDIDATE_AT.match(data, 0):
                 return j  # (the block's first line has no newline before it)
             line = count
-            for kind, pattern in enumerate((*_BEGINS, _FRAME)):
+            for kind, pattern in enumerate((*_BEGINS, *_HOLDS)):
                 # A newline's line is the one after it (from the newline ending line j - 1 on;
-                # line j's own start was looked at above when it is the first); a frame's, the
-                # line it is in.
-                low = begin if kind == frame else max(begin - 1, 0)
+                # line j's own start was looked at above when it is the first); an escape's or
+                # a frame's, the line it is in.
+                low = begin if kind >= holds else max(begin - 1, 0)
                 at = found[kind]
                 if at < low:
                     at = data.find(pattern, low)
                     at = found[kind] = size if at < 0 else at
                 if at < size:
-                    place = at if kind == frame else at + 1
+                    place = at if kind >= holds else at + 1
                     line = min(line, bisect_right(starts, place, j) - 1)
             if line >= count or _CANDIDATE_AT.match(data, starts[line]):
                 return line
