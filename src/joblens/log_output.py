@@ -53,9 +53,9 @@ class PaneOutput:
         self,
         sink: ChunkSink,
         on_note: NoteSink | None = None,
-        mark: Callable[[], int] | None = None,
+        mark: Callable[[], int | None] | None = None,
         rewind: Callable[[int], None] | None = None,
-        start: Callable[[], int] | None = None,
+        start: Callable[[], int | None] | None = None,
     ) -> None:
         self._sink = sink
         self._on_note = on_note

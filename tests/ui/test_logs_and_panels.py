@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.widgets import Collapsible, Static, TextArea
 
 from joblens.backends.demo import DemoBackend
-from joblens.models import StreamType
+from joblens.models import LogChunk, StreamType
+from joblens.screens.job_screen import JobScreen
 from joblens.secrets import MASK
 from joblens.widgets.details import JsonPanel
-from joblens.widgets.log import LogPane
+from joblens.widgets.log import LogPane, LogView
 from joblens.widgets.log.follow import LogFollowIndicator
 from joblens.widgets.log.store import stream_code
 from support.demo import StaticWorld
@@ -29,6 +30,29 @@ async def test_a_running_job_streams_its_output_until_the_banner() -> None:
         await wait_for(pilot, lambda: pane.line_count >= expected - 5, timeout=5)
         assert pane.following
         assert any("Plan:" in pane.line_text(i) for i in range(pane.line_count))
+
+
+async def test_lines_handed_over_while_the_view_is_taken_down_are_dropped(
+    static_world: StaticWorld,
+) -> None:
+    """The app quits (or the screen closes) while the feed still hands over lines, notes, a
+    rewind or the unfinished lines: they are dropped, not a crash on the way out (seen on a
+    loaded machine: a worker failed with "No nodes match 'LogView'")."""
+    job_id = static_world.job(status="PROCESSING")
+    static_world.logs(job_id, ("one\n", "STDOUT"))
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        await opened_pane(pilot, 1)
+        screen = pilot.app.screen
+        assert isinstance(screen, JobScreen)
+        chunk = LogChunk(id=99, job_id=job_id, text="late\n", stream=StreamType.STDOUT)
+        await screen.query_one(LogView).remove()  # what taking the screen down does first
+        screen._write_chunks([chunk])
+        screen._prepend_chunks([chunk])
+        screen._show_open_lines([chunk])
+        screen._write_note("attempt ended")
+        screen._rewind(0)
+        output = screen.feed._out
+        assert output.mark() is None and output.start_mark() is None
 
 
 async def test_each_chunk_keeps_its_stream(static_world: StaticWorld) -> None:

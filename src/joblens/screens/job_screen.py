@@ -130,10 +130,10 @@ class JobScreen(Screen[None]):
             job.id,
             PaneOutput(
                 self._write_chunks,
-                on_note=lambda text: self.pane.write_note(text),
-                mark=lambda: self.pane.append_mark(),
+                on_note=self._write_note,
+                mark=lambda: None if (pane := self._live_pane()) is None else pane.append_mark(),
                 rewind=self._rewind,
-                start=lambda: self.pane.start_mark(),
+                start=lambda: None if (pane := self._live_pane()) is None else pane.start_mark(),
             ),
             on_link=self._link.feed_changed,
             older_sink=self._prepend_chunks,
@@ -220,8 +220,16 @@ class JobScreen(Screen[None]):
         as the screen closes or the app quits, a late result is dropped."""
         return self.is_attached and bool(self.query(JobHeader)) and bool(self.query(StatusBanner))
 
+    def _live_pane(self) -> LogPane | None:
+        """The log pane, or None once the screen is being taken down (the app quitting, or
+        the screen closed) while its feed still hands over what it had: that is dropped."""
+        views = self.query(LogView)
+        return views.first().pane if views else None
+
     def _write_chunks(self, chunks: list[LogChunk]) -> None:
-        pane = self.pane
+        pane = self._live_pane()
+        if pane is None:
+            return
         at = pane.append_mark()  # where these lines begin: the digest forgets them on a rewind
         pane.write_chunks(chunks)
         self._plan.feed(chunks, at)
@@ -229,7 +237,9 @@ class JobScreen(Screen[None]):
         self._errors.due()
 
     def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
-        pane = self.pane
+        pane = self._live_pane()
+        if pane is None:
+            return
         pane.prepend_chunks(chunks)
         self._plan.feed(chunks, pane.start_mark())  # before every line fed so far
         self._resources.feed(chunks, pane.start_mark())
@@ -237,13 +247,23 @@ class JobScreen(Screen[None]):
 
     def _rewind(self, mark: int) -> None:
         """The feed takes back the lines after ``mark`` (to put a late row in its place)."""
-        self.pane.rewind(mark)
+        pane = self._live_pane()
+        if pane is None:
+            return
+        pane.rewind(mark)
         self._plan.rewind(mark)
         self._resources.rewind(mark)
         self._errors.rewind(mark)
 
     def _show_open_lines(self, chunks: list[LogChunk]) -> None:
-        self.pane.show_open_lines(chunks)
+        pane = self._live_pane()
+        if pane is not None:
+            pane.show_open_lines(chunks)
+
+    def _write_note(self, text: str) -> None:
+        pane = self._live_pane()
+        if pane is not None:
+            pane.write_note(text)
 
     def _job_changed(self, job: Job) -> None:
         """A live UPDATE of the job's row: shown at once, names kept from the last full read."""
