@@ -37,13 +37,14 @@ class Column:
     right: bool = False
 
 
-#: Left to right. Kept longest: the status and id (what a row is), then the type.
+#: Left to right. Kept longest: the status and id (what a row is), then the type. A name's
+#: column is at least 13 wide ("acme-platform"): narrower, it would show little but "…".
 COLUMNS = (
     Column("status", "STATUS", 12, 0),
     Column("id", "ID", 8, 1),
     Column("type", "TYPE", 15, 2),
-    Column("tendril", "TENDRIL", 10, 6, flex=True),
-    Column("vine", "VINE", 10, 5, flex=True),
+    Column("tendril", "TENDRIL", 13, 5, flex=True),
+    Column("vine", "VINE", 13, 6, flex=True),
     Column("created", "CREATED", 7, 4, right=True),
     Column("duration", "DURATION", 8, 3, right=True),
 )
@@ -132,7 +133,7 @@ def fit_text(text: str, width: int) -> str:
             break
         room += char
     cut = max((i for i, char in enumerate(room) if char in _BREAKS), default=-1)
-    if cut >= len(room) // 2:  # a word's end not too far back: cut there
+    if cut > 0:  # at a word's end; one word alone is cut where the room ends
         room = room[:cut]
     return room.rstrip("-_. /") + ELLIPSIS
 
