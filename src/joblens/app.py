@@ -1,9 +1,10 @@
-"""The Textual application: opens a job and hosts its screens."""
+"""The Textual application: opens a job, or the jobs list, and hosts their screens."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from joblens.errors import JoblensError
 from joblens.models import Job
 from joblens.prefs import ViewPrefs
 from joblens.screens.help import HELP_KEYS, HelpScreen
+from joblens.screens.job_list import JobListScreen, ListQuery
 from joblens.screens.job_screen import JobScreen
 
 STYLES = Path(__file__).parent / "styles"
@@ -38,7 +40,8 @@ class ConnectingScreen(Screen[None]):
 
 
 class JoblensApp(App[None]):
-    """``joblens <job-id>``: one job, live; Apply and Re-run open the new job on top."""
+    """``joblens <job-id>``: one job, live; Apply and Re-run open the new job on top.
+    ``joblens`` (no id, ``job_ref`` None): the jobs list, whose Enter opens a job on top."""
 
     TITLE = "joblens"
     CSS_PATH = STYLES / "app.tcss"  # the log view brings its own CSS (widgets/log/, DEFAULT_CSS)
@@ -54,8 +57,10 @@ class JoblensApp(App[None]):
     def __init__(
         self,
         backend: Backend,
-        job_ref: str,
+        job_ref: str | None,
         *,
+        list_query: ListQuery = ListQuery(),  # noqa: B008 (frozen: sharing one is safe)
+        clock: Callable[[], datetime] | None = None,
         poll_seconds: float = POLL_SECONDS,
         prefs: ViewPrefs = ViewPrefs(),  # noqa: B008 (frozen: sharing one is safe)
         notifier: DesktopNotifier | None = None,
@@ -66,6 +71,7 @@ class JoblensApp(App[None]):
         A job that ends while shown rings the bell (``prefs.bell``) and is told to ``notifier``,
         the desktop's (``prefs.desktop_notify``; the launcher finds it, tests pass a fake).
         ``exit_on_end``: quit with the first job's exit code once it has ended.
+        ``list_query``: what the jobs list follows; ``clock``: what its ages count from.
 
         A ``prefs.theme`` Textual does not know raises ``textual.app.InvalidThemeError``
         (``joblens.prefs.theme_names`` lists the ones it knows).
@@ -83,19 +89,34 @@ class JoblensApp(App[None]):
         self.fatal_error: JoblensError | None = None
         self.notifier = notifier if prefs.desktop_notify else None
         self.exit_on_end = exit_on_end
+        self.list_query = list_query
+        self.clock = clock
 
     def on_mount(self) -> None:
+        if self.job_ref is None:
+            self.push_screen(ConnectingScreen(f"Reading your jobs ({self.backend.name})…"))
+            self._open_list()
+            return
         self.push_screen(ConnectingScreen(f"Opening job {self.job_ref} ({self.backend.name})…"))
-        self._open_first_job()
+        self._open_first_job(self.job_ref)
 
     @work(exclusive=True, group="open")
-    async def _open_first_job(self) -> None:
+    async def _open_list(self) -> None:
         try:
             await self.backend.connect()
-            job_id = await self.backend.resolve_job_id(self.job_ref)
+        except JoblensError as error:
+            await self.fail(error)
+            return
+        await self.switch_screen(JobListScreen(self.backend, self.list_query, clock=self.clock))
+
+    @work(exclusive=True, group="open")
+    async def _open_first_job(self, job_ref: str) -> None:
+        try:
+            await self.backend.connect()
+            job_id = await self.backend.resolve_job_id(job_ref)
             job = await self.backend.get_job(job_id)
         except JoblensError as error:
-            await self._fail(error)
+            await self.fail(error)
             return
         await self.switch_screen(self._job_screen(job, exit_on_end=self.exit_on_end))
         # Everything built so far lives as long as the app: keep it out of the cyclic
@@ -103,7 +124,8 @@ class JoblensApp(App[None]):
         # benchmarks/live_latency.py: p99 INSERT-to-paint 145 ms without, 65 ms with).
         gc.freeze()
 
-    async def _fail(self, error: JoblensError) -> None:
+    async def fail(self, error: JoblensError) -> None:
+        """End the app with ``error`` (the launcher shows it as one line, with its code)."""
         self.fatal_error = error
         await self.backend.close()
         self.exit(return_code=int(error.exit_code))

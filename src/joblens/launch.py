@@ -34,6 +34,49 @@ def run_job_view(
     return app.return_code or 0
 
 
+def run_list_view(
+    backend: Backend,
+    statuses: tuple[str, ...],
+    types: tuple[str, ...],
+    limit: int,
+    prefs: ViewPrefs | None = None,
+) -> int:
+    """Run the jobs list (and the job views opened from it) until the user quits; raise the
+    error that ended it, if any."""
+    from joblens.app import JoblensApp
+    from joblens.end_notice import find_notifier
+    from joblens.prefs import ViewPrefs
+    from joblens.screens.job_list import ListQuery
+
+    app = JoblensApp(
+        backend,
+        None,
+        list_query=ListQuery(statuses, types, limit),
+        prefs=prefs or ViewPrefs(),
+        notifier=find_notifier(),
+    )
+    app.run()
+    if app.fatal_error is not None:
+        raise app.fatal_error
+    return app.return_code or 0
+
+
+def run_list(
+    backend: Backend,
+    statuses: tuple[str, ...],
+    types: tuple[str, ...],
+    limit: int,
+    *,
+    as_json: bool,
+) -> int:
+    """Print the newest jobs (one JSON array, or a plain table: :mod:`joblens.list_output`)."""
+    from joblens.list_output import print_list
+
+    return asyncio.run(
+        print_list(backend, statuses=statuses, types=types, limit=limit, as_json=as_json)
+    )
+
+
 def run_plain(
     backend: Backend,
     job_ref: str,

@@ -171,7 +171,8 @@ def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def _job_json(job: Job) -> dict[str, Any]:
+def job_json(job: Job) -> dict[str, Any]:
+    """A job as JSON: the keys of `summary --json`'s ``job`` (and of `list --json`'s items)."""
     phase = duration_phase(job)
     return {
         "id": job.id,
@@ -269,7 +270,7 @@ def _resources_json(tracker: ResourceTracker, planned: frozenset[str]) -> dict[s
 def summary_json(summary: JobSummary) -> dict[str, Any]:
     """The summary as one JSON-ready object: ``job``, ``plan``, ``errors``, ``resources``."""
     return {
-        "job": _job_json(summary.job),
+        "job": job_json(summary.job),
         "plan": None if summary.plan is None else _plan_json(summary.plan),
         "errors": [_diagnostic_json(block) for block in summary.diagnostics],
         "resources": None

@@ -66,3 +66,8 @@ class StaticWorld:
 
     def app(self, job_ref: str) -> JoblensApp:
         return make_app(self.backend, job_ref, poll_seconds=self.poll_seconds)
+
+    def list_app(self, now: datetime | None = None) -> JoblensApp:
+        """The app on the jobs list (bare ``joblens``); ``now``: the list's fixed clock."""
+        clock = None if now is None else (lambda: now)
+        return JoblensApp(self.backend, None, clock=clock, poll_seconds=self.poll_seconds)

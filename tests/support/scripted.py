@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
 from joblens.backends.base import (
     Backend,
+    ChangeEvent,
     ChunksArrived,
     FollowEvent,
     LiveInterrupted,
@@ -138,6 +139,15 @@ class ScriptedBackend(Backend):
 
     async def list_tendrils(self) -> list[Tendril]:
         return []
+
+    async def list_jobs(
+        self, statuses: Collection[str] = (), types: Collection[str] = (), limit: int = 50
+    ) -> list[Job]:
+        return []
+
+    async def job_changes(self) -> AsyncGenerator[ChangeEvent, None]:
+        return  # no jobs list here: nothing ever changes
+        yield
 
 
 STREAMS = ("STDOUT", "STDERR", "SYSTEM")

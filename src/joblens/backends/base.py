@@ -9,7 +9,7 @@ Two implementations: :mod:`joblens.backends.demo` (in-process, simulated Tendril
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass
 
 from joblens.models import Job, JobState, LogChunk, Tendril
@@ -20,6 +20,12 @@ PAGE_SIZE = 1000
 POLL_SECONDS = 3.0
 #: The most DEPLOY jobs of one plan ``list_deploys`` returns (the newest).
 DEPLOYS_LISTED = 50
+#: How many jobs ``list_jobs`` returns unless told (the newest); at most :data:`PAGE_SIZE`.
+JOBS_LISTED = 50
+#: Seconds between re-reads of the jobs list while it is followed: realtime may drop a change
+#: while its socket stays up (docs/SUPABASE.md, "No delivery guarantee"), and only a read of
+#: the table sees it. Slower than the one job's 3 s status poll: it reads up to 50 rows.
+LIST_REREAD_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +56,27 @@ class LiveInterrupted:
 class JobChanged:
     """The job's own row changed (a live UPDATE): status, runner, times, error, metadata.
 
+    In ``job_changes`` and ``follow_jobs``: any of the user's jobs, inserted or updated.
     ``job`` is parsed from the row alone: the display names of embeds (Tendril, vine) are
-    ``None`` in it; ask ``get_job`` when a changed id needs its name.
+    ``None`` in it; ask ``get_job`` when a changed id needs its name (``follow_jobs`` does).
     """
 
     job: Job
 
 
+@dataclass(frozen=True, slots=True)
+class JobsListed:
+    """The jobs list as the table holds it now (``list_jobs``): the truth, replacing whatever
+    live changes said before it."""
+
+    jobs: tuple[Job, ...]
+
+
 FollowEvent = LiveStarted | ChunksArrived | LiveInterrupted | JobChanged
+#: What ``job_changes`` yields: the stream's state, and rows as they change.
+ChangeEvent = LiveStarted | LiveInterrupted | JobChanged
+#: What ``follow_jobs`` yields.
+JobsEvent = JobsListed | JobChanged | LiveInterrupted
 
 
 class Backend(ABC):
@@ -144,3 +163,42 @@ class Backend(ABC):
     @abstractmethod
     async def list_tendrils(self) -> list[Tendril]:
         """Every Tendril the user can see."""
+
+    @abstractmethod
+    async def list_jobs(
+        self,
+        statuses: Collection[str] = (),
+        types: Collection[str] = (),
+        limit: int = JOBS_LISTED,
+    ) -> list[Job]:
+        """The user's newest jobs, newest first (by ``created_at``), at most ``limit`` (capped
+        at :data:`PAGE_SIZE`), with their display names; only those with one of ``statuses``
+        and one of ``types`` when given (empty: any). Without the JSON columns: a list never
+        shows them, and one DEPLOY's metadata may be megabytes.
+
+        Raises as the other reads (AuthError, BackendUnavailable, ConfigError).
+        """
+
+    @abstractmethod
+    def job_changes(self) -> AsyncGenerator[ChangeEvent, None]:
+        """Every change to a job the user can see (an INSERT or an UPDATE, as JobChanged),
+        live, until the generator is closed. LiveStarted whenever the stream (re)starts
+        delivering (read the list then), LiveInterrupted while it is down; it reconnects by
+        itself. Nothing missed while down is replayed: ``follow_jobs`` re-reads."""
+
+    def follow_jobs(
+        self,
+        statuses: Collection[str] = (),
+        types: Collection[str] = (),
+        limit: int = JOBS_LISTED,
+        *,
+        reread_every: float = LIST_REREAD_SECONDS,
+    ) -> AsyncGenerator[JobsEvent, None]:
+        """The jobs list, live: JobsListed whenever the live stream (re)starts and every
+        ``reread_every`` seconds (a dropped change is seen at the next one), JobChanged for
+        each change in between (with its names; it may not match the filters: the caller
+        filters), LiveInterrupted while the live stream is down (the re-reads go on).
+        See :mod:`joblens.backends.jobs_follow`."""
+        from joblens.backends.jobs_follow import follow_jobs
+
+        return follow_jobs(self, statuses, types, limit, reread_every=reread_every)

@@ -2,7 +2,8 @@
 
 Kept light: ``joblens --help`` and ``--version`` import neither Textual nor supabase-py
 (each costs about half a second); they load only when a job is opened or the auth server is
-asked. One module a concern: ``jobs`` (open, logs, summary, wait, demo), ``auth`` (login,
+asked. One module a concern: ``jobs`` (open, logs, summary, wait, demo), ``listing`` (list, and
+bare ``joblens``), ``auth`` (login,
 whoami, logout), ``config`` (show, set); ``common`` holds the error handling and the shared
 options.
 """
@@ -18,6 +19,7 @@ from joblens.cli.auth import login, logout, whoami
 from joblens.cli.common import say_error
 from joblens.cli.config import config
 from joblens.cli.jobs import demo, logs, open_job, summary, wait
+from joblens.cli.listing import list_jobs
 from joblens.errors import ExitCode
 
 
@@ -32,15 +34,19 @@ class _JobIdGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "[OPTIONS] JOB_ID | COMMAND [ARGS]...")
+        formatter.write_usage(ctx.command_path, "[OPTIONS] [JOB_ID | COMMAND [ARGS]...]")
 
 
 @click.group(
     cls=_JobIdGroup,
+    invoke_without_command=True,  # bare `joblens`: the jobs list
+    no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=(
         "Examples:\n\n"
         "  joblens demo                 watch a simulated PLAN job (no setup)\n\n"
+        "  joblens                      your newest jobs, live (as `joblens list`)\n\n"
+        "  joblens list --json --status failed   the failed ones, for a script\n\n"
         "  joblens login --provider github   sign in to the project\n\n"
         "  joblens 3f2a9c1e             open a job by its short id\n\n"
         "  joblens logs 3f2a9c1e -f     print its logs until it finishes\n\n"
@@ -56,6 +62,8 @@ class _JobIdGroup(click.Group):
 def main(ctx: click.Context, debug: bool) -> None:
     """Watch a Terraform provisioning job live: logs, status and actions.
 
+    Without JOB_ID or a command: your newest jobs, live (`joblens list`).
+
     JOB_ID is a job's full uuid or a unique prefix of at least 8 hex digits. Settings come from
     flags, then the environment (SUPABASE_URL, SUPABASE_ANON_KEY, JOBLENS_LOGS_TABLE, …), then
     a profile in the config file (`joblens config show`); the session from `joblens login`, or
@@ -64,9 +72,11 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_jobs)
 
 
-for _command in (open_job, logs, summary, wait, demo, login, whoami, logout, config):
+for _command in (open_job, list_jobs, logs, summary, wait, demo, login, whoami, logout, config):
     main.add_command(_command)
 
 

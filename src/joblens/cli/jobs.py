@@ -227,25 +227,44 @@ def summary(ctx: click.Context, job_id: str, as_json: bool, **options: Any) -> N
     show_default=True,
     help="Run the simulated Tendrils this many times faster.",
 )
+@click.option(
+    "--list",
+    "as_list",
+    is_flag=True,
+    help="Open the jobs list instead (two days of past jobs, the scenario's job running).",
+)
 @click.option("--profile", metavar="NAME", help="Take display preferences from this profile.")
 @view_options
 @exit_on_end_option
 @click.pass_context
 def demo(
-    ctx: click.Context, scenario: str, speed: float, exit_on_end: bool, **options: Any
+    ctx: click.Context,
+    scenario: str,
+    speed: float,
+    as_list: bool,
+    exit_on_end: bool,
+    **options: Any,
 ) -> None:
     """Watch a simulated job on an embedded backend (no Supabase needed).
 
     Simulated Tendrils claim and run jobs with Terraform-like output; Cancel, Apply and Re-run
-    work as they do against a real project. With stdout not a terminal, prints the logs.
+    work as they do against a real project. With --list, opens on the jobs list (Enter opens a
+    job, Esc comes back). With stdout not a terminal, prints the logs (with --list, the table).
     """
+    from joblens.backends.base import JOBS_LISTED
     from joblens.backends.demo import DemoBackend
-    from joblens.launch import run_job_view, run_plain
+    from joblens.launch import run_job_view, run_list, run_list_view, run_plain
 
     def go() -> int:
         prefs = prefs_from(settings_from(options))
         backend = DemoBackend(speed=speed)
+        if as_list:
+            backend.add_history()
         job_id = backend.start_scenario(scenario)
+        if as_list and not sys.stdout.isatty():
+            return run_list(backend, (), (), JOBS_LISTED, as_json=False)
+        if as_list:
+            return run_list_view(backend, (), (), JOBS_LISTED, prefs)
         if not sys.stdout.isatty():
             return run_plain(backend, job_id, follow=True, color="auto")
         return run_job_view(backend, job_id, prefs, exit_on_end=exit_on_end)

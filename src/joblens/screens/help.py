@@ -20,8 +20,10 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from joblens.screens.job_list import JobListScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.widgets.error_digest import DiagnosticList
+from joblens.widgets.job_table import JobTable
 from joblens.widgets.json_tree import JsonTree
 from joblens.widgets.log import LogPane, LogView
 from joblens.widgets.log.search_bar import LogFilterBar, LogSearchBar
@@ -109,8 +111,28 @@ def key_rows(bindings: Iterable[Binding]) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def key_groups(app: App[Any]) -> tuple[KeyGroup, ...]:
-    """Every key of the job view, by where it works, as their BINDINGS declare them."""
+def list_keys() -> KeyGroup:
+    """The jobs list's keys (its screen's and its table's)."""
+    return KeyGroup(
+        "Jobs list",
+        (
+            KeySection(
+                "In the list of your jobs (joblens, joblens list). Esc in a job opened from it "
+                "comes back to it; the list stays live meanwhile.",
+                key_rows([*_bindings(JobTable.BINDINGS), *_bindings(JobListScreen.BINDINGS)]),
+            ),
+        ),
+    )
+
+
+def key_groups(app: App[Any], *, on_list: bool = False) -> tuple[KeyGroup, ...]:
+    """Every key of the job view, by where it works, as their BINDINGS declare them; over the
+    jobs list (``on_list``), the list's keys first."""
+    job_groups = _job_groups(app)
+    return (list_keys(), *job_groups) if on_list else job_groups
+
+
+def _job_groups(app: App[Any]) -> tuple[KeyGroup, ...]:
     screen = _bindings(JobScreen.BINDINGS)
     return (
         KeyGroup(
@@ -254,12 +276,17 @@ class HelpScreen(ModalScreen[None]):
             dialog.border_title = "Keys"
             dialog.border_subtitle = "Esc closes · ↑ ↓ PgUp PgDn scroll"
             with VerticalScroll(id="help-keys"):
-                for index, group in enumerate(key_groups(self.app)):
+                for index, group in enumerate(key_groups(self.app, on_list=self._on_list())):
                     first = " -first" if index == 0 else ""
                     yield Static(Text(group.title), classes=f"help-heading{first}")
                     for section in group.sections:
                         yield Static(Text(section.note), classes="help-note")
                         yield KeyTable(section.rows)
+
+    def _on_list(self) -> bool:
+        """Whether the help was opened over the jobs list (its keys then come first)."""
+        below = [screen for screen in self.app.screen_stack if screen is not self]
+        return bool(below) and isinstance(below[-1], JobListScreen)
 
     def on_mount(self) -> None:
         self.query_one("#help-keys", VerticalScroll).focus()  # so the arrows scroll it

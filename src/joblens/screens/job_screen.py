@@ -62,6 +62,9 @@ _ENDED: dict[str, str] = {
 class JobScreen(Screen[None]):
     """One job, live. Widgets receive state from here; only this screen talks to the backend."""
 
+    #: Esc in a job view opened on top of this one (Apply, Re-run) comes back.
+    ESC_RETURNS_HERE = True
+
     BINDINGS = [
         *(Binding(spec.key, spec.name, spec.label) for spec in ACTION_SPECS),
         Binding("slash", "search", "Search", key_display="/"),
@@ -344,9 +347,10 @@ class JobScreen(Screen[None]):
         if reason is not None:
             self.notify(reason, severity="warning", markup=False)
 
-    def _previous_job_screen(self) -> JobScreen | None:
+    def _previous_job_screen(self) -> Screen[Any] | None:
+        """The job view or the jobs list this view was opened on top of (Esc goes back)."""
         stack = self.app.screen_stack
-        if len(stack) >= 2 and stack[-1] is self and isinstance(stack[-2], JobScreen):
+        if len(stack) >= 2 and stack[-1] is self and getattr(stack[-2], "ESC_RETURNS_HERE", False):
             return stack[-2]
         return None
 

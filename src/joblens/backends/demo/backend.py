@@ -12,7 +12,7 @@ import bisect
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncGenerator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Collection, Iterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -20,14 +20,17 @@ from typing import Any
 from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_row, rerun_row
 from joblens.backends.base import (
     DEPLOYS_LISTED,
+    JOBS_LISTED,
     PAGE_SIZE,
     Backend,
+    ChangeEvent,
     ChunksArrived,
     FollowEvent,
     JobChanged,
     LiveInterrupted,
     LiveStarted,
 )
+from joblens.backends.demo.history import add_history, play_past
 from joblens.backends.demo.scenarios import SCENARIOS
 from joblens.backends.demo.store import DemoStore, now
 from joblens.backends.demo.tendril import Clock, SimulatedTendril
@@ -200,23 +203,21 @@ class DemoBackend(Backend):
         plan_id = self._create_job(JobType.PLAN, vine_id, "success", tendril)
         row = self.store.jobs[plan_id]
         script = self._script_for(row)
-        created = now() - timedelta(hours=1, minutes=12)
-        clock = created + timedelta(seconds=3)
-        row["created_at"] = created
-        self.store.update_job(
-            plan_id,
-            {"status": "CLAIMED", "worker_id": tendril, "claimed_at": clock - timedelta(seconds=1)},
-        )
-        self.store.update_job(plan_id, {"status": "PROCESSING", "started_at": clock})
-        for flush in script.flushes:
-            clock += timedelta(seconds=flush.delay * 3)  # a real run is slower than the demo's
-            for text, stream in flush.chunks:
-                self.store.insert_log(plan_id, text, stream, created_at=clock)
-            if flush.metadata:
-                self.store.update_job(plan_id, {}, metadata=flush.metadata)
-        self.store.update_job(plan_id, {"status": script.status.value, "completed_at": clock})
-        row["updated_at"] = clock  # as of when it ran, not when the demo started
+        play_past(self.store, plan_id, script, tendril, now() - timedelta(hours=1, minutes=12))
         return row
+
+    def add_history(self) -> list[str]:
+        """The user's jobs of the last two days, ended, and one waiting in the queue (for the
+        jobs list: ``joblens demo --list``); their ids. Call before ``connect``."""
+        world = self.world
+        return add_history(
+            self.store,
+            world.vine_ids,
+            (world.default_tendril_id, world.cloud_tendril_id),
+            self._create_job,
+            self._script_for,
+            waiting_tendril=world.offline_tendril_id,
+        )
 
     def _script_for(self, row: Mapping[str, Any]) -> Script:
         plan_id = row.get("plan_job_id")
@@ -364,6 +365,32 @@ class DemoBackend(Backend):
         return [
             Job.from_row(self.store.job_view(row["id"]) or row) for row in rows[:DEPLOYS_LISTED]
         ]
+
+    # the jobs list
+
+    async def list_jobs(
+        self,
+        statuses: Collection[str] = (),
+        types: Collection[str] = (),
+        limit: int = JOBS_LISTED,
+    ) -> list[Job]:
+        """The user's newest jobs (RLS: only the world's user's), newest first."""
+        limit = max(0, min(limit, PAGE_SIZE))
+        rows = self.store.newest_jobs(self.world.user_id, statuses, types, limit)
+        return [Job.from_row(self.store.job_view(row["id"]) or row) for row in rows]
+
+    async def job_changes(self) -> AsyncGenerator[ChangeEvent, None]:
+        """LiveStarted once subscribed, then every insert and update of the user's jobs."""
+        queue = self.store.watch_jobs()
+        try:
+            await asyncio.sleep(min(SUBSCRIBE_DELAY, SUBSCRIBE_DELAY / self.clock.speed))
+            yield LiveStarted()
+            while True:
+                job = await queue.get()
+                if job.user_id == self.world.user_id:
+                    yield JobChanged(job)
+        finally:
+            self.store.unwatch_jobs(queue)
 
     # seeding (tests)
 

@@ -36,6 +36,9 @@ class DemoStore:
         # (as realtime sends INSERTs of the logs and UPDATEs of provision_jobs on one channel).
         self._subscribers: dict[str, set[asyncio.Queue[LogChunk | Job]]] = {}
         self._job_listeners: list[Callable[[str], None]] = []
+        # Watchers of every job's row (the jobs list): each insert and update, as realtime
+        # sends INSERTs and UPDATEs of provision_jobs to a channel without a filter.
+        self._row_watchers: set[asyncio.Queue[Job]] = set()
         #: Every status each job has had, in order: how tests see a job's whole journey.
         self.status_history: dict[str, list[str]] = {}
 
@@ -50,6 +53,7 @@ class DemoStore:
         row["id"] = row["id"] or self.new_id()
         self.jobs[row["id"]] = row
         self.status_history[row["id"]] = [str(row["status"])]
+        self._tell_watchers(row)
         self.announce_queued(row["id"])
         return row
 
@@ -83,7 +87,38 @@ class DemoStore:
             changed = Job.from_row(row)  # the bare row, without embeds, as realtime sends it
             for queue in self._subscribers[job_id]:
                 queue.put_nowait(changed)
+        self._tell_watchers(row)
         return row
+
+    def watch_jobs(self) -> asyncio.Queue[Job]:
+        """A queue of every job row inserted or updated from now on (bare, without embeds)."""
+        queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._row_watchers.add(queue)
+        return queue
+
+    def unwatch_jobs(self, queue: asyncio.Queue[Job]) -> None:
+        self._row_watchers.discard(queue)
+
+    def _tell_watchers(self, row: Mapping[str, Any]) -> None:
+        if self._row_watchers:
+            changed = Job.from_row(row)
+            for queue in self._row_watchers:
+                queue.put_nowait(changed)
+
+    def newest_jobs(
+        self, user_id: str, statuses: Collection[str], types: Collection[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """The user's jobs with one of ``statuses`` and ``types`` (empty: any), newest first."""
+        wanted_status, wanted_type = set(map(str, statuses)), set(map(str, types))
+        rows = [
+            row
+            for row in self.jobs.values()
+            if row.get("user_id") == user_id
+            and (not wanted_status or str(row.get("status")) in wanted_status)
+            and (not wanted_type or str(row.get("job_type")) in wanted_type)
+        ]
+        rows.sort(key=lambda row: row["created_at"], reverse=True)
+        return rows[:limit]
 
     def on_job_queued(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(job_id)`` whenever a job is inserted or put back in the queue."""

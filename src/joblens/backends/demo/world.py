@@ -24,6 +24,8 @@ class World:
     default_tendril_id: str
     live_tendril_ids: tuple[str, ...]  # the Tendrils that claim and run jobs
     beating_tendril_ids: tuple[str, ...]  # those whose heartbeat stays fresh (and a draining one)
+    cloud_tendril_id: str = ""  # the cloud-hosted live one
+    offline_tendril_id: str = ""  # the user's own, offline for days: what waits for it waits
 
 
 #: In a live Tendril's ``metadata``: it runs OpenTofu without ``-no-color``, so its output
@@ -152,7 +154,7 @@ def populate(store: DemoStore, *, ansi: bool = False) -> World:
             "version": "0.15.0",
         }
     )
-    store.insert_worker(
+    offline = store.insert_worker(
         {
             "user_id": user,
             "name": "tendril-us-east-2",
@@ -188,6 +190,8 @@ def populate(store: DemoStore, *, ansi: bool = False) -> World:
         default_tendril_id=default["id"],
         live_tendril_ids=(default["id"], cloud["id"]),
         beating_tendril_ids=(default["id"], cloud["id"], draining["id"]),
+        cloud_tendril_id=cloud["id"],
+        offline_tendril_id=offline["id"],
     )
     set_colour(store, world, ansi)
     return world

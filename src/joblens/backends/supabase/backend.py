@@ -24,6 +24,7 @@ from joblens.backends.supabase.errors import (
     is_auth_error,
     translate,
 )
+from joblens.backends.supabase.job_list import JobListing
 from joblens.backends.supabase.jobs import (
     JOB_EMBEDS,
     JOBS,
@@ -71,8 +72,10 @@ REST_TIMEOUT = 10.0
 TOKEN_RETRIES = 3
 
 
-class SupabaseBackend(Backend):
-    """Jobs, logs and Tendrils in a Supabase project, as the signed-in user sees them (RLS)."""
+class SupabaseBackend(JobListing, Backend):
+    """Jobs, logs and Tendrils in a Supabase project, as the signed-in user sees them (RLS).
+
+    The jobs list's reads are mixed in from :mod:`joblens.backends.supabase.job_list`."""
 
     name = "supabase"
 
@@ -97,7 +100,7 @@ class SupabaseBackend(Backend):
         # The job's columns, less any this deployment lacks.
         self._job_columns: tuple[str, ...] = JOB_COLUMNS + JSON_COLUMNS
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._streams: set[LiveLogs] = set()
+        self._streams: set[LiveLogs] = set()  # the jobs list's LiveJobs too
 
     def __repr__(self) -> str:
         return f"SupabaseBackend({self.settings!r})"

@@ -199,7 +199,7 @@ class LiveLogs:
                     down_reported = False
                     yield LiveStarted()
                 elif item.job:
-                    job = await self._reader.job(item.payload)
+                    job = await self._job_from(item.payload)
                     if job is not None:
                         yield JobChanged(job)
                 else:
@@ -373,6 +373,16 @@ class LiveLogs:
         on_system, on_state = self._callbacks(generation)
         await self._client.realtime.set_auth(self._token())
         channel = self._client.channel(name)
+        self._bind(channel, generation)
+        channel.on_system(on_system)
+        self._channel = channel
+        if old is not None:
+            await self._remove(old)
+        await channel.subscribe(on_state)  # returns at the join reply, error or timeout
+        self._seen = time.monotonic()
+
+    def _bind(self, channel: AsyncRealtimeChannel, generation: int) -> None:
+        """The channel's bindings (subclasses follow other rows: ``live_jobs.py``)."""
         channel.on_postgres_changes(
             RealtimePostgresChangesListenEvent.Insert,  # "INSERT": echoed back verbatim
             callback=self._on_change(generation, job=False),
@@ -388,12 +398,10 @@ class LiveLogs:
                 schema="public",
                 filter=f"id=eq.{self._job_id}",
             )
-        channel.on_system(on_system)
-        self._channel = channel
-        if old is not None:
-            await self._remove(old)
-        await channel.subscribe(on_state)  # returns at the join reply, error or timeout
-        self._seen = time.monotonic()
+
+    async def _job_from(self, payload: Any) -> Job | None:
+        """The job row a job binding's change carries (None: not ours, or unreadable)."""
+        return await self._reader.job(payload)
 
     async def _remove(self, channel: AsyncRealtimeChannel) -> None:
         with contextlib.suppress(Exception):
