@@ -16,7 +16,7 @@ from textual.widgets import LoadingIndicator, Static
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.end_notice import DesktopNotifier
-from joblens.errors import JoblensError
+from joblens.errors import ExitCode, JoblensError
 from joblens.models import Job
 from joblens.prefs import ViewPrefs
 from joblens.screens.help import HELP_KEYS, HelpScreen
@@ -43,7 +43,8 @@ class JoblensApp(App[None]):
     TITLE = "joblens"
     CSS_PATH = STYLES / "app.tcss"  # the log view brings its own CSS (widgets/log/, DEFAULT_CSS)
     # Ctrl+C copies the text selected with the mouse, and otherwise quits, as in any log
-    # viewer (Textual's default only explains Ctrl+Q).
+    # viewer (Textual's default only explains Ctrl+Q), with 130 as an interrupted command
+    # does (README, "Exit codes"); q quits with 0.
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "copy_or_quit", "Copy or quit", show=False, priority=True),
@@ -132,7 +133,7 @@ class JoblensApp(App[None]):
     async def action_copy_or_quit(self) -> None:
         selected = self.screen.get_selected_text()
         if not selected:
-            await self.action_quit()
+            await self.exit_with(int(ExitCode.INTERRUPTED))
             return
         where = copy_text(self, selected)
         lines = selected.count("\n") + 1

@@ -155,11 +155,11 @@ async def test_an_unknown_job_id_ends_with_a_one_line_error_and_exit_code() -> N
     assert "\n" not in app.fatal_error.message
 
 
-async def test_q_and_ctrl_c_quit(static_world: StaticWorld) -> None:
-    for key in ("q", "ctrl+c"):
+async def test_q_quits_with_0_and_ctrl_c_with_130(static_world: StaticWorld) -> None:
+    for key, code in (("q", ExitCode.OK), ("ctrl+c", ExitCode.INTERRUPTED)):
         app = static_world.app(static_world.job(status="SUCCESS"))
         async with app.run_test(size=(80, 24)) as pilot:
             await opened(pilot)
             await pilot.press(key)
             await wait_for(pilot, lambda a=app: a._exit)  # type: ignore[misc]
-        assert app.return_code == 0 and app.fatal_error is None
+        assert app.return_code == code and app.fatal_error is None
