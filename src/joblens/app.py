@@ -8,10 +8,11 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import HelpPanel, LoadingIndicator, Static
 
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
@@ -50,6 +51,9 @@ class JoblensApp(App[None]):
         Binding("ctrl+c", "copy_or_quit", "Copy or quit", show=False, priority=True),
         # Not a priority: typed into the search and filter fields, "?" is text.
         Binding(HELP_KEYS, "show_help", "Keys (this help)", show=False),
+        # Esc closes Textual's keys panel (palette: "Keys") before it means anything else, such
+        # as going back to the previous job; with no panel open the key passes on.
+        Binding("escape", "hide_keys_panel", show=False, priority=True, system=True),
     ]
 
     def __init__(
@@ -140,6 +144,11 @@ class JoblensApp(App[None]):
         noun = "line" if lines == 1 else "lines"
         self.notify(f"Copied {lines:,} {noun} to the {where}.", title="Copied", markup=False)
         self.screen.clear_selection()
+
+    def action_hide_keys_panel(self) -> None:
+        if not self.screen.query(HelpPanel):
+            raise SkipAction()
+        self.action_hide_help_panel()
 
     def action_show_help(self) -> None:
         """Every key, by where it works (``screens/help.py``), over whatever is shown."""
