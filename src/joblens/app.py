@@ -8,7 +8,6 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import work
-from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -145,9 +144,12 @@ class JoblensApp(App[None]):
         self.notify(f"Copied {lines:,} {noun} to the {where}.", title="Copied", markup=False)
         self.screen.clear_selection()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_keys_panel":  # (False, not SkipAction: the footer keeps its "esc")
+            return bool(self.screen.query(HelpPanel))
+        return True
+
     def action_hide_keys_panel(self) -> None:
-        if not self.screen.query(HelpPanel):
-            raise SkipAction()
         self.action_hide_help_panel()
 
     def action_show_help(self) -> None:
