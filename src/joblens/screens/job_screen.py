@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer
 
 from joblens.actions import ACTION_SPECS
@@ -38,6 +37,7 @@ from joblens.screens.job_link import JobLink
 from joblens.screens.job_palette import palette_commands
 from joblens.screens.job_plan import PLAN_REFRESH_SECONDS as PLAN_REFRESH_SECONDS
 from joblens.screens.job_plan import JobPlan
+from joblens.screens.log_screen import LogScreen
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.error_digest import DigestReader, ErrorsPanel
@@ -59,8 +59,11 @@ _ENDED: dict[str, str] = {
 }
 
 
-class JobScreen(Screen[None]):
-    """One job, live. Widgets receive state from here; only this screen talks to the backend."""
+class JobScreen(LogScreen):
+    """One job, live. Widgets receive state from here; only this screen talks to the backend.
+
+    The log's keys work from any focus, and drags select what is under the pointer
+    (``screens/log_screen.py``)."""
 
     BINDINGS = [
         *(Binding(spec.key, spec.name, spec.label) for spec in ACTION_SPECS),
@@ -203,7 +206,7 @@ class JobScreen(Screen[None]):
     @property
     def pane(self) -> LogPane:
         """The log pane (inside the log view)."""
-        return self.query_one(LogView).pane
+        return self.log_pane
 
     @property
     def showing(self) -> bool:
