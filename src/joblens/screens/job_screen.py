@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.widgets import Button, Collapsible, Footer
+from textual.widgets import Button, Collapsible
 
 from joblens.actions import ACTION_SPECS
 from joblens.attempts import Requeue
@@ -41,6 +41,7 @@ from joblens.screens.log_screen import LogScreen
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.error_digest import DigestReader, ErrorsPanel
+from joblens.widgets.footer import FittingFooter
 from joblens.widgets.header import JobHeader
 from joblens.widgets.log import LogPane, LogView
 
@@ -184,11 +185,11 @@ class JobScreen(LogScreen):
         yield LogView(wrap=self._log_wrap, timestamps=self._log_timestamps, id="log-area")
         yield StatusBanner(id="banner")
         yield DetailsPanels(self.job, id="details")
-        yield Footer()
+        yield FittingFooter()
 
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns the keys fit in the footer only without its padding.
-        self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
+        self.query_one(FittingFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
         # ... and without e / E (which work all the same; the palette and a failed job's
         # banner offer them).
         self.pane.show_error_keys = event.size.width >= COMPACT_FOOTER_BELOW
