@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,6 +23,9 @@ from joblens.screens.help import HELP_KEYS, HelpScreen
 from joblens.screens.job_screen import JobScreen
 
 STYLES = Path(__file__).parent / "styles"
+#: A terminal with fewer rows gets the app class ``-short``: the job view gives its log the
+#: room and dialogs take the screen (``styles/app.tcss``, "a short terminal").
+SHORT_BELOW = 20
 
 
 class ConnectingScreen(Screen[None]):
@@ -87,6 +90,9 @@ class JoblensApp(App[None]):
         self.fatal_error: JoblensError | None = None
         self.notifier = notifier if prefs.desktop_notify else None
         self.exit_on_end = exit_on_end
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT_BELOW, "-short")
 
     def on_mount(self) -> None:
         self.push_screen(ConnectingScreen(f"Opening job {self.job_ref} ({self.backend.name})…"))

@@ -148,6 +148,9 @@ class ResourcesPanel(LazyPanel):
     seen (another job whose log turns out to apply something)."""
 
     DEFAULT_CSS = """
+    ResourcesPanel.-unseen {
+        display: none;
+    }
     ResourcesPanel .resources-body {
         padding: 0 1;
         text-wrap: nowrap;
@@ -177,7 +180,13 @@ class ResourcesPanel(LazyPanel):
         self._resources: Sequence[Resource] = ()
         self._progress: str | None = None
         self._finished = False
-        self.display = shown
+        self.set_class(not shown, "-unseen")  # a class, not display: a short terminal hides
+        # every closed panel by CSS too (styles/app.tcss), and its R must still open this one
+
+    @property
+    def seen(self) -> bool:
+        """The panel is offered (R opens it): a DEPLOY or DESTROY, or a resource was seen."""
+        return not self.has_class("-unseen")
 
     def show(
         self, resources: Sequence[Resource], progress: str | None, *, finished: bool = False
@@ -187,7 +196,7 @@ class ResourcesPanel(LazyPanel):
             return
         self._resources, self._progress, self._finished = resources, progress, finished
         if resources:
-            self.display = True
+            self.remove_class("-unseen")
         self.changed()
 
     def paint(self) -> None:
