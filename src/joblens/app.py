@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from joblens.models import Job
 from joblens.prefs import ViewPrefs
 from joblens.screens.help import HELP_KEYS, HelpScreen
 from joblens.screens.job_screen import JobScreen
+from joblens.view_memory import ViewMemory
 
 STYLES = Path(__file__).parent / "styles"
 #: A terminal with fewer rows gets the app class ``-short``: the job view gives its log the
@@ -67,12 +69,15 @@ class JoblensApp(App[None]):
         prefs: ViewPrefs = ViewPrefs(),  # noqa: B008 (frozen: sharing one is safe)
         notifier: DesktopNotifier | None = None,
         exit_on_end: bool = False,
+        memory: ViewMemory | None = None,
     ) -> None:
         """``prefs`` sets the theme, and how each job view's log pane starts (wrap, times).
 
         A job that ends while shown rings the bell (``prefs.bell``) and is told to ``notifier``,
         the desktop's (``prefs.desktop_notify``; the launcher finds it, tests pass a fake).
         ``exit_on_end``: quit with the first job's exit code once it has ended.
+        ``memory``: where a theme, wrap or timestamps changed in the view is kept for the next
+        run (``joblens.view_memory``; the launcher gives the user's, tests their own or none).
 
         A ``prefs.theme`` Textual does not know raises ``textual.app.InvalidThemeError``
         (``joblens.prefs.theme_names`` lists the ones it knows).
@@ -90,11 +95,13 @@ class JoblensApp(App[None]):
         self.fatal_error: JoblensError | None = None
         self.notifier = notifier if prefs.desktop_notify else None
         self.exit_on_end = exit_on_end
+        self.memory = memory
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_BELOW, "-short")
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, lambda theme: self.remember("theme", theme.name))
         self.push_screen(ConnectingScreen(f"Opening job {self.job_ref} ({self.backend.name})…"))
         self._open_first_job()
 
@@ -133,6 +140,15 @@ class JoblensApp(App[None]):
             notifier=self.notifier,
             exit_on_end=exit_on_end,
         )
+
+    def remember(self, name: str, value: str | bool) -> None:
+        """The user changed a look in the view (theme, wrap, timestamps): the job views opened
+        from now on start with it, and so does the next run (``memory``)."""
+        if getattr(self.prefs, name) == value:
+            return
+        self.prefs = replace(self.prefs, **{name: value})
+        if self.memory is not None:
+            self.memory.remember(name, value)
 
     async def exit_with(self, code: int) -> None:
         """Quit with ``code`` (a job's exit code: ``--exit-on-end``, ``Q``)."""

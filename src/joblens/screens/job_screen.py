@@ -199,6 +199,7 @@ class JobScreen(LogScreen):
         self._show_job(self.job)
         self._link.set_problem("feed", "connecting")
         self.pane.focus()
+        self.remember_looks()
         self.run_worker(self._link.follow_logs(), group="feed", exclusive=True)
         self.run_worker(self._link.watch_job(), group="watch", exclusive=True)
 

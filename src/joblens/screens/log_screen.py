@@ -19,6 +19,7 @@ Two things Textual does not do for a screen whose main widget is a log:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar, Literal
 
 from textual.actions import SkipAction, parse
@@ -59,6 +60,17 @@ class LogScreen(Screen[None]):
     def log_pane(self) -> LogPane:
         """The pane the log's keys act on."""
         return self.query_one(LogView).pane
+
+    def remember_looks(self) -> None:
+        """Tell the app when ``w`` or ``t`` changes the log's looks, for it to keep them for the
+        next job and the next run (``JoblensApp.remember``; called once the pane is mounted)."""
+        for name in ("wrap", "timestamps"):
+            self.watch(self.log_pane, name, partial(self._looks_changed, name), init=False)
+
+    def _looks_changed(self, name: str, value: bool) -> None:
+        remember = getattr(self.app, "remember", None)
+        if remember is not None:
+            remember(name, value)
 
     async def action_log(self, name: str, *parameters: object) -> None:
         """A log key pressed where the focus is not in the log: the pane (or its view) does
