@@ -193,9 +193,7 @@ def test_a_line_split_by_the_newest_page_is_whole_again_after_a_replay_from_the_
     beginning is read (so it is shown in two parts), and then the table disagrees with every
     checkpoint: the whole log is passed on again, the line whole, and the feed no longer
     counts it as split (found by Hypothesis)."""
-    backend = LossyBackend(
-        [("late", 1)], 5, pieces=[("STDOUT", "1")] * 6 + [("STDOUT", "\n")]
-    )
+    backend = LossyBackend([("late", 1)], 5, pieces=[("STDOUT", "1")] * 6 + [("STDOUT", "\n")])
     shown, split = asyncio.run(follow(backend, True, 1, False))
     assert shown == ["111111"]
     assert split == 0
