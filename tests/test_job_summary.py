@@ -171,4 +171,6 @@ async def test_the_summary_says_when_the_job_was_created_with_its_zone_and_how_l
     text = await summarise(backend, job_id, as_json=False)
     [line] = [line for line in text.splitlines() if "created " in line]
     # The demo's job was created moments ago, on this machine's clock and in its zone.
-    assert re.search(r"created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (UTC|[+-]\d\d:\d\d) \(\d+s ago\)", line)
+    assert re.search(
+        r"created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (UTC|[+-]\d\d:\d\d) \(\d+s ago\)", line
+    )

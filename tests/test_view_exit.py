@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from devstack.testing import REPO_ROOT
+
 from joblens.errors import ExitCode
 from support.cli import clean_env
 from support.terminal import PtyProgram

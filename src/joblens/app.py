@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -146,7 +146,7 @@ class JoblensApp(App[None]):
         from now on start with it, and so does the next run (``memory``)."""
         if getattr(self.prefs, name) == value:
             return
-        self.prefs = replace(self.prefs, **{name: value})
+        self.prefs = replace(self.prefs, **{name: value})  # type: ignore[arg-type]
         if self.memory is not None:
             self.memory.remember(name, value)
 

@@ -10,6 +10,7 @@ to fail: a file that cannot be read is ignored, one that cannot be written is le
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,11 +42,11 @@ class ViewMemory:
             return {}
         if not isinstance(data, Mapping):
             return {}
-        return {
-            name: value
-            for name, value in data.items()
-            if name in REMEMBERED and type(value) is REMEMBERED[name]
-        }
+        kept: dict[str, str | bool] = {}
+        for name, value in data.items():
+            if isinstance(value, str | bool) and type(value) is REMEMBERED.get(name):
+                kept[name] = value
+        return kept
 
     def remember(self, name: str, value: str | bool) -> None:
         """Keep ``name`` = ``value`` for the next run (the others as they were)."""
@@ -55,7 +56,5 @@ class ViewMemory:
         if data.get(name) == value:
             return
         data[name] = value
-        try:
+        with contextlib.suppress(OSError):  # (a read-only home: the view only forgets)
             write_private(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-        except OSError:
-            pass  # (a read-only home: the view works the same, only forgets)

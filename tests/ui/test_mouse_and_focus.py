@@ -27,7 +27,9 @@ def numbered_log(static_world: StaticWorld, status: str = "SUCCESS") -> str:
     return job_id
 
 
-async def drag(pilot: Pilot[Any], widget: Widget, start: tuple[int, int], end: tuple[int, int]) -> None:
+async def drag(
+    pilot: Pilot[Any], widget: Widget, start: tuple[int, int], end: tuple[int, int]
+) -> None:
     """Press at ``start`` (in ``widget``), move a row at a time to ``end``, release: as a
     terminal reports a real drag, each move with its distance from the last."""
     screen = pilot.app.screen

@@ -50,7 +50,9 @@ async def test_theme_wrap_and_timestamps_changed_in_the_view_are_kept_for_the_ne
         assert not memory_path().exists()  # nothing changed yet: nothing written
         await pilot.press("w", "t")
         app.theme = "nord"  # as the palette's "Change theme" does
-        await wait_for(pilot, lambda: memory_path().exists() and "nord" in memory_path().read_text())
+        await wait_for(
+            pilot, lambda: memory_path().exists() and "nord" in memory_path().read_text()
+        )
     assert json.loads(memory_path().read_text()) == {
         "theme": "nord",
         "timestamps": True,
