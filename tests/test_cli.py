@@ -88,6 +88,15 @@ def test_missing_configuration_names_what_to_set() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_debug_shows_the_traceback_and_keeps_the_errors_exit_code() -> None:
+    """--debug is for reading what went wrong, not for changing what a script is told."""
+    result = run_joblens("--debug", "3f2a9c1e")
+    assert result.returncode == ExitCode.CONFIG
+    assert "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("joblens: ")
+    assert "SUPABASE_URL" in result.stderr.strip().splitlines()[-1]
+
+
 def test_piped_demo_prints_the_logs_and_exits_with_the_jobs_outcome() -> None:
     result = run_joblens("demo", "--speed", "100")
     assert result.returncode == ExitCode.OK, result.stderr

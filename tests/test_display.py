@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from joblens.actions import JobAction, available_actions
-from joblens.display import duration_phase, format_duration, status_class, type_label
+from joblens.display import (
+    duration_phase,
+    format_created,
+    format_duration,
+    status_class,
+    type_label,
+)
 from joblens.models import Job, JobStatus, JobType
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
@@ -61,3 +72,37 @@ def test_actions_follow_the_platform_rules() -> None:
     assert available_actions(make_job(status=JobStatus.FAILED)) == {JobAction.RERUN}
     assert available_actions(make_job(status=JobStatus.CANCELLED)) == {JobAction.RERUN}
     assert available_actions(make_job(status="PAUSED")) == frozenset()
+
+
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The local zone is Paris (UTC+01:00 in November) for the test, then what it was."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+    assert os.environ.get("TZ") != "Europe/Paris"
+
+
+def test_a_created_time_names_its_zone_and_how_long_ago(local_zone: None) -> None:
+    created = NOW - timedelta(minutes=5, seconds=20)
+    assert format_created(created, NOW) == "2026-11-28 12:54:40 +01:00 (5m ago)"
+    assert format_created(created, NOW, short=True) == "12:54 +01:00 · 5m ago"
+    # Older than a day: the date and zone alone, in both forms.
+    old = NOW - timedelta(days=3)
+    assert format_created(old, NOW) == "2026-11-25 13:00:00 +01:00"
+    assert format_created(old, NOW, short=True) == "2026-11-25 13:00 +01:00"
+    # Ahead of this machine's clock (a skewed server): no "ago".
+    assert format_created(NOW + timedelta(minutes=2), NOW) == "2026-11-28 13:02:00 +01:00"
+    assert format_created(None, NOW) == "—"
+
+
+def test_a_created_time_in_utc_says_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert format_created(NOW - timedelta(hours=2), NOW) == "2026-11-28 10:00:00 UTC (2h ago)"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -164,3 +164,13 @@ async def test_an_unknown_job_is_the_usual_error() -> None:
     backend.start_scenario("plan")
     with pytest.raises(JobNotFound):
         await summarise(backend, "00000000-0000-4000-8000-000000000000", as_json=True)
+
+
+async def test_the_summary_says_when_the_job_was_created_with_its_zone_and_how_long_ago() -> None:
+    backend, job_id = await finished("deploy-fail", seed=43)
+    text = await summarise(backend, job_id, as_json=False)
+    [line] = [line for line in text.splitlines() if "created " in line]
+    # The demo's job was created moments ago, on this machine's clock and in its zone.
+    assert re.search(
+        r"created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (UTC|[+-]\d\d:\d\d) \(\d+s ago\)", line
+    )

@@ -39,6 +39,11 @@ PRIVATE_METHODS = [
     ("textual.widget", "Widget", "_scroll_update"),
     # JsonTree._on_click is called beside it, by the same naming rule (json_tree.py)
     ("textual.widget", "Widget", "_on_click"),
+    # LogScreen overrides these two to scroll a drag only toward the edge it moves to, and
+    # calls the third (screens/log_screen.py)
+    ("textual.screen", "Screen", "_check_auto_scroll"),
+    ("textual.screen", "Screen", "_start_auto_scroll"),
+    ("textual.screen", "Screen", "_stop_auto_scroll"),
 ]
 
 #: The source of Widget._scroll_update that LogPane._set_virtual_size was checked against
@@ -91,6 +96,13 @@ ALL_PINS = sorted({**RUNTIME_PINS, **DEV_PINS}.items())
 def test_private_method_exists(module: str, cls: str, name: str) -> None:
     owner = getattr(importlib.import_module(module), cls)
     assert callable(getattr(owner, name, None)), f"{module}.{cls}.{name} is gone: see PINS.md"
+
+
+def test_screen_keeps_where_a_drag_began() -> None:
+    """LogScreen reads ``Screen._mouse_down_offset`` (screens/log_screen.py)."""
+    from textual.screen import Screen
+
+    assert hasattr(Screen, "_mouse_down_offset"), "Screen._mouse_down_offset is gone: see PINS.md"
 
 
 def test_widget_scroll_update_is_the_one_log_pane_mirrors() -> None:

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import HelpPanel, LoadingIndicator, Static
 
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
 from joblens.end_notice import DesktopNotifier
-from joblens.errors import JoblensError
+from joblens.errors import ExitCode, JoblensError
 from joblens.models import Job
 from joblens.prefs import ViewPrefs
 from joblens.screens.help import HELP_KEYS, HelpScreen
 from joblens.screens.job_list import JobListScreen, ListQuery
 from joblens.screens.job_screen import JobScreen
+from joblens.view_memory import ViewMemory
 
 STYLES = Path(__file__).parent / "styles"
+#: A terminal with fewer rows gets the app class ``-short``: the job view gives its log the
+#: room and dialogs take the screen (``styles/app.tcss``, "a short terminal").
+SHORT_BELOW = 20
 
 
 class ConnectingScreen(Screen[None]):
@@ -46,12 +51,16 @@ class JoblensApp(App[None]):
     TITLE = "joblens"
     CSS_PATH = STYLES / "app.tcss"  # the log view brings its own CSS (widgets/log/, DEFAULT_CSS)
     # Ctrl+C copies the text selected with the mouse, and otherwise quits, as in any log
-    # viewer (Textual's default only explains Ctrl+Q).
+    # viewer (Textual's default only explains Ctrl+Q), with 130 as an interrupted command
+    # does (README, "Exit codes"); q quits with 0.
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "copy_or_quit", "Copy or quit", show=False, priority=True),
         # Not a priority: typed into the search and filter fields, "?" is text.
         Binding(HELP_KEYS, "show_help", "Keys (this help)", show=False),
+        # Esc closes Textual's keys panel (palette: "Keys") before it means anything else, such
+        # as going back to the previous job; with no panel open the key passes on.
+        Binding("escape", "hide_keys_panel", show=False, priority=True, system=True),
     ]
 
     def __init__(
@@ -65,6 +74,7 @@ class JoblensApp(App[None]):
         prefs: ViewPrefs = ViewPrefs(),  # noqa: B008 (frozen: sharing one is safe)
         notifier: DesktopNotifier | None = None,
         exit_on_end: bool = False,
+        memory: ViewMemory | None = None,
     ) -> None:
         """``prefs`` sets the theme, and how each job view's log pane starts (wrap, times).
 
@@ -72,6 +82,8 @@ class JoblensApp(App[None]):
         the desktop's (``prefs.desktop_notify``; the launcher finds it, tests pass a fake).
         ``exit_on_end``: quit with the first job's exit code once it has ended.
         ``list_query``: what the jobs list follows; ``clock``: what its ages count from.
+        ``memory``: where a theme, wrap or timestamps changed in the view is kept for the next
+        run (``joblens.view_memory``; the launcher gives the user's, tests their own or none).
 
         A ``prefs.theme`` Textual does not know raises ``textual.app.InvalidThemeError``
         (``joblens.prefs.theme_names`` lists the ones it knows).
@@ -91,8 +103,13 @@ class JoblensApp(App[None]):
         self.exit_on_end = exit_on_end
         self.list_query = list_query
         self.clock = clock
+        self.memory = memory
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT_BELOW, "-short")
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, lambda theme: self.remember("theme", theme.name))
         if self.job_ref is None:
             self.push_screen(ConnectingScreen(f"Reading your jobs ({self.backend.name})…"))
             self._open_list()
@@ -146,6 +163,15 @@ class JoblensApp(App[None]):
             exit_on_end=exit_on_end,
         )
 
+    def remember(self, name: str, value: str | bool) -> None:
+        """The user changed a look in the view (theme, wrap, timestamps): the job views opened
+        from now on start with it, and so does the next run (``memory``)."""
+        if getattr(self.prefs, name) == value:
+            return
+        self.prefs = replace(self.prefs, **{name: value})  # type: ignore[arg-type]
+        if self.memory is not None:
+            self.memory.remember(name, value)
+
     async def exit_with(self, code: int) -> None:
         """Quit with ``code`` (a job's exit code: ``--exit-on-end``, ``Q``)."""
         await self.backend.close()
@@ -154,13 +180,21 @@ class JoblensApp(App[None]):
     async def action_copy_or_quit(self) -> None:
         selected = self.screen.get_selected_text()
         if not selected:
-            await self.action_quit()
+            await self.exit_with(int(ExitCode.INTERRUPTED))
             return
         where = copy_text(self, selected)
         lines = selected.count("\n") + 1
         noun = "line" if lines == 1 else "lines"
         self.notify(f"Copied {lines:,} {noun} to the {where}.", title="Copied", markup=False)
         self.screen.clear_selection()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_keys_panel":  # (False, not SkipAction: the footer keeps its "esc")
+            return bool(self.screen.query(HelpPanel))
+        return True
+
+    def action_hide_keys_panel(self) -> None:
+        self.action_hide_help_panel()
 
     def action_show_help(self) -> None:
         """Every key, by where it works (``screens/help.py``), over whatever is shown."""

@@ -90,6 +90,52 @@ def format_time(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def zone_label(moment: datetime) -> str:
+    """The zone of an aware local time: ``UTC``, else its offset, ``+01:00`` (an offset, not
+    a name such as CET: names are ambiguous, offsets are not)."""
+    offset = moment.utcoffset()
+    if not offset:
+        return "UTC"
+    text = moment.strftime("%z")  # +0100
+    return f"{text[:3]}:{text[3:5]}"
+
+
+#: A created time is said relative to now (``5m ago``) while it is this recent.
+RELATIVE_FOR = 24 * 3600.0
+
+
+def format_ago(moment: datetime, now: datetime | None = None) -> str | None:
+    """``42s ago``, ``5m ago``, ``3h ago`` for a moment in the last day; None otherwise (older,
+    or ahead of this machine's clock)."""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if not 0 <= seconds < RELATIVE_FOR:
+        return None
+    if seconds < 60:
+        return f"{int(seconds)}s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    return f"{int(seconds // 3600)}h ago"
+
+
+def format_created(
+    moment: datetime | None, now: datetime | None = None, *, short: bool = False
+) -> str:
+    """When a job was created, in the local zone with that zone named, and how long ago:
+    ``2026-12-01 14:03:56 UTC (5m ago)``. ``short`` (a narrow header): to the minute, and
+    the date only when it is not today: ``14:03 UTC · 5m ago``."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone()
+    zone = zone_label(local)
+    ago = format_ago(moment, now)
+    if not short:
+        text = f"{local.strftime('%Y-%m-%d %H:%M:%S')} {zone}"
+        return f"{text} ({ago})" if ago else text
+    today = (now or datetime.now(UTC)).astimezone().date() == local.date()
+    text = f"{local.strftime('%H:%M' if today else '%Y-%m-%d %H:%M')} {zone}"
+    return f"{text} · {ago}" if ago else text
+
+
 def format_relative(moment: datetime | None, now: datetime | None = None) -> str:
     """``5m ago`` for recent moments."""
     if moment is None:

@@ -20,6 +20,7 @@ def run_job_view(
     from joblens.app import JoblensApp
     from joblens.end_notice import find_notifier
     from joblens.prefs import ViewPrefs
+    from joblens.view_memory import ViewMemory
 
     app = JoblensApp(
         backend,
@@ -27,6 +28,7 @@ def run_job_view(
         prefs=prefs or ViewPrefs(),
         notifier=find_notifier(),
         exit_on_end=exit_on_end,
+        memory=ViewMemory(),
     )
     app.run()
     if app.fatal_error is not None:
@@ -47,6 +49,7 @@ def run_list_view(
     from joblens.end_notice import find_notifier
     from joblens.prefs import ViewPrefs
     from joblens.screens.job_list import ListQuery
+    from joblens.view_memory import ViewMemory
 
     app = JoblensApp(
         backend,
@@ -54,6 +57,7 @@ def run_list_view(
         list_query=ListQuery(statuses, types, limit),
         prefs=prefs or ViewPrefs(),
         notifier=find_notifier(),
+        memory=ViewMemory(),
     )
     app.run()
     if app.fatal_error is not None:

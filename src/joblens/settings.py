@@ -111,7 +111,7 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
 class Source:
     """Where a value came from."""
 
-    kind: str  # "flag", "env", "profile" or "default"
+    kind: str  # "flag", "env", "profile", "remembered" (joblens.view_memory) or "default"
     name: str  # the flag, the variable, or the key in the profile
     profile: str = ""
     path: Path | None = None
@@ -125,6 +125,8 @@ class Source:
             if not self.profile:  # a key outside any profile (default_profile)
                 return f"{self.name} in {self.path}"
             return f"profile {self.profile!r} in {self.path}"
+        if self.kind == "remembered":
+            return f"remembered from the view in {self.path}"
         return "default"
 
     @property
@@ -261,7 +263,10 @@ def resolve(
     *,
     profile: str | None = None,
 ) -> Settings:
-    """The effective settings: ``flags`` (set ones only), then ``environ``, then the profile."""
+    """The effective settings: ``flags`` (set ones only), then ``environ``, then the profile,
+    then what the view remembered (theme, wrap, timestamps: :mod:`joblens.view_memory`)."""
+    from joblens.view_memory import ViewMemory
+
     env = os.environ if environ is None else environ
     flags = flags or {}
     path = config_path(env)
@@ -293,6 +298,8 @@ def resolve(
             f"unknown setting {unknown[0]!r} in profile {name!r} of {path}: "
             f"settings are {', '.join(KEYS_BY_NAME)}"
         )
+    memory = ViewMemory()
+    remembered = memory.read()
     values: dict[str, Setting] = {}
     for key in KEYS:
         flagged = flags.get(key.name)
@@ -309,11 +316,24 @@ def resolve(
         elif key.name in table:
             source = Source("profile", key.name, name, path)
             value = parse(key, table[key.name], source.label)
+        elif key.name in remembered and _valid(key, remembered[key.name]):
+            source = Source("remembered", key.name, path=memory.path)
+            value = remembered[key.name]
         else:
             source = Source("default", key.name)
             value = key.default
         values[key.name] = Setting(key, value, source)
     return Settings(name, chosen_by, path, values)
+
+
+def _valid(key: Key, value: Value) -> bool:
+    """A remembered value still makes sense (a theme this Textual knows): else it is dropped,
+    never an error: nobody typed it."""
+    try:
+        parse(key, value, key.name)
+    except ConfigError:
+        return False
+    return True
 
 
 def write_setting(path: Path, profile: str, name: str, raw: str) -> Value:

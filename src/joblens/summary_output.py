@@ -25,8 +25,8 @@ from joblens.backends.base import Backend
 from joblens.diagnostics import ERROR, Diagnostic
 from joblens.display import (
     duration_phase,
+    format_created,
     format_duration,
-    format_time,
     status_icon,
     type_icon,
     type_label,
@@ -63,13 +63,14 @@ def _safe(text: object) -> str:
 
 
 def job_line(job: Job) -> str:
-    """``▲ Deploy  ✖ FAILED  #3f2a9c1e  Tendril t-1  created 2026-11-30 21:48:46  took 42s``."""
+    """``▲ Deploy  ✖ FAILED  #3f2a9c1e  Tendril t-1  created 2026-11-30 21:48:46 UTC (5m ago)
+    took 42s`` (on one line)."""
     parts = [
         f"{type_icon(job.job_type)} {type_label(job.job_type)}",
         f"{status_icon(job.status)} {job.status}",
         f"#{job.short_id}",
         f"Tendril {tendril_text(job)}",
-        f"created {format_time(job.created_at)}",
+        f"created {format_created(job.created_at)}",
     ]
     phase = duration_phase(job)
     if phase is not None:

@@ -33,7 +33,27 @@ async def test_header_shows_type_status_duration_id_tendril_and_created(
         assert text_of(screen, "#duration") == "took 4m 10s"
         assert text_of(screen, "#job-id") == f"#{job_id[:8]}"
         assert "tendril-eu-west-1" in text_of(screen, "#tendril")
-        assert text_of(screen, "#created") == "created 2026-11-28 09:30:00"
+        assert text_of(screen, "#created") == "created 2026-11-28 09:30:00 UTC"
+
+
+async def test_a_recent_jobs_created_time_says_how_long_ago_and_fits_at_60_columns(
+    static_world: StaticWorld,
+) -> None:
+    created = datetime.now(UTC) - timedelta(minutes=5, seconds=10)
+    job_id = static_world.job(status="SUCCESS", created_at=created)
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        stamp = created.strftime("%Y-%m-%d %H:%M:%S")
+        assert text_of(screen, "#created") == f"created {stamp} UTC (5m ago)"
+        await pilot.resize_terminal(60, 24)
+        today = created.date() == datetime.now(UTC).date()  # (just after midnight: not today)
+        short = f"created {created.strftime('%H:%M' if today else '%Y-%m-%d %H:%M')} UTC · 5m ago"
+        await wait_for(pilot, lambda: text_of(screen, "#created") == short)
+        await pilot.pause(0.1)
+        meta = screen.query_one("#header-meta")
+        for part in meta.children:  # every part of the line whole, inside the header
+            assert part.region.right <= meta.region.right
+            assert part.region.width >= len(str(part.render()))
 
 
 async def test_queued_job_shows_queue_time_and_the_requested_tendril(
@@ -155,11 +175,11 @@ async def test_an_unknown_job_id_ends_with_a_one_line_error_and_exit_code() -> N
     assert "\n" not in app.fatal_error.message
 
 
-async def test_q_and_ctrl_c_quit(static_world: StaticWorld) -> None:
-    for key in ("q", "ctrl+c"):
+async def test_q_quits_with_0_and_ctrl_c_with_130(static_world: StaticWorld) -> None:
+    for key, code in (("q", ExitCode.OK), ("ctrl+c", ExitCode.INTERRUPTED)):
         app = static_world.app(static_world.job(status="SUCCESS"))
         async with app.run_test(size=(80, 24)) as pilot:
             await opened(pilot)
             await pilot.press(key)
             await wait_for(pilot, lambda a=app: a._exit)  # type: ignore[misc]
-        assert app.return_code == 0 and app.fatal_error is None
+        assert app.return_code == code and app.fatal_error is None

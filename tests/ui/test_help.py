@@ -255,3 +255,22 @@ def test_help_screen_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(world.app(job_id), terminal_size=size, run_before=open_it)
+
+
+async def test_escape_closes_the_keys_panel_before_going_back(static_world: StaticWorld) -> None:
+    first = static_world.job(status="SUCCESS")
+    second = static_world.job(status="FAILED")
+    app = static_world.app(first)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        app.open_job(await static_world.backend.get_job(second))
+        await wait_for(pilot, lambda: len(app.screen_stack) == 3)
+        top = await opened(pilot)
+        app.action_show_help_panel()  # the palette's "Keys"
+        await wait_for(pilot, lambda: bool(top.query("HelpPanel")))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not top.query("HelpPanel"))
+        assert app.screen is top  # still on the second job
+        await pilot.press("escape")  # now Esc goes back
+        await wait_for(pilot, lambda: app.screen is not top)
+        assert isinstance(app.screen, JobScreen) and app.screen.job.id == first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,12 +22,16 @@ def say_error(message: str) -> None:
 
 
 def run_guarded(debug: bool, func: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
-    """Run ``func``; map user-facing errors and Ctrl-C to one line and an exit code."""
+    """Run ``func``; map user-facing errors and Ctrl-C to one line and an exit code.
+
+    ``debug`` prints the error's traceback before its line, and keeps its exit code: a script
+    run with ``--debug`` must still tell a missing job (4) from a failed one (1).
+    """
     try:
         return int(func(*args, **kwargs))
     except JoblensError as error:
         if debug:
-            raise
+            traceback.print_exc()
         say_error(error.message)
         return int(error.exit_code)
     except KeyboardInterrupt:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -27,7 +27,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(self._title, style="bold"), id="dialog-title")
-            yield Static(Text(self._question), id="dialog-question")
+            with VerticalScroll(id="dialog-body"):  # a long question scrolls on a short terminal
+                yield Static(Text(self._question), id="dialog-question")
             with Horizontal(id="dialog-buttons"):
                 yield Button(self._confirm_label, variant="error", id="confirm")
                 yield Button("Keep it (Esc)", id="dismiss")

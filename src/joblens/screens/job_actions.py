@@ -61,7 +61,7 @@ class JobActions:
         if action == "toggle_panel" and parameters == ("plan",) and self._plan.digest is None:
             return f"No Plan panel: only a PLAN has one, and this job is a {job.job_type}."
         if action == "toggle_panel" and parameters == ("resources",):
-            if any(panel.display for panel in self._screen.query(ResourcesPanel)):
+            if any(panel.seen for panel in self._screen.query(ResourcesPanel)):
                 return None
             if self._plan.digest is not None:
                 return "A PLAN has no Resources panel: its resources are in the Plan panel (p)."

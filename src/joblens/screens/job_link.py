@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.css.query import NoMatches
+
 from joblens.errors import AuthError, JoblensError, JobNotFound
 from joblens.job_watch import Backoff
 from joblens.widgets.header import SIGNED_OUT, JobHeader
@@ -67,6 +69,10 @@ class JobLink:
                 return
             except JoblensError as error:
                 self.feed_changed(error.message)
+            except NoMatches:
+                if self._screen.showing:
+                    raise
+                return  # the screen is being taken down under a late write: nowhere to write
             await backoff.wait()
 
     async def watch_job(self) -> None:

@@ -17,7 +17,7 @@ from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Button, Collapsible, Footer
+from textual.widgets import Button, Collapsible
 
 from joblens.actions import ACTION_SPECS
 from joblens.attempts import Requeue
@@ -38,9 +38,11 @@ from joblens.screens.job_link import JobLink
 from joblens.screens.job_palette import palette_commands
 from joblens.screens.job_plan import PLAN_REFRESH_SECONDS as PLAN_REFRESH_SECONDS
 from joblens.screens.job_plan import JobPlan
+from joblens.screens.log_screen import LogScreen
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
 from joblens.widgets.error_digest import DigestReader, ErrorsPanel
+from joblens.widgets.footer import FittingFooter
 from joblens.widgets.header import JobHeader
 from joblens.widgets.log import LogPane, LogView
 
@@ -59,8 +61,11 @@ _ENDED: dict[str, str] = {
 }
 
 
-class JobScreen(Screen[None]):
-    """One job, live. Widgets receive state from here; only this screen talks to the backend."""
+class JobScreen(LogScreen):
+    """One job, live. Widgets receive state from here; only this screen talks to the backend.
+
+    The log's keys work from any focus, and drags select what is under the pointer
+    (``screens/log_screen.py``)."""
 
     #: Esc in a job view opened on top of this one (Apply, Re-run) comes back.
     ESC_RETURNS_HERE = True
@@ -184,11 +189,11 @@ class JobScreen(Screen[None]):
         yield LogView(wrap=self._log_wrap, timestamps=self._log_timestamps, id="log-area")
         yield StatusBanner(id="banner")
         yield DetailsPanels(self.job, id="details")
-        yield Footer()
+        yield FittingFooter()
 
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns the keys fit in the footer only without its padding.
-        self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
+        self.query_one(FittingFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
         # ... and without e / E (which work all the same; the palette and a failed job's
         # banner offer them).
         self.pane.show_error_keys = event.size.width >= COMPACT_FOOTER_BELOW
@@ -198,6 +203,7 @@ class JobScreen(Screen[None]):
         self._show_job(self.job)
         self._link.set_problem("feed", "connecting")
         self.pane.focus()
+        self.remember_looks()
         self.run_worker(self._link.follow_logs(), group="feed", exclusive=True)
         self.run_worker(self._link.watch_job(), group="watch", exclusive=True)
         self.run_worker(self._history_loaded(), group="history", exclusive=True)
@@ -215,7 +221,7 @@ class JobScreen(Screen[None]):
     @property
     def pane(self) -> LogPane:
         """The log pane (inside the log view)."""
-        return self.query_one(LogView).pane
+        return self.log_pane
 
     @property
     def showing(self) -> bool:

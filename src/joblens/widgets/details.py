@@ -225,7 +225,9 @@ class DetailsPanels(Widget):
         self.job = job
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="details-scroll"):
+        # Not focusable itself: Tab goes to the panels' titles and bodies, which show their
+        # focus; the container's own showed nothing (the first Tab seemed lost).
+        with VerticalScroll(id="details-scroll", can_focus=False):
             if self.job.job_type == JobType.PLAN:
                 yield PlanPanel(id="plan")  # what the plan does (joblens.plan_digest)
             else:  # what an apply does (joblens.resources); hidden until a resource is seen

@@ -17,8 +17,8 @@ from joblens.actions import ACTION_SPECS, JobAction, available_actions
 from joblens.display import (
     SPINNER,
     duration_phase,
+    format_created,
     format_duration,
-    format_time,
     status_class,
     status_icon,
     type_icon,
@@ -40,6 +40,11 @@ def update_in_place(widget: Static, text: Text) -> None:
 SIGNED_OUT = "signed-out"
 #: After this many seconds without an answer, "reconnecting" becomes "offline".
 OFFLINE_AFTER = 60.0
+#: Narrower than this, the created time is short (``14:03 UTC · 5m ago``): with the Tendril's
+#: name it fits whole on one line at 60 columns.
+SHORT_CREATED_BELOW = 80
+#: How often "5m ago" is brought up to date (it counts minutes and hours).
+CREATED_EVERY = 20.0
 
 
 class StatusBadge(Static):
@@ -125,6 +130,7 @@ class JobHeader(Widget):
 
     def on_mount(self) -> None:
         self._clock = self.set_interval(1.0, self._tick, pause=True)
+        self.set_interval(CREATED_EVERY, self._show_created)
         self.update_job(self.job)
         self.watch_link_problem(self.link_problem)
 
@@ -138,7 +144,7 @@ class JobHeader(Widget):
         self.query_one(StatusBadge).set_status(job.status)
         self.query_one("#job-id", Static).update(Text(f"#{job.short_id}"))
         self.query_one("#tendril", Static).update(self._tendril_text(job))
-        self.query_one("#created", Static).update(Text(f"created {format_time(job.created_at)}"))
+        self._show_created()
         # A finished job's duration is fixed: nothing needs to wake up every second.
         if job.is_terminal:
             self._clock.pause()
@@ -146,6 +152,15 @@ class JobHeader(Widget):
             self._clock.resume()
         self._tick()
         self.refresh_actions()
+
+    def on_resize(self) -> None:
+        self._show_created()
+
+    def _show_created(self) -> None:
+        """``created 2026-12-01 14:03:56 UTC (5m ago)``, shorter on a narrow terminal."""
+        short = self.size.width < SHORT_CREATED_BELOW
+        created = format_created(self.job.created_at, short=short)
+        update_in_place(self.query_one("#created", Static), Text(f"created {created}"))
 
     def show_attempt(self, attempt: int, first_start: datetime | None) -> None:
         """The job was requeued: show which attempt runs, and the time since the first."""

@@ -148,6 +148,9 @@ class ResourcesPanel(LazyPanel):
     seen (another job whose log turns out to apply something)."""
 
     DEFAULT_CSS = """
+    ResourcesPanel.-unseen {
+        display: none;
+    }
     ResourcesPanel .resources-body {
         padding: 0 1;
         text-wrap: nowrap;
@@ -178,7 +181,13 @@ class ResourcesPanel(LazyPanel):
         self._version = -1
         self._progress: str | None = None
         self._finished = False
-        self.display = shown
+        self.set_class(not shown, "-unseen")  # a class, not display: a short terminal hides
+        # every closed panel by CSS too (styles/app.tcss), and its R must still open this one
+
+    @property
+    def seen(self) -> bool:
+        """The panel is offered (R opens it): a DEPLOY or DESTROY, or a resource was seen."""
+        return not self.has_class("-unseen")
 
     def show(
         self,
@@ -196,7 +205,7 @@ class ResourcesPanel(LazyPanel):
         self._source, self._version = resources, version
         self._progress, self._finished = progress, finished
         if progress is not None:
-            self.display = True  # (a progress is shown once a resource is seen)
+            self.remove_class("-unseen")  # (a progress is shown once a resource is seen)
         self.changed()
 
     def paint(self) -> None:
