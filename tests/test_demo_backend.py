@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from joblens.backends.base import LiveStarted
 from joblens.backends.demo import DemoBackend
 from joblens.backends.demo.terraform import Fate, JobContext, Script, build_script
+from joblens.backends.demo.terraform.script import DEMO_STEP
 from joblens.backends.demo.world import config_snapshot
 from joblens.feed import LogFeed
 from joblens.models import Job, JobStatus, JobType, LogChunk, StreamType, TendrilStatus
@@ -506,7 +507,7 @@ def test_a_crashing_tendril_stops_mid_apply_right_after_a_row_that_ends_mid_line
     seed: int,
 ) -> None:
     plain_script = build_script(_plan_context("DEPLOY", "requeued"), random.Random(seed))
-    script = replace(plain_script, crash_before=len(plain_script.flushes) * 2 // 5)
+    script = replace(plain_script, crash_before=plain_script.mid_apply())
     death = script.death_point()
 
     assert death is not None and 0 < death < len(script.flushes)
@@ -545,3 +546,49 @@ async def test_a_demo_with_colour_on_writes_ansi_and_can_turn_it_off_per_scenari
             await backend.close()
         assert any("\x1b[" in c.text for c in logs) is expected
         assert "OpenTofu has been successfully initialized!" in plain(logs, StreamType.STDOUT)
+
+
+_STEP_LINE = re.compile(
+    r"^(?P<address>\S+): (?:(?P<start>Creating|Destroying|Modifying|Reading)\.\.\."
+    r"|Still \w+\.\.\. \[(?:id=[^,]*, )?(?P<tick>\w+) elapsed\]"
+    r"|\w+ complete after (?P<done>\w+))",
+    re.M,
+)
+
+
+def _seconds(text: str) -> int:
+    minutes, _, rest = text.rpartition("m")
+    return int(minutes or 0) * 60 + int(rest.rstrip("s"))
+
+
+@settings(max_examples=20)
+@given(
+    seed=st.integers(0, 10_000),
+    job_type=st.sampled_from(["DEPLOY", "DESTROY"]),
+    fate=st.sampled_from(["success", "fail", "long"]),
+)
+def test_the_demo_logs_elapsed_times_are_the_time_its_lines_take_to_come(
+    seed: int, job_type: str, fate: Fate
+) -> None:
+    """At speed 1 an apply's ``[10s elapsed]`` and ``complete after 1m5s`` are the time since
+    the resource's ``Creating...`` was written, within one flush: what the header's running
+    time counts (issue 14: the log said 3m30s while the header said 19s)."""
+    script = build_script(_plan_context(job_type, fate), random.Random(seed))
+    began: dict[str, float] = {}
+    at = 0.0
+    checked = 0
+    for step in script.steps:
+        at += step.delay
+        for text, stream in step.chunks:
+            if stream != StreamType.STDOUT:
+                continue
+            for line in _STEP_LINE.finditer(text):
+                address = line["address"]
+                if line["start"]:
+                    began[address] = at
+                    continue
+                said = _seconds(line["tick"] or line["done"])
+                taken = at - began[address]
+                assert said - DEMO_STEP <= taken <= said + DEMO_STEP, line[0]
+                checked += 1
+    assert checked > 0

@@ -225,7 +225,8 @@ def summary(ctx: click.Context, job_id: str, as_json: bool, **options: Any) -> N
     type=click.FloatRange(min=0.1, max=100.0),
     default=1.0,
     show_default=True,
-    help="Run the simulated Tendrils this many times faster.",
+    help="Run the simulated Tendrils this many times faster (at 1, the times their logs "
+    "print agree with the header's clock).",
 )
 @click.option(
     "--list",

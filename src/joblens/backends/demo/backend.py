@@ -235,7 +235,7 @@ class DemoBackend(Backend):
         if context.fate == "cancel-ignored":
             script = replace(script, ignores_cancel=True)
         elif context.fate == "requeued" and attempt == 1:
-            script = replace(script, crash_before=len(script.flushes) * 2 // 5)
+            script = replace(script, crash_before=script.mid_apply())
         return script
 
     # reading

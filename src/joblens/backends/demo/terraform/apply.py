@@ -55,6 +55,10 @@ class ApplySimulation:
     fail_address: str | None = None
     fail_after: int = 60
     palette: Palette = PLAIN
+    #: Each resource's typical time (``Resource.seconds``) is scaled by this: the demo's
+    #: scripts keep an apply short enough to watch, its flushes ``step`` seconds apart, so
+    #: the log's ``[10s elapsed]`` and the header's running time agree (``DEMO_TIME``).
+    time_scale: float = 1.0
 
     def _queue(self) -> list[tuple[Change, str]]:
         order: list[tuple[Change, str]] = []
@@ -85,10 +89,13 @@ class ApplySimulation:
                 pending.pop(0)
                 res = change.resource
                 base = res.seconds if phase == "create" else max(1, res.seconds // 6)
-                duration = max(1, int(base * self.rng.uniform(0.8, 1.25)))
+                duration = max(1, int(base * self.time_scale * self.rng.uniform(0.8, 1.25)))
                 if res.address == self.fail_address and phase == "create":
                     duration = self.fail_after
-                op = _Op(change, phase, duration, clock, fake_id(res.id_prefix, self.rng))
+                # (its age counts from the flush that says "Creating...": the next one)
+                op = _Op(
+                    change, phase, duration, clock + self.step, fake_id(res.id_prefix, self.rng)
+                )
                 running.append(op)
                 verb = _VERBS[phase]
                 suffix = "" if phase == "create" else f" [id={op.ident}]"

@@ -55,6 +55,12 @@ __all__ = ["Fate", "JobContext", "Script", "build_script"]
 Fate = Literal["success", "fail", "long", "cancel-ignored", "requeued"]
 
 ACCOUNT_ID = "492837465012"
+#: The demo's applies run this fraction of a real stack's times (an EKS cluster in two minutes,
+#: not eleven), so one can be watched whole; their flushes are DEMO_STEP seconds apart
+#: and say so (``Still creating... [10s elapsed]``), so at speed 1 the log's times and the
+#: header's running time agree. (``--speed`` runs the Tendril faster than the header's clock.)
+DEMO_TIME = 1 / 6
+DEMO_STEP = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,19 @@ class Script:
         if crash is not None:  # the same point of the run, in a differently cut list
             crash = crash * len(again.flushes) // max(len(self.flushes), 1)
         return replace(again, ignores_cancel=self.ignores_cancel, crash_before=crash)
+
+    def mid_apply(self) -> int:
+        """The flush halfway through the apply (where the "requeued" scenario's Tendril dies);
+        two fifths of the way through a run that applies nothing."""
+        phase: Any = None
+        applying: list[int] = []
+        for i, flush in enumerate(self.flushes):
+            if phase == "apply":
+                applying.append(i)
+            phase = (flush.metadata or {}).get("phase", phase)
+        if not applying:
+            return len(self.flushes) * 2 // 5
+        return applying[len(applying) // 2]
 
     def death_point(self) -> int | None:
         """The flush before which a crashing Tendril stops: the first from ``crash_before`` on
@@ -289,19 +308,25 @@ def deploy_script(ctx: JobContext, rng: random.Random) -> Script:
         _plan_output(w, changes, 15)
     groups = [c.resource.address for c in changes if c.resource.type == "aws_eks_node_group"]
     fail_at = groups[0] if ctx.fate == "fail" and groups else None
+    scale = DEMO_TIME * (3 if ctx.fate == "long" else 1)
     sim = ApplySimulation(
         changes,
         rng,
-        step=10 if ctx.fate == "long" else 30,
+        step=DEMO_STEP,
         fail_address=fail_at,
-        fail_after=int(rng.uniform(170, 260)),
+        fail_after=int(rng.uniform(170, 260) * scale),
         palette=p,
+        time_scale=scale,
     )
     failed: str | None = None
+    wait = 0.0  # (a flush with nothing to say is time all the same)
     for tick in sim.ticks():
         progress = 30 + int(60 * tick.done / max(tick.total, 1))
+        wait += sim.step
         if tick.lines:
-            w.out("\n".join(tick.lines) + "\n", metadata={"phase": "apply", "progress": progress})
+            meta = {"phase": "apply", "progress": progress}
+            w.out("\n".join(tick.lines) + "\n", metadata=meta, delay=wait)
+            wait = 0.0
         failed = tick.failed
     if failed:
         diagnostic, message = node_group_error(cluster, region, failed)
@@ -324,9 +349,13 @@ def destroy_script(ctx: JobContext, rng: random.Random) -> Script:
     changes = [Change(r, DELETE) for r in reversed(resources)]
     _init(w, ctx)
     w.system(running("tofu destroy"))
-    for tick in ApplySimulation(changes, rng, step=30, palette=p).ticks():
+    sim = ApplySimulation(changes, rng, step=DEMO_STEP, palette=p, time_scale=DEMO_TIME)
+    wait = 0.0
+    for tick in sim.ticks():
+        wait += sim.step
         if tick.lines:
-            w.out("\n".join(tick.lines) + "\n", metadata={"phase": "destroy"})
+            w.out("\n".join(tick.lines) + "\n", metadata={"phase": "destroy"}, delay=wait)
+            wait = 0.0
     done = f"Destroy complete! Resources: {len(changes)} destroyed."
     w.out(f"\n{p.paint(p.green, p.b(done))}\n")
     return w.finish(JobStatus.SUCCESS, metadata={"phase": "completed", "progress": 100})
