@@ -20,7 +20,6 @@ from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_r
 from joblens.backends.base import DEPLOYS_LISTED, PAGE_SIZE, Backend, FollowEvent
 from joblens.backends.supabase.config import SupabaseSettings
 from joblens.backends.supabase.errors import (
-    MISSING_RELATION_CODES,
     is_auth_error,
     translate,
 )
@@ -29,9 +28,11 @@ from joblens.backends.supabase.jobs import (
     JOB_EMBEDS,
     JOBS,
     WORKERS,
+    ColumnMissing,
+    EmbedMissing,
     job_row,
     job_select,
-    missing_column,
+    raise_select_error,
 )
 from joblens.backends.supabase.keepalive import LiveTiming
 from joblens.backends.supabase.live import LiveLogs
@@ -333,21 +334,15 @@ class SupabaseBackend(JobListing, Backend):
                     query = c.table(JOBS).select(select).eq("id", job_id)
                     return await query.maybe_single().execute()
                 except APIError as error:
-                    code = error.code or ""
-                    gone = missing_column(str(error.message), columns) if code == "42703" else None
-                    if gone is not None:
-                        raise _ColumnMissing(gone) from None
-                    if fallback and code in MISSING_RELATION_CODES:
-                        raise _EmbedMissing(str(error.message)) from None
-                    raise
+                    raise_select_error(error, columns, embeds=fallback)
 
             try:
                 response = await self._rest(run, table=JOBS)
-            except _ColumnMissing as missing:
+            except ColumnMissing as missing:
                 log.info("job select without the column %s", missing.column)
                 self._job_columns = tuple(c for c in columns if c != missing.column)
                 continue
-            except _EmbedMissing as missing:
+            except EmbedMissing as missing:
                 log.info("job select without some embeds (%s)", missing)
                 self._job_select += 1
                 continue
@@ -495,16 +490,11 @@ class SupabaseBackend(JobListing, Backend):
                     query = query.eq("job_type", str(JobType.DEPLOY)).order("created_at", desc=True)
                     return await query.limit(DEPLOYS_LISTED).execute()
                 except APIError as error:
-                    gone = None
-                    if (error.code or "") == "42703":
-                        gone = missing_column(str(error.message), columns)
-                    if gone is not None:
-                        raise _ColumnMissing(gone) from None
-                    raise
+                    raise_select_error(error, columns, embeds=False)
 
             try:
                 response = await self._rest(run, table=JOBS)
-            except _ColumnMissing as missing:
+            except ColumnMissing as missing:
                 log.info("job select without the column %s", missing.column)
                 self._job_columns = tuple(c for c in self._job_columns if c != missing.column)
                 continue
@@ -538,15 +528,3 @@ class SupabaseBackend(JobListing, Backend):
             lambda c: c.table(WORKERS).select("*").order("name").execute(), table=WORKERS
         )
         return [Tendril.from_row(row) for row in rows_of(response.data)]
-
-
-class _EmbedMissing(JoblensError):
-    """Internal: this deployment lacks a table or relationship the job select embeds."""
-
-
-class _ColumnMissing(JoblensError):
-    """Internal: this deployment's ``provision_jobs`` lacks ``column``."""
-
-    def __init__(self, column: str) -> None:
-        super().__init__(f"no column {column}")
-        self.column = column

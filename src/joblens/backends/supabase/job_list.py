@@ -16,11 +16,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from postgrest.exceptions import APIError
 
 from joblens.backends.base import JOBS_LISTED, PAGE_SIZE, ChangeEvent, ChunksArrived
-from joblens.backends.supabase.errors import MISSING_RELATION_CODES
-from joblens.backends.supabase.jobs import JOB_EMBEDS, JOBS, job_select, missing_column
+from joblens.backends.supabase.jobs import (
+    JOB_EMBEDS,
+    JOBS,
+    ColumnMissing,
+    EmbedMissing,
+    job_select,
+    raise_select_error,
+)
 from joblens.backends.supabase.live_jobs import LiveJobs
 from joblens.backends.supabase.logs import rows_of
-from joblens.errors import JoblensError
 from joblens.models import JSON_COLUMNS, Job
 
 if TYPE_CHECKING:
@@ -81,21 +86,15 @@ class JobListing:
                 try:
                     return await query.order("created_at", desc=True).limit(limit).execute()
                 except APIError as error:
-                    code = error.code or ""
-                    gone = missing_column(str(error.message), columns) if code == "42703" else None
-                    if gone is not None:
-                        raise _ColumnMissing(gone) from None
-                    if fallback and code in MISSING_RELATION_CODES:
-                        raise _EmbedMissing(str(error.message)) from None
-                    raise
+                    raise_select_error(error, columns, embeds=fallback)
 
             try:
                 response = await self._rest(run, table=JOBS)
-            except _ColumnMissing as missing:
+            except ColumnMissing as missing:
                 log.info("job select without the column %s", missing.column)
                 self._job_columns = tuple(c for c in self._job_columns if c != missing.column)
                 continue
-            except _EmbedMissing as missing:
+            except EmbedMissing as missing:
                 log.info("job select without some embeds (%s)", missing)
                 self._job_select += 1
                 continue
@@ -120,15 +119,3 @@ class JobListing:
         finally:
             self._streams.discard(stream)
             await stream.close()
-
-
-class _EmbedMissing(JoblensError):
-    """Internal: this deployment lacks a table or relationship the job select embeds."""
-
-
-class _ColumnMissing(JoblensError):
-    """Internal: this deployment's ``provision_jobs`` lacks ``column``."""
-
-    def __init__(self, column: str) -> None:
-        super().__init__(f"no column {column}")
-        self.column = column

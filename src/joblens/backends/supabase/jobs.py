@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
+from postgrest.exceptions import APIError
+
+from joblens.backends.supabase.errors import MISSING_RELATION_CODES
+from joblens.errors import JoblensError
 from joblens.json_doc import JsonDoc
 from joblens.models import JSON_COLUMNS
 
@@ -51,6 +55,31 @@ def missing_column(message: str, columns: Collection[str]) -> str | None:
     if match is None or match.group(1) not in (None, JOBS) or match.group(2) not in columns:
         return None  # another table's column (an embed's): the embeds fall back instead
     return match.group(2)
+
+
+class EmbedMissing(JoblensError):
+    """Internal: this deployment lacks a table or relationship the job select embeds."""
+
+
+class ColumnMissing(JoblensError):
+    """Internal: this deployment's ``provision_jobs`` lacks ``column``."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(f"no column {column}")
+        self.column = column
+
+
+def raise_select_error(error: APIError, columns: Collection[str], *, embeds: bool) -> NoReturn:
+    """A job select's error, as the selects fall back on it: a selected column this
+    deployment lacks (``ColumnMissing``), a missing embedded table or relationship when the
+    select ``embeds`` any (``EmbedMissing``), else the error itself."""
+    code = error.code or ""
+    gone = missing_column(str(error.message), columns) if code == "42703" else None
+    if gone is not None:
+        raise ColumnMissing(gone) from None
+    if embeds and code in MISSING_RELATION_CODES:
+        raise EmbedMissing(str(error.message)) from None
+    raise error
 
 
 def job_row(row: Mapping[str, Any]) -> dict[str, Any]:
