@@ -14,6 +14,9 @@ from support.cli import joblens
 from support.seeding import create_job, set_status
 from support.users import User
 
+#: How long the REST requests hang once the job runs (the live UPDATE must end the wait first).
+HANG_SECONDS = 60.0
+
 
 async def test_a_job_that_fails_while_waiting_exits_1_with_one_line(
     stack: StackInfo, user: User
@@ -25,10 +28,14 @@ async def test_a_job_that_fails_while_waiting_exits_1_with_one_line(
     waiter = asyncio.create_task(joblens(stack, user.token, "wait", job_id[:8]))
     await asyncio.sleep(1.5)  # it connects and finds the job running
     assert not waiter.done()
+    # From now on every REST request (the 3 s status poll) hangs for a minute: an end within
+    # half of it can only come from the live UPDATE, however busy the machine (a bound of 2 s
+    # against the poll's 3 s failed under CI's load).
+    await stack.afault("rest_hang", seconds=HANG_SECONDS, count=1000)
     ended = time.monotonic()
     await set_status(stack, job_id, "FAILED", "Error: quota\x1b[2J exceeded\nfor EKS")
     code, out, err = await waiter
-    assert time.monotonic() - ended < 2.0  # the live UPDATE, not a later poll
+    assert time.monotonic() - ended < HANG_SECONDS / 2  # the live UPDATE, not a poll
     assert (code, out) == (ExitCode.JOB_FAILED, "")
     [line] = err.splitlines()
     assert re.fullmatch(
