@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from devstack.testing import StackInfo
 
+from joblens.display import format_duration
 from joblens.errors import ExitCode
 from support.cli import joblens
 from support.seeding import create_job, set_status
@@ -25,8 +26,15 @@ async def test_a_job_that_fails_while_waiting_exits_1_with_one_line(
     job_id = await create_job(
         stack, user.id, job_type="DEPLOY", status="PROCESSING", started_at=started
     )
+    created = time.monotonic()
+    channels = (await stack.afault_status())["live_channels"]
     waiter = asyncio.create_task(joblens(stack, user.token, "wait", job_id[:8]))
-    await asyncio.sleep(1.5)  # it connects and finds the job running
+    # It has read the job (running) and its live stream gets the table's changes: a fixed
+    # sleep was not always enough on a loaded machine.
+    deadline = time.monotonic() + 60
+    while (await stack.afault_status())["live_channels"] <= channels:
+        assert not waiter.done() and time.monotonic() < deadline
+        await asyncio.sleep(0.05)
     assert not waiter.done()
     # From now on every REST request (the 3 s status poll) hangs for a minute: an end within
     # half of it can only come from the live UPDATE, however busy the machine (a bound of 2 s
@@ -38,8 +46,11 @@ async def test_a_job_that_fails_while_waiting_exits_1_with_one_line(
     assert time.monotonic() - ended < HANG_SECONDS / 2  # the live UPDATE, not a poll
     assert (code, out) == (ExitCode.JOB_FAILED, "")
     [line] = err.splitlines()
+    # It ran 190 s before the test began, and as long again as the test took to end it.
+    ran = 190 + ended - created
+    took = "|".join(format_duration(n) for n in range(int(ran) - 1, int(ran) + 2))
     assert re.fullmatch(
-        rf"joblens: job #{job_id[:8]} FAILED after 3m 1[01]s: Error: quota exceeded for EKS",
+        rf"joblens: job #{job_id[:8]} FAILED after (?:{took}): Error: quota exceeded for EKS",
         line,
     ), line
 
