@@ -319,10 +319,34 @@ class SupabaseBackend(JobListing, Backend):
 
     async def get_job(self, job_id: str) -> Job:
         job_id = job_id.lower()
+        response = await self._select_jobs(
+            lambda c, select: c.table(JOBS).select(select).eq("id", job_id).maybe_single()
+        )
+        if response is None:
+            raise JobNotFound(f"job {job_id} not found, or not visible to this user")
+        return Job.from_row(job_row(row_of(response.data)))
+
+    async def _select_jobs(
+        self,
+        build: Callable[[AsyncClient, str], Any],
+        *,
+        embeds: bool = True,
+        with_json: bool = True,
+        needs: str | None = None,
+    ) -> Any:
+        """The response to the select of ``provision_jobs`` that ``build(client, select)``
+        makes, with the columns (and the embedded names, when ``embeds``) this deployment has:
+        a column it lacks is left out from then on, and the embeds fall back a step at a time
+        (docs/PLATFORM.md, "Newer platform versions"). ``with_json``: the JSON columns too.
+        None when the column the select ``needs`` is one this deployment lacks."""
         while True:
             columns = self._job_columns
-            select = job_select(columns, JOB_EMBEDS[self._job_select])
-            fallback = self._job_select + 1 < len(JOB_EMBEDS)
+            if not with_json:
+                columns = tuple(c for c in columns if c not in JSON_COLUMNS)
+            if needs is not None and needs not in columns:
+                return None
+            select = job_select(columns, JOB_EMBEDS[self._job_select] if embeds else "")
+            fallback = embeds and self._job_select + 1 < len(JOB_EMBEDS)
 
             async def run(
                 c: AsyncClient,
@@ -331,24 +355,18 @@ class SupabaseBackend(JobListing, Backend):
                 columns: tuple[str, ...] = columns,
             ) -> Any:
                 try:
-                    query = c.table(JOBS).select(select).eq("id", job_id)
-                    return await query.maybe_single().execute()
+                    return await build(c, select).execute()
                 except APIError as error:
                     raise_select_error(error, columns, embeds=fallback)
 
             try:
-                response = await self._rest(run, table=JOBS)
+                return await self._rest(run, table=JOBS)
             except ColumnMissing as missing:
                 log.info("job select without the column %s", missing.column)
-                self._job_columns = tuple(c for c in columns if c != missing.column)
-                continue
+                self._job_columns = tuple(c for c in self._job_columns if c != missing.column)
             except EmbedMissing as missing:
                 log.info("job select without some embeds (%s)", missing)
                 self._job_select += 1
-                continue
-            if response is None:
-                raise JobNotFound(f"job {job_id} not found, or not visible to this user")
-            return Job.from_row(job_row(row_of(response.data)))
 
     async def get_job_state(self, job_id: str) -> JobState:
         job_id = job_id.lower()
@@ -479,26 +497,20 @@ class SupabaseBackend(JobListing, Backend):
         """One select of the plan's DEPLOY jobs, newest first; without the JSON columns (a
         DEPLOY's metadata may be megabytes) and the embeds (the names are not needed)."""
         plan_id = plan_id.lower()
-        while True:
-            columns = tuple(c for c in self._job_columns if c not in JSON_COLUMNS)
-            if "plan_job_id" not in columns:
-                return []  # this deployment's jobs do not say which plan they apply
-
-            async def run(c: AsyncClient, columns: tuple[str, ...] = columns) -> Any:
-                try:
-                    query = c.table(JOBS).select(", ".join(columns)).eq("plan_job_id", plan_id)
-                    query = query.eq("job_type", str(JobType.DEPLOY)).order("created_at", desc=True)
-                    return await query.limit(DEPLOYS_LISTED).execute()
-                except APIError as error:
-                    raise_select_error(error, columns, embeds=False)
-
-            try:
-                response = await self._rest(run, table=JOBS)
-            except ColumnMissing as missing:
-                log.info("job select without the column %s", missing.column)
-                self._job_columns = tuple(c for c in self._job_columns if c != missing.column)
-                continue
-            return [Job.from_row(row) for row in rows_of(response.data)]
+        response = await self._select_jobs(
+            lambda c, select: (
+                c.table(JOBS)
+                .select(select)
+                .eq("plan_job_id", plan_id)
+                .eq("job_type", str(JobType.DEPLOY))
+                .order("created_at", desc=True)
+                .limit(DEPLOYS_LISTED)
+            ),
+            embeds=False,
+            with_json=False,
+            needs="plan_job_id",  # (a deployment whose jobs do not say which plan they apply)
+        )
+        return [] if response is None else [Job.from_row(row) for row in rows_of(response.data)]
 
     async def _check_live(self, tendril_id: str) -> None:
         """ActionRejected unless the chosen Tendril is visible and live (the picker's rule)."""

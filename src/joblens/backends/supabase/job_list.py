@@ -13,20 +13,13 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from postgrest.exceptions import APIError
-
 from joblens.backends.base import JOBS_LISTED, PAGE_SIZE, ChangeEvent, ChunksArrived
 from joblens.backends.supabase.jobs import (
-    JOB_EMBEDS,
     JOBS,
-    ColumnMissing,
-    EmbedMissing,
-    job_select,
-    raise_select_error,
 )
 from joblens.backends.supabase.live_jobs import LiveJobs
 from joblens.backends.supabase.logs import rows_of
-from joblens.models import JSON_COLUMNS, Job
+from joblens.models import Job
 
 if TYPE_CHECKING:
     from joblens.backends.supabase.keepalive import LiveTiming
@@ -42,8 +35,6 @@ class JobListing:
     """``list_jobs`` and ``job_changes`` for the Supabase backend (which holds the state)."""
 
     if TYPE_CHECKING:  # provided by SupabaseBackend
-        _job_columns: tuple[str, ...]
-        _job_select: int
         _token: str
         _live_timing: LiveTiming | None
         _streams: set[LiveLogs]
@@ -58,6 +49,15 @@ class JobListing:
 
         async def get_job(self, job_id: str) -> Job: ...
 
+        async def _select_jobs(
+            self,
+            build: Callable[[AsyncClient, str], Any],
+            *,
+            embeds: bool = True,
+            with_json: bool = True,
+            needs: str | None = None,
+        ) -> Any: ...
+
     async def list_jobs(
         self,
         statuses: Collection[str] = (),
@@ -67,38 +67,17 @@ class JobListing:
         """The user's newest jobs, newest first: one select (at most 1000 rows)."""
         limit = max(1, min(limit, PAGE_SIZE))
         wanted_status, wanted_type = sorted(map(str, statuses)), sorted(map(str, types))
-        while True:
-            columns = tuple(c for c in self._job_columns if c not in JSON_COLUMNS)
-            select = job_select(columns, JOB_EMBEDS[self._job_select])
-            fallback = self._job_select + 1 < len(JOB_EMBEDS)
 
-            async def run(
-                c: AsyncClient,
-                select: str = select,
-                columns: tuple[str, ...] = columns,
-                fallback: bool = fallback,
-            ) -> Any:
-                query = c.table(JOBS).select(select)
-                if wanted_status:
-                    query = query.in_("status", wanted_status)
-                if wanted_type:
-                    query = query.in_("job_type", wanted_type)
-                try:
-                    return await query.order("created_at", desc=True).limit(limit).execute()
-                except APIError as error:
-                    raise_select_error(error, columns, embeds=fallback)
+        def build(c: AsyncClient, select: str) -> Any:
+            query = c.table(JOBS).select(select)
+            if wanted_status:
+                query = query.in_("status", wanted_status)
+            if wanted_type:
+                query = query.in_("job_type", wanted_type)
+            return query.order("created_at", desc=True).limit(limit)
 
-            try:
-                response = await self._rest(run, table=JOBS)
-            except ColumnMissing as missing:
-                log.info("job select without the column %s", missing.column)
-                self._job_columns = tuple(c for c in self._job_columns if c != missing.column)
-                continue
-            except EmbedMissing as missing:
-                log.info("job select without some embeds (%s)", missing)
-                self._job_select += 1
-                continue
-            return [Job.from_row(row) for row in rows_of(response.data)]
+        response = await self._select_jobs(build, with_json=False)
+        return [Job.from_row(row) for row in rows_of(response.data)]
 
     def job_changes(self) -> AsyncGenerator[ChangeEvent, None]:
         return self._follow_jobs_live()
