@@ -82,6 +82,7 @@ class JobTable(OptionList):
         self.jobs: tuple[Job, ...] = ()
         self._now: datetime | None = None
         self._layout: Layout | None = None
+        self._rows: list[Text] = []  # what each option shows now
 
     @property
     def highlighted_job(self) -> Job | None:
@@ -98,11 +99,15 @@ class JobTable(OptionList):
         self.jobs = tuple(jobs)
         self._now = now
         layout = self._fit()
-        if same_rows and self.option_count == len(jobs):
-            for index, job in enumerate(jobs):  # in place: no jump, no new layout
-                self.replace_option_prompt_at_index(index, self._row(job, layout))
+        rows = [self._row(job, layout) for job in jobs]
+        if same_rows and self.option_count == len(jobs) == len(self._rows):
+            for index, row in enumerate(rows):  # in place: no jump, no new layout
+                if row != self._rows[index]:  # (each second, most rows say the same)
+                    self.replace_option_prompt_at_index(index, row)
+            self._rows = rows
             return
-        self.set_options(Option(self._row(job, layout), id=job.id) for job in jobs)
+        self._rows = rows
+        self.set_options(Option(row, id=job.id) for row, job in zip(rows, jobs, strict=True))
         if not jobs:
             return
         ids = [job.id for job in jobs]
