@@ -15,6 +15,7 @@ from joblens.backends.base import (
     JobChanged,
     JobsEvent,
     JobsListed,
+    JobsUnread,
     LiveInterrupted,
     LiveStarted,
 )
@@ -104,7 +105,7 @@ async def test_a_failed_re_read_is_told_and_the_next_one_tried(
         event = await _next(events)
         while isinstance(event, JobsListed):
             event = await _next(events)
-        assert isinstance(event, LiveInterrupted) and "did not answer" in event.reason
+        assert isinstance(event, JobsUnread) and "did not answer" in event.reason
         failing["now"] = False
         while not isinstance(event, JobsListed):
             event = await _next(events)
@@ -127,3 +128,36 @@ async def test_a_refused_session_ends_the_list(monkeypatch: pytest.MonkeyPatch) 
         with pytest.raises(AuthError):
             while True:
                 await _next(events)
+
+
+async def test_the_stream_is_told_up_after_the_read_it_brings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LiveStarted follows the read it asked for, so a list shown as live is whole; a stream
+    without job changes (the table not published) says so, and the re-reads go on."""
+
+    async def unpublished() -> AsyncGenerator[ChangeEvent, None]:
+        yield LiveStarted(jobs=False)
+        await asyncio.Event().wait()
+
+    backend = _backend()
+    monkeypatch.setattr(backend, "job_changes", unpublished)
+    async with aclosing(backend.follow_jobs(reread_every=0.2)) as events:
+        seen = [await _next(events) for _ in range(4)]
+    assert seen[:3] == [JobsListed(()), JobsListed(()), LiveStarted(jobs=False)]
+    assert seen[3] == JobsListed(())  # the next re-read
+
+
+async def test_a_stream_that_gave_up_is_told_as_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def giving_up() -> AsyncGenerator[ChangeEvent, None]:
+        yield LiveStarted()
+        raise BackendUnavailable("realtime gave up after 5 tries")
+
+    backend = _backend()
+    monkeypatch.setattr(backend, "job_changes", giving_up)
+    async with aclosing(backend.follow_jobs(reread_every=600)) as events:
+        seen = [await _next(events) for _ in range(4)]
+    assert seen[:3] == [JobsListed(()), JobsListed(()), LiveStarted()]
+    ended = seen[3]
+    assert isinstance(ended, LiveInterrupted) and ended.ended
+    assert "gave up after 5 tries" in ended.reason

@@ -9,7 +9,13 @@ from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from joblens.backends.base import JobChanged, JobsEvent, JobsListed, LiveInterrupted
+from joblens.backends.base import (
+    JobChanged,
+    JobsEvent,
+    JobsListed,
+    LiveInterrupted,
+    LiveStarted,
+)
 from joblens.models import Job, JobStatus, JobType
 from support.contract import ContractEnv
 
@@ -114,8 +120,10 @@ async def test_follow_jobs_lists_then_tells_of_new_jobs_and_changes_live(
     async with aclosing(backend.follow_jobs(reread_every=600)) as events:
         listed = await _until(events, lambda e: isinstance(e, JobsListed))
         assert [j.id for j in listed[-1].jobs] == [first]  # type: ignore[union-attr]
-        # Once live, the list is read again (what was committed meanwhile is in it).
+        # Once live, the list is read again (what was committed meanwhile is in it), and then
+        # the stream is told up, job changes and all.
         await _until(events, lambda e: isinstance(e, JobsListed))
+        assert await _until(events, lambda e: True) == [LiveStarted(jobs=True)]
 
         [new] = await _jobs(contract_env, ("DEPLOY", "QUEUED", 30))
         seen = await _until(events, _changed(new, "QUEUED"))

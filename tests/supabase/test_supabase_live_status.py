@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import cast
 
 import pytest
@@ -15,6 +16,7 @@ from devstack.testing import StackInfo
 from joblens.backends.base import ChunksArrived, FollowEvent, JobChanged, LiveStarted
 from joblens.backends.supabase import SupabaseBackend
 from joblens.backends.supabase.live import LiveLogs
+from joblens.backends.supabase.live_jobs import LiveJobs
 from joblens.models import Job, JobStatus
 from support.backends import backend_for
 from support.seeding import create_job, set_status, write_logs
@@ -174,7 +176,9 @@ async def test_without_the_jobs_table_published_the_logs_still_flow(
     events = cast(AsyncGenerator[FollowEvent, None], stream.events())
     try:
         with caplog.at_level(logging.WARNING, logger="joblens.backends.supabase.live"):
-            assert isinstance(await next_event(events), LiveStarted)  # no interruption first
+            started = await next_event(events)
+        # No interruption first, and the stream says job changes do not come on it.
+        assert started == LiveStarted(jobs=False)
         assert "workers is not in the supabase_realtime publication" in caplog.text
         await write_logs(stack, job_id, [("still here\n", "STDOUT")])
         event = await next_event(events)
@@ -207,4 +211,48 @@ async def test_a_change_it_cannot_use_is_skipped_never_raised(
         assert isinstance(event, JobChanged) and event.job.status == JobStatus.CANCELLED
     finally:
         await events.aclose()
+        await backend.close()
+
+
+async def test_the_jobs_list_stream_says_when_job_changes_cannot_come_live(
+    stack_deployed: StackInfo, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The list's channel (LiveJobs) on a table the server refuses to bind (not published):
+    it starts without the binding and says so, so the list never claims to be live."""
+    stack = stack_deployed
+    user = await new_user(stack)
+    backend = backend_for(stack, user.token)
+    await backend.connect()
+    assert backend._client is not None
+    stream = LiveJobs(
+        backend._client,
+        token=lambda: user.token,
+        refresh=backend._refresh_session,
+        refetch_job=backend.get_job,
+        jobs_table="workers",
+    )
+    events = cast(AsyncGenerator[FollowEvent, None], stream.events())
+    try:
+        with caplog.at_level(logging.WARNING, logger="joblens.backends.supabase.live"):
+            assert await next_event(events) == LiveStarted(jobs=False)
+        assert "workers is not in the supabase_realtime publication" in caplog.text
+    finally:
+        await events.aclose()
+        await backend.close()
+
+
+async def test_the_jobs_list_stream_is_live_where_the_jobs_table_is_published(
+    stack_deployed: StackInfo,
+) -> None:
+    stack = stack_deployed
+    user = await new_user(stack)
+    backend = backend_for(stack, user.token)
+    await backend.connect()
+    try:
+        async with aclosing(backend.job_changes()) as changes:
+            assert await next_event(changes) == LiveStarted(jobs=True)
+            job_id = await create_job(stack, user.id)
+            event = await next_event(changes)
+            assert isinstance(event, JobChanged) and event.job.id == job_id
+    finally:
         await backend.close()

@@ -3,11 +3,18 @@ changing live, the filters and the search, Enter into a job and Esc back."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
+from joblens.backends.base import ChangeEvent, LiveStarted
+from joblens.errors import BackendUnavailable
+from joblens.models import Job
 from joblens.screens.job_list import JobListScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.widgets.job_table import JobTable
@@ -22,9 +29,12 @@ async def listed(pilot: Pilot[Any]) -> JobListScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobListScreen))
     screen = pilot.app.screen
     assert isinstance(screen, JobListScreen)
-    await wait_for(pilot, lambda: screen.loaded)
-    await pilot.pause(0.1)  # the demo's subscription: a few ms at speed 100
+    await wait_for(pilot, lambda: screen.loaded and screen.live is True)
     return screen
+
+
+def link(screen: JobListScreen) -> str:
+    return str(screen.query_one("#list-link", Static).render())
 
 
 def rows(screen: JobListScreen) -> list[str]:
@@ -58,6 +68,58 @@ async def test_the_list_shows_the_newest_first_and_a_new_job_appears_live(
         new = static_world.job(job_type="DESTROY", created_at=NOW - timedelta(seconds=30))
         await wait_for(pilot, lambda: ids(screen)[:1] == [new])
         assert "Destroy" in rows(screen)[0] and "30s ago" in rows(screen)[0]
+
+
+async def test_the_list_says_live_only_once_changes_come_live(
+    static_world: StaticWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``● live`` once the stream carries job changes; where the jobs table is not in the
+    realtime publication, ``↻ every 10s`` (the re-reads alone), never ``● live``."""
+    started = asyncio.Event()
+
+    async def unpublished() -> AsyncGenerator[ChangeEvent, None]:
+        await started.wait()
+        yield LiveStarted(jobs=False)
+        await asyncio.Event().wait()
+
+    three_jobs(static_world)
+    monkeypatch.setattr(static_world.backend, "job_changes", unpublished)
+    async with static_world.list_app(NOW).run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, JobListScreen)
+        await wait_for(pilot, lambda: screen.loaded)
+        assert link(screen) == "connecting"
+        started.set()
+        await wait_for(pilot, lambda: screen.live is False and "every" in link(screen))
+        assert link(screen) == "↻ every 10s"
+        tooltip = str(screen.query_one("#list-link", Static).tooltip)
+        assert "not in the realtime publication" in tooltip and "every 10 s" in tooltip
+
+
+async def test_a_failed_re_read_shows_until_a_read_works(
+    static_world: StaticWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    three_jobs(static_world)
+    backend = static_world.backend
+    list_jobs, failing = backend.list_jobs, {"now": False}
+
+    async def flaky(*args: Any, **kwargs: Any) -> list[Job]:
+        if failing["now"]:
+            raise BackendUnavailable("the server did not answer")
+        return await list_jobs(*args, **kwargs)
+
+    monkeypatch.setattr(backend, "list_jobs", flaky)
+    async with static_world.list_app(NOW).run_test(size=(120, 40)) as pilot:
+        screen = await listed(pilot)
+        assert link(screen) == "● live"
+        failing["now"] = True
+        await pilot.press("r")  # read again now
+        await wait_for(pilot, lambda: link(screen) == "⚠ not read")
+        assert "did not answer" in str(screen.query_one("#list-link", Static).tooltip)
+        assert len(ids(screen)) == 3  # what was read stays
+        failing["now"] = False
+        await pilot.press("r")
+        await wait_for(pilot, lambda: link(screen) == "● live")
 
 
 async def test_a_status_change_shows_in_place_and_the_cursor_stays(

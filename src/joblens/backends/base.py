@@ -8,6 +8,7 @@ Two implementations: :mod:`joblens.backends.demo` (in-process, simulated Tendril
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass
@@ -30,7 +31,14 @@ LIST_REREAD_SECONDS = 10.0
 
 @dataclass(frozen=True, slots=True)
 class LiveStarted:
-    """The live stream now delivers every new chunk: backfill what was written before."""
+    """The live stream now delivers every new chunk: backfill what was written before.
+
+    ``jobs``: whether job rows' changes come on it too. False where the jobs table is not in
+    the project's realtime publication (the server refuses the binding): only reads (the
+    status poll, the list's re-reads) see a job change then.
+    """
+
+    jobs: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,8 @@ class LiveInterrupted:
 
     reason: str
     quiet_for: float = 0.0
+    ended: bool = False
+    """The stream gave up for good (``follow_jobs``): no LiveStarted follows; reads alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,14 @@ class JobChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class JobsUnread:
+    """A re-read of the jobs list failed (it is tried again at the next one): the list shows
+    what it last read, and live changes if the stream is up."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class JobsListed:
     """The jobs list as the table holds it now (``list_jobs``): the truth, replacing whatever
     live changes said before it."""
@@ -76,7 +94,7 @@ FollowEvent = LiveStarted | ChunksArrived | LiveInterrupted | JobChanged
 #: What ``job_changes`` yields: the stream's state, and rows as they change.
 ChangeEvent = LiveStarted | LiveInterrupted | JobChanged
 #: What ``follow_jobs`` yields.
-JobsEvent = JobsListed | JobChanged | LiveInterrupted
+JobsEvent = JobsListed | JobChanged | JobsUnread | LiveStarted | LiveInterrupted
 
 
 class Backend(ABC):
@@ -193,12 +211,18 @@ class Backend(ABC):
         limit: int = JOBS_LISTED,
         *,
         reread_every: float = LIST_REREAD_SECONDS,
+        read_now: asyncio.Event | None = None,
     ) -> AsyncGenerator[JobsEvent, None]:
         """The jobs list, live: JobsListed whenever the live stream (re)starts and every
         ``reread_every`` seconds (a dropped change is seen at the next one), JobChanged for
         each change in between (with its names; it may not match the filters: the caller
-        filters), LiveInterrupted while the live stream is down (the re-reads go on).
+        filters). What the live stream does, for the caller to say: LiveStarted after the
+        read it brings (``jobs`` False: it carries no job changes), LiveInterrupted while it
+        is down or once it gave up (the re-reads go on); JobsUnread when a re-read failed.
+        Setting ``read_now`` asks for a read at once (the user's "read again").
         See :mod:`joblens.backends.jobs_follow`."""
         from joblens.backends.jobs_follow import follow_jobs
 
-        return follow_jobs(self, statuses, types, limit, reread_every=reread_every)
+        return follow_jobs(
+            self, statuses, types, limit, reread_every=reread_every, read_now=read_now
+        )

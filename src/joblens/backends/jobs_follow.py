@@ -30,6 +30,7 @@ from joblens.backends.base import (
     JobChanged,
     JobsEvent,
     JobsListed,
+    JobsUnread,
     LiveInterrupted,
     LiveStarted,
 )
@@ -49,6 +50,11 @@ class _Ended:
     error: BaseException
 
 
+@dataclass(frozen=True, slots=True)
+class _ReadNow:
+    """The caller asked for a read now (``read_now`` was set)."""
+
+
 def needs_names(job: Job) -> bool:
     """Whether a job is shown without a name its ids point to (the Tendril's, the vine's)."""
     return job.missing_names or bool(job.vine_id and job.vine_name is None)
@@ -61,11 +67,18 @@ async def follow_jobs(
     limit: int,
     *,
     reread_every: float,
+    read_now: asyncio.Event | None = None,
 ) -> AsyncGenerator[JobsEvent, None]:
     """See ``Backend.follow_jobs``. The first read's error is raised (nothing to show without
-    it); a later one is told as LiveInterrupted and tried again at the next re-read, unless
+    it); a later one is told as JobsUnread and tried again at the next re-read, unless
     it is an AuthError or ConfigError, which no retry mends."""
-    queue: asyncio.Queue[ChangeEvent | _Ended] = asyncio.Queue()
+    queue: asyncio.Queue[ChangeEvent | _Ended | _ReadNow] = asyncio.Queue()
+
+    async def nudged() -> None:
+        while read_now is not None:
+            await read_now.wait()
+            read_now.clear()
+            queue.put_nowait(_ReadNow())
 
     async def pump() -> None:
         try:
@@ -79,6 +92,7 @@ async def follow_jobs(
 
     loop = asyncio.get_running_loop()
     task = loop.create_task(pump(), name="joblens-job-changes")
+    nudge = loop.create_task(nudged(), name="joblens-jobs-read-now")
     known: dict[str, Job] = {}
     read_due = loop.time()
     first = True
@@ -86,7 +100,7 @@ async def follow_jobs(
         while True:
             wait = read_due - loop.time()
             if wait <= 0:
-                _drop_changes(queue)  # committed before this read: the read has them
+                started = _drop_changes(queue)  # committed before this read: the read has them
                 try:
                     jobs = await backend.list_jobs(statuses, types, limit)
                 except (AuthError, ConfigError):
@@ -94,12 +108,13 @@ async def follow_jobs(
                 except JoblensError as error:
                     if first:
                         raise
-                    yield LiveInterrupted(f"could not read the jobs ({error})")
-                    read_due = loop.time() + reread_every
-                    continue
-                first = False
-                known = {job.id: job for job in jobs}
-                yield JobsListed(tuple(jobs))
+                    yield JobsUnread(f"could not read the jobs ({error})")
+                else:
+                    first = False
+                    known = {job.id: job for job in jobs}
+                    yield JobsListed(tuple(jobs))
+                if started is not None:
+                    yield started  # (after the read it brought: the list is whole and live)
                 read_due = loop.time() + reread_every
                 continue
             try:
@@ -114,8 +129,11 @@ async def follow_jobs(
                     raise item.error
                 # The live stream gave up: the re-reads alone keep the list true from now on.
                 log.warning("job changes stopped: %s", item.error)
-                yield LiveInterrupted(f"live changes stopped ({item.error})")
+                yield LiveInterrupted(f"live changes stopped ({item.error})", ended=True)
             elif isinstance(item, LiveStarted):
+                queue.put_nowait(item)  # told after the read it brings (_drop_changes)
+                read_due = loop.time()
+            elif isinstance(item, _ReadNow):
                 read_due = loop.time()
             elif isinstance(item, LiveInterrupted):
                 yield item
@@ -124,21 +142,28 @@ async def follow_jobs(
                 known[job.id] = job
                 yield JobChanged(job)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        for running in (task, nudge):
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await running
 
 
-def _drop_changes(queue: asyncio.Queue[ChangeEvent | _Ended]) -> None:
+def _drop_changes(queue: asyncio.Queue[ChangeEvent | _Ended | _ReadNow]) -> LiveStarted | None:
     """Forget the queued changes and starts (the read about to happen covers them); keep the
-    rest (an interruption, the stream's end) in order."""
-    kept: list[ChangeEvent | _Ended] = []
+    rest (an interruption, the stream's end) in order. The last start forgotten, if it came
+    after any interruption kept: the stream is up once that read is told."""
+    kept: list[ChangeEvent | _Ended | _ReadNow] = []
+    started: LiveStarted | None = None
     while not queue.empty():
         item = queue.get_nowait()
-        if not isinstance(item, (JobChanged, LiveStarted)):
+        if isinstance(item, LiveStarted):
+            started = item
+        elif not isinstance(item, (JobChanged, _ReadNow)):
             kept.append(item)
+            started = None  # (down again after it)
     for item in kept:
         queue.put_nowait(item)
+    return started
 
 
 async def _with_names(backend: Backend, job: Job, older: Job | None) -> Job:

@@ -10,6 +10,7 @@ The filters are the screen's own (``s``: status, ``t``: type, ``/``: id, vine or
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +30,8 @@ from joblens.backends.base import (
     Backend,
     JobChanged,
     JobsListed,
-    LiveInterrupted,
+    JobsUnread,
+    LiveStarted,
 )
 from joblens.display import type_label
 from joblens.errors import JoblensError
@@ -76,6 +78,9 @@ def matches(job: Job, text: str) -> bool:
         job.assigned_worker_name,
     )
     return any(needle in value.lower() for value in haystack if value)
+
+
+_UNPUBLISHED = "job changes do not come live (the jobs table is not in the realtime publication)"
 
 
 class JobListScreen(Screen[None]):
@@ -128,7 +133,13 @@ class JobListScreen(Screen[None]):
         self.status_filter = 0
         self.type_filter: str | None = None
         self.search_text = ""
+        #: Whether job changes come live: None until the stream is up, False while it is
+        #: down (``link_problem`` says why) or carries none (the table is not published).
+        self.live: bool | None = None
         self.link_problem: str | None = None
+        self.read_problem: str | None = None  # the last re-read failed: the list may be old
+        self.reads_only: str | None = None  # why only the re-reads bring changes
+        self._read_now = asyncio.Event()  # "r": the follow reads the table at once
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="list-top"):
@@ -161,17 +172,27 @@ class JobListScreen(Screen[None]):
         query = self.query_spec
         try:
             async for event in self.backend.follow_jobs(
-                query.statuses, query.types, query.limit, reread_every=self.reread_every
+                query.statuses,
+                query.types,
+                query.limit,
+                reread_every=self.reread_every,
+                read_now=self._read_now,
             ):
                 if isinstance(event, JobsListed):
                     self.jobs = {job.id: job for job in event.jobs}
                     self.loaded = True
-                    self.link_problem = None
+                    self.read_problem = None
                 elif isinstance(event, JobChanged):
                     self._changed(event.job)
-                    self.link_problem = None
-                elif isinstance(event, LiveInterrupted):
-                    self.link_problem = event.reason
+                elif isinstance(event, JobsUnread):
+                    self.read_problem = event.reason
+                elif isinstance(event, LiveStarted):
+                    self.live, self.link_problem = event.jobs, None
+                    self.reads_only = None if event.jobs else _UNPUBLISHED
+                elif event.ended:  # the stream gave up: the re-reads alone from now on
+                    self.live, self.link_problem, self.reads_only = False, None, event.reason
+                else:  # down for now
+                    self.live, self.link_problem = False, event.reason
                 self._show()
         except JoblensError as error:
             app: JoblensApp = self.app  # type: ignore[assignment]
@@ -237,10 +258,27 @@ class JobListScreen(Screen[None]):
         self.query_one("#list-title", Static).update(Text(" · ".join(parts)))
 
     def _show_link(self) -> None:
+        """How the list keeps up: ``● live``, or each re-read alone (``↻ every 10s``: the
+        jobs table is not in the realtime publication), ``reconnecting`` while the stream is
+        down, and ``⚠ not read`` once a re-read failed (the tooltip says why)."""
         link = self.query_one("#list-link", Static)
-        problem = self.link_problem
-        link.set_class(problem is not None, "-problem")
-        link.update(Text("reconnecting" if problem else "● live" if self.loaded else ""))
+        every = f"↻ every {self.reread_every:g}s"
+        problem = self.read_problem or self.link_problem
+        if not self.loaded:
+            words = ""
+        elif self.read_problem:
+            words = "⚠ not read"
+        elif self.link_problem:
+            words = "reconnecting"
+        elif self.live:
+            words = "● live"
+        elif self.reads_only:
+            words = every
+            problem = f"{self.reads_only}: the list is read again every {self.reread_every:g} s"
+        else:
+            words = "connecting"
+        link.set_class(bool(self.read_problem or self.link_problem), "-problem")
+        link.update(Text(words))
         link.tooltip = problem
 
     @on(JobTable.Laid)
@@ -315,7 +353,8 @@ class JobListScreen(Screen[None]):
         self._show()
 
     def action_reread(self) -> None:
-        self._follow()  # a new follow reads the table at once (the old one is cancelled)
+        """Read the table now (the follow goes on: a failed read is told, never fatal)."""
+        self._read_now.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Typed into the search field, "s" and "t" are text.

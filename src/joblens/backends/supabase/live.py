@@ -197,7 +197,7 @@ class LiveLogs:
                     continue
                 elif isinstance(item, LiveItem):
                     down_reported = False
-                    yield LiveStarted()
+                    yield LiveStarted(jobs=self._follow_job)
                 elif item.job:
                     job = await self._job_from(item.payload)
                     if job is not None:
