@@ -17,6 +17,7 @@ from textual.widgets import HelpPanel, LoadingIndicator, Static
 
 from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.clipboard import copy_text
+from joblens.display import SHORT_BELOW
 from joblens.end_notice import DesktopNotifier
 from joblens.errors import ExitCode, JoblensError
 from joblens.models import Job
@@ -27,9 +28,6 @@ from joblens.screens.job_screen import JobScreen
 from joblens.view_memory import ViewMemory
 
 STYLES = Path(__file__).parent / "styles"
-#: A terminal with fewer rows gets the app class ``-short``: the job view gives its log the
-#: room and dialogs take the screen (``styles/app.tcss``, "a short terminal").
-SHORT_BELOW = 20
 
 
 class ConnectingScreen(Screen[None]):

@@ -29,6 +29,10 @@ _STATUS_ICONS: dict[str, str] = {
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
+#: A terminal with fewer rows gets the app class ``-short``: the job view gives its log the
+#: room and dialogs take the screen (``styles/app.tcss``, "a short terminal").
+SHORT_BELOW = 20
+
 
 def type_icon(job_type: str) -> str:
     return _TYPE_LABELS.get(job_type, ("•", ""))[0]

@@ -125,6 +125,9 @@ async def test_the_demo_failed_deploy_lists_its_error_to_go_to_and_copy(
         assert panel.collapsed
         await pilot.press("x")
         assert not panel.collapsed and panel.entries.has_focus
+        # (FAILED may come before the log's last rows: the entry is shown as read so far, its
+        # detail once the line with it is in.)
+        await wait_for(pilot, lambda: [e.plain.count("\n") for e in entries(panel)] == [2])
         (entry,) = entries(panel)
         summary, where, detail = entry.plain.split("\n")
         assert summary.startswith("✖ error  creating EKS Node Group (acme-platform-staging:")

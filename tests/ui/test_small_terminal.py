@@ -109,3 +109,28 @@ async def test_a_long_confirmation_scrolls_and_keeps_its_buttons_at_60x15(
             assert inside_screen(pilot, button), button.id
         body = dialog.query_one("#dialog-body")
         assert inside_screen(pilot, body) and body.max_scroll_y > 0  # the rest is a scroll away
+
+
+async def test_a_long_error_message_takes_two_lines_at_80x24_and_four_when_tall(
+    static_world: StaticWorld,
+) -> None:
+    """The banner cuts a long error message to leave the log its rows (it took six at 80x24,
+    and the log six), keeps what comes after it, and gives the message more lines on a taller
+    terminal (Job Details, ``d``, holds it whole)."""
+    job_id = failed_deploy(static_world)
+    async with static_world.app(job_id).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        await wait_for(pilot, lambda: banner.display and banner.region.height > 0)
+        await pilot.pause(0.1)
+        shown = str(banner.render())
+        assert banner.region.height == 2
+        assert shown.startswith("✖ Failed: Error: creating EKS Node Group") and "…" in shown
+        assert log_rows(pilot) >= 10
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: banner.region.height > 2)
+        await pilot.pause(0.2)
+        assert banner.region.height == 3  # the whole message, in the room it needs
+        assert str(banner.render()).endswith("m6i.large capacity")
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: banner.region.height == 2)

@@ -197,6 +197,7 @@ class JobScreen(LogScreen):
         # ... and without e / E (which work all the same; the palette and a failed job's
         # banner offer them).
         self.pane.show_error_keys = event.size.width >= COMPACT_FOOTER_BELOW
+        self.query_one(StatusBanner).refit()  # (its lines follow the terminal's height)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.job.job_type} #{self.job.short_id}"

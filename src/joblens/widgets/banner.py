@@ -7,24 +7,33 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
-from joblens.display import duration_phase, format_duration, status_class
+from joblens.display import SHORT_BELOW, duration_phase, format_duration, status_class
 from joblens.models import Job, JobStatus
 from joblens.sanitize import plain_text
 from joblens.secrets import mask_text
 
+#: Terminals this tall or taller give a long error message 4 lines; shorter ones 2 (and those
+#: under ``display.SHORT_BELOW`` rows, 1): the log keeps the room (an 80x24 terminal showed six
+#: rows of log under a six-line message). The whole message is in Job Details (``d``).
+TALL_FROM = 32
 #: After a failed job whose log has errors: the key (or a click) that goes to the first.
 FIRST_ERROR_KEY = "e"
 #: ... and the one that opens the Errors panel (said only where the banner has room).
 DIGEST_KEY = "x"
 
 
-def banner_text(job: Job, note: str | None = None, first_error: bool = False) -> Text | None:
+def banner_text(
+    job: Job, note: str | None = None, first_error: bool = False, cut: int | None = None
+) -> Text | None:
     """The banner's words for a terminal job; None while it runs.
 
     The error message comes from the job (untrusted): it is sanitised and never read as markup.
     ``first_error``: the log has errors, and a failed job's banner offers the first of them.
+    ``cut``: the most characters of the message shown (the rest becomes ``…``).
     """
     message = mask_text(plain_text(job.error_message or "")).strip()
+    if cut is not None and len(message) > cut:
+        message = message[:cut].rstrip() + "…"
     if job.status == JobStatus.SUCCESS:
         text = Text("✔ Succeeded", style="bold")
         phase = duration_phase(job)
@@ -84,6 +93,16 @@ class StatusBanner(Static):
     def on_resize(self, event: events.Resize) -> None:
         self._paint()  # the hint for x comes or goes with the room for it
 
+    def max_lines(self) -> int:
+        """The banner's most lines for the terminal's height: the log keeps the room."""
+        height = self.app.size.height
+        return 1 if height < SHORT_BELOW else 2 if height < TALL_FROM else 4
+
+    def refit(self) -> None:
+        """The terminal changed size: the message may now get more lines, or fewer (once the
+        banner has its new width)."""
+        self.call_after_refresh(self._paint)
+
     def _paint(self) -> None:
         if self._shown is None:
             return
@@ -93,8 +112,32 @@ class StatusBanner(Static):
         self.set_classes(status_class(job.status))
         if text is None:
             return
+        width = self.content_size.width
+        text = self._fitted(text, width)
         if self._digest and job.status == JobStatus.FAILED:
-            text = digest_hint(text, self.content_size.width)
+            text = digest_hint(text, width)
         if text != self._painted:
             self._painted = text
             self.update(text)
+            # Painted while a resize is laid out, the new height would wait for the next
+            # layout: ask for one after this refresh.
+            self.call_after_refresh(self.refresh, layout=True)
+
+    def _fitted(self, text: Text, width: int) -> Text:
+        """``text`` in at most ``max_lines`` lines of ``width``: a long error message cut
+        (it is whole in Job Details, ``d``), what comes after it kept."""
+        lines = self.max_lines()
+        if width <= 0 or self._lines(text, width) <= lines or self._shown is None:
+            return text
+        low, high = 0, len(self._shown[0].error_message or "")
+        while low < high:  # the longest cut that fits
+            middle = (low + high + 1) // 2
+            cut = banner_text(*self._shown, cut=middle)
+            if cut is not None and self._lines(cut, width) <= lines:
+                low = middle
+            else:
+                high = middle - 1
+        return banner_text(*self._shown, cut=low) or text
+
+    def _lines(self, text: Text, width: int) -> int:
+        return len(text.wrap(self.app.console, width))
