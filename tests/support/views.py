@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from joblens.app import JoblensApp
 from joblens.backends.base import Backend
+from joblens.screens.job_list import JobListScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.widgets.details import JsonPanel
 from joblens.widgets.json_rows import Role, Row
@@ -28,6 +29,15 @@ def make_app(backend: Backend, job_ref: str, *, poll_seconds: float) -> JoblensA
     """The app on ``job_ref``, polling each job's row every ``poll_seconds`` (joblens: 3 s;
     tests poll faster to see changes quickly, or far slower to see only the live stream)."""
     return JoblensApp(backend, job_ref, poll_seconds=poll_seconds)
+
+
+async def listed(pilot: Pilot[Any]) -> JobListScreen:
+    """The jobs list screen, once it has read the jobs and its live stream is up."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobListScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, JobListScreen)
+    await wait_for(pilot, lambda: screen.loaded and screen.live is True)
+    return screen
 
 
 async def opened(pilot: Pilot[Any]) -> JobScreen:

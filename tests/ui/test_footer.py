@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
+from joblens.screens.job_list import JobListScreen
+from joblens.screens.job_screen import JobScreen
 from support.demo import StaticWorld
-from support.views import opened
+from support.views import listed, opened
 from support.waiting import wait_for
 
 
@@ -42,3 +47,33 @@ async def test_a_narrow_footer_drops_keys_and_takes_them_back_when_wider(
         assert hidden
         await pilot.resize_terminal(160, 24)
         await wait_for(pilot, lambda: all(key.display for key in screen.query(FooterKey)))
+
+
+def footer_keys(screen: Screen[Any]) -> list[str]:
+    return [key.key for key in screen.query(FooterKey) if key.display]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_a_job_opened_from_the_list_offers_esc_back(
+    static_world: StaticWorld, width: int
+) -> None:
+    """The log's own Escape (clear the search or filter) hid the screen's "esc Back" from the
+    footer even with nothing to clear; it now gives way, and takes Escape back while there is a
+    search or a filter."""
+    static_world.job(status="FAILED", error_message="boom")
+    async with static_world.list_app().run_test(size=(width, 24)) as pilot:
+        await listed(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobScreen))
+        screen = await opened(pilot)
+        await wait_for(pilot, lambda: "escape" in footer_keys(screen))
+        await pilot.press("f")
+        await pilot.press(*"boom", "enter")
+        await wait_for(pilot, lambda: screen.pane.filter is not None)
+        await wait_for(pilot, lambda: "escape" not in footer_keys(screen))
+        await pilot.press("escape")  # clears the filter, stays
+        await wait_for(pilot, lambda: screen.pane.filter is None)
+        assert pilot.app.screen is screen
+        await wait_for(pilot, lambda: "escape" in footer_keys(screen))
+        await pilot.press("escape")  # back to the list
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobListScreen))

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from joblens.backends.base import ChangeEvent, LiveStarted
@@ -19,18 +18,10 @@ from joblens.screens.job_list import JobListScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.widgets.job_table import JobTable
 from support.demo import T0, StaticWorld
+from support.views import listed
 from support.waiting import wait_for
 
 NOW = T0 + timedelta(hours=2)
-
-
-async def listed(pilot: Pilot[Any]) -> JobListScreen:
-    """The list screen, once it has read the jobs and its live stream is up."""
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobListScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, JobListScreen)
-    await wait_for(pilot, lambda: screen.loaded and screen.live is True)
-    return screen
 
 
 def link(screen: JobListScreen) -> str:

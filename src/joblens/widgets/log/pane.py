@@ -542,6 +542,7 @@ class LogPane(ScrollView, can_focus=True):
             self._count_timer = None
         self._lens.count_matches(None)
         self.post_message(self.SearchChanged(self, None))
+        self.refresh_bindings()
         self.refresh()
 
     @property
@@ -558,6 +559,7 @@ class LogPane(ScrollView, can_focus=True):
     def _go_to_match(self, line: int | None) -> bool:
         """Show ``line`` a third of the way down the view, its first match in view."""
         self.post_message(self.SearchChanged(self, self.search_text))
+        self.refresh_bindings()  # Escape clears it now
         self.refresh()
         if line is None:
             return False
@@ -635,6 +637,7 @@ class LogPane(ScrollView, can_focus=True):
         self._scan_soon()
         self._redraw(top_line)
         self.post_message(self.FilterChanged(self))
+        self.refresh_bindings()
 
     def _scan_soon(self) -> None:
         """Have the filter look at more lines in a moment (it never blocks keys for long)."""
@@ -1207,6 +1210,10 @@ class LogPane(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("next_error", "previous_error"):  # the footer's pair
             return self._has_errors and self.show_error_keys
+        if action == "clear_search":
+            # With nothing to clear, Escape is the screen's (the footer's "esc Back"): a key
+            # bound here, even to do nothing, hid every binding of it further up.
+            return self._finder.query is not None or self._lens.filter is not None
         return True
 
     def action_clear_search(self) -> None:
