@@ -5,7 +5,7 @@ Read: ``plan_result.resource_changes`` (``terraform show -json``: ``address``,
 ``module_address``, ``mode``, ``change.actions``, ``change.importing``, ``deposed``) and the
 costs (``cost_breakdown``: Infracost's JSON, amounts as strings; ``cost_summary``: numbers),
 from plain values or a :class:`~joblens.json_doc.JsonDoc`. What it says wins over the log's
-word; :mod:`joblens.plan_digest` reads the log and ties both together, in the terms of
+word (:mod:`joblens.plan_log`); :mod:`joblens.plan_digest` ties both together, in the terms of
 :mod:`joblens.plan_types`.
 
 Nothing here raises on any metadata. Its text is made safe here (``sanitize.display_text``),

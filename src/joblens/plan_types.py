@@ -1,8 +1,9 @@
 """What a plan is made of: what it does to each resource, its figures and its cost.
 
-The plan digest's terms: :mod:`joblens.plan_digest` reads them from the job's
-``execution_metadata`` and its log (and re-exports these names: the rest of joblens imports
-them from there), :mod:`joblens.plan_words` puts them in words.
+The plan digest's terms: :mod:`joblens.plan_metadata` reads them from the job's
+``execution_metadata``, :mod:`joblens.plan_log` and :mod:`joblens.plan_log_state` from its
+log, :mod:`joblens.plan_digest` ties both together (and re-exports these names: the rest of
+joblens imports them from there), :mod:`joblens.plan_words` puts them in words.
 """
 
 from __future__ import annotations
