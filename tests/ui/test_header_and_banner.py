@@ -56,6 +56,20 @@ async def test_a_recent_jobs_created_time_says_how_long_ago_and_fits_at_60_colum
             assert part.region.width >= len(str(part.render()))
 
 
+async def test_how_long_ago_a_job_was_created_moves_on_each_second(
+    static_world: StaticWorld,
+) -> None:
+    """Within a minute the words change each second (they stood for 20 s, "10s ago" 20 s
+    after it was true)."""
+    job_id = static_world.job(status="SUCCESS", created_at=datetime.now(UTC))
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        first = text_of(screen, "#created")
+        assert first.endswith("s ago)")
+        await wait_for(pilot, lambda: text_of(screen, "#created") != first, timeout=3.0)
+        assert text_of(screen, "#created").endswith("s ago)")
+
+
 async def test_queued_job_shows_queue_time_and_the_requested_tendril(
     static_world: StaticWorld,
 ) -> None:
