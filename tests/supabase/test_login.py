@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,7 @@ import pytest
 from devstack.testing import StackInfo
 
 from joblens.errors import ExitCode
+from support.cli import clean_env
 from support.login import Joblens, login_env, run
 from support.seeding import create_job, db_lines
 from support.users import _password_user
@@ -283,3 +287,57 @@ async def test_email_code_login(stack_documented: StackInfo, tmp_path: Path) -> 
         assert uid in out
     finally:
         stack.fault("clear")
+
+
+class _NotSupabase(BaseHTTPRequestHandler):
+    """A web server that is not a Supabase project: an HTML page for any POST."""
+
+    def do_POST(self) -> None:
+        status = 404 if "/nope" in self.path else 500
+        body = b"<html><body>Not here</body></html>"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_supabase() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotSupabase)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_url_that_is_not_a_supabase_project_is_said_to_be_so(
+    not_supabase: str, tmp_path: Path
+) -> None:
+    """An HTML answer to the sign-in (a wrong URL, a proxy's error page) read "your session
+    could not be refreshed" at a first sign-in; a 4xx now says to check the URL (exit 5), a
+    5xx that the server failed (exit 7)."""
+    env = clean_env(
+        SUPABASE_ANON_KEY="anon",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    args = ("login", "--email", "me@example.test", "--password-stdin")
+    url = f"{not_supabase}/nope"
+    code, _out, err = await run({**env, "SUPABASE_URL": url}, *args, stdin="pw")
+    assert code == ExitCode.CONFIG, err
+    assert err.strip() == (
+        f"joblens: SUPABASE_URL {url} does not answer as a Supabase project (HTTP 404 Not"
+        " Found, not its auth server's JSON): check the URL"
+    )
+    code, _out, err = await run({**env, "SUPABASE_URL": not_supabase}, *args, stdin="pw")
+    assert code == ExitCode.UNAVAILABLE, err
+    assert "failed (HTTP 500 Internal Server Error): try again" in err
+    assert "session" not in err and session_files(tmp_path) == []

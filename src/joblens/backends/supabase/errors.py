@@ -13,10 +13,11 @@ untrusted as its rows: every piece of them is made one safe line, and cut to
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 from postgrest.exceptions import APIError
-from supabase_auth.errors import AuthApiError, AuthRetryableError
+from supabase_auth.errors import AuthApiError, AuthRetryableError, AuthUnknownError
 from supabase_auth.errors import AuthError as SupabaseAuthError
 
 from joblens.backends.supabase.config import LOGIN_FIX, SettingNames
@@ -135,6 +136,8 @@ def from_auth_error(
         return BackendUnavailable(f"cannot reach {names.url} {url}: {reason}")
     if isinstance(error, AuthApiError) and error.status >= 500:
         return BackendUnavailable(f"the auth server failed ({error.status}): try again")
+    if isinstance(error, AuthUnknownError):
+        return _not_auth_answer(error, url, names)
     if is_key_refused(str(getattr(error, "message", "") or "")):
         return key_refused(names)
     code = getattr(error, "code", None) or ""
@@ -143,6 +146,30 @@ def from_auth_error(
             f"your session has ended (signed out, or revoked by the server): {names.sign_in}"
         )
     return AuthError(f"your session could not be refreshed: {names.sign_in}")
+
+
+#: How httpx words a bad status, which supabase-py's auth client passes on as the message of
+#: an AuthUnknownError (the answer was not JSON): "Client error '404 Not Found' for url ...".
+_HTTP_STATUS = re.compile(r"'(\d{3})((?: [^\n]*?)?)' for url")
+
+
+def _not_auth_answer(error: AuthUnknownError, url: str, names: SettingNames) -> JoblensError:
+    """An answer no Supabase auth server gives (not JSON; an HTML page, say): a 4xx means the
+    URL is not the project's; a 5xx, a server (or a proxy before it) failing. It had read
+    "your session could not be refreshed", even for a first sign-in."""
+    message = str(error.message or "")
+    found = _HTTP_STATUS.search(message)
+    if found is None:
+        reason = first_line_of(message) or "not an auth server's answer"
+        return BackendUnavailable(f"unexpected answer from {url}: {reason}")
+    status = int(found[1])
+    answered = first_line_of(f"HTTP {found[1]}{found[2]}")
+    if status < 500 or status == 501:  # (501: the server does not do this at all)
+        return ConfigError(
+            f"{names.url} {url} does not answer as a Supabase project ({answered}, not its"
+            " auth server's JSON): check the URL"
+        )
+    return BackendUnavailable(f"the auth server at {url} failed ({answered}): try again")
 
 
 def translate(
