@@ -184,8 +184,10 @@ async def test_resolve_unknown_or_ambiguous_prefix_is_not_found(
         await backend.resolve_job_id(head)
     assert "\n" not in ambiguous.value.message
     assert await backend.resolve_job_id(f"{head}-1") == first
-    with pytest.raises(JobNotFound):
-        await backend.resolve_job_id(str(uuid.uuid4()))
+    unknown = str(uuid.uuid4())
+    with pytest.raises(JobNotFound) as missing:
+        await backend.resolve_job_id(unknown.upper().replace("-", ""))
+    assert unknown in missing.value.message  # the id as uuids are written (it had no dashes)
     unused = next(p for p in ("00000000", "ffffffff", "0f0f0f0f") if p != head)
     with pytest.raises(JobNotFound):
         await backend.resolve_job_id(f"{unused}-0000-4000-8000-000000000000")

@@ -247,7 +247,8 @@ class DemoBackend(Backend):
             return text
         matches = [job_id for job_id in self.store.jobs if job_ref.matches(job_id)]
         if not matches:
-            raise JobNotFound(f"no job matches {ref.strip()} (or it is not visible to you)")
+            what = job_ref.full_id or f"with an id starting {job_ref.digits}"
+            raise JobNotFound(f"no job {what} (or it is not visible to you)")
         if len(matches) > 1:
             raise JobNotFound(
                 f"{ref.strip()} matches {len(matches)} jobs: give more digits of the id"

@@ -116,7 +116,7 @@ class SupabaseBackend(JobListing, SupabaseConnection, Backend):
         )
         rows = rows_of(response.data)
         if not rows:
-            what = f"job {compact}" if whole else f"job with an id starting {compact}"
+            what = f"job {whole}" if whole else f"job with an id starting {compact}"
             raise JobNotFound(f"no {what} (or it is not visible to you)")
         if len(rows) > 1:
             raise JobNotFound(
