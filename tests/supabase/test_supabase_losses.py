@@ -10,7 +10,7 @@ import random
 import pytest
 from devstack.testing import StackInfo
 
-from joblens.backends.supabase.backend import REST_TIMEOUT
+from joblens.backends.supabase.connection import REST_TIMEOUT
 from joblens.errors import ExitCode
 from support.backends import backend_for
 from support.cli import joblens

@@ -23,7 +23,7 @@ from devstack.testing import StackInfo
 from joblens.backends.base import Backend
 from joblens.backends.demo import DemoBackend
 from joblens.backends.demo.store import now
-from joblens.backends.supabase.backend import REST_TIMEOUT
+from joblens.backends.supabase.connection import REST_TIMEOUT
 from joblens.models import TERMINAL_STATUSES
 from support import seeding
 from support.backends import backend_for

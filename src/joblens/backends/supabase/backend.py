@@ -17,7 +17,7 @@ from postgrest.exceptions import APIError
 from joblens.actions import CANCELLABLE, cancel_changes, check_tendril, deploy_row, rerun_row
 from joblens.backends.base import DEPLOYS_LISTED, PAGE_SIZE, Backend, FollowEvent
 from joblens.backends.supabase.config import SupabaseSettings
-from joblens.backends.supabase.connection import REST_TIMEOUT, SupabaseConnection
+from joblens.backends.supabase.connection import SupabaseConnection
 from joblens.backends.supabase.job_list import JobListing
 from joblens.backends.supabase.jobs import (
     JOB_EMBEDS,
@@ -29,12 +29,8 @@ from joblens.backends.supabase.jobs import (
     job_select,
     raise_select_error,
 )
-from joblens.backends.supabase.keepalive import LiveTiming
 from joblens.backends.supabase.live import LiveLogs
 from joblens.backends.supabase.logs import log_count, log_page, log_row, row_of, rows_of
-from joblens.backends.supabase.session import (
-    SessionStore,
-)
 from joblens.errors import (
     ActionRejected,
     JobNotFound,
@@ -64,21 +60,11 @@ class SupabaseBackend(JobListing, SupabaseConnection, Backend):
 
     name = "supabase"
 
-    def __init__(
-        self,
-        settings: SupabaseSettings,
-        *,
-        live_timing: LiveTiming | None = None,
-        rest_timeout: float = REST_TIMEOUT,
-        session_file: SessionStore | None = None,
-    ) -> None:
-        super().__init__(
-            settings, live_timing=live_timing, rest_timeout=rest_timeout, session_file=session_file
-        )
-        self._numeric_ids: bool | None = None  # the logs table's id type, once seen
-        self._job_select = 0  # index into JOB_EMBEDS that this deployment accepts
-        # The job's columns, less any this deployment lacks.
-        self._job_columns: tuple[str, ...] = JOB_COLUMNS + JSON_COLUMNS
+    # What this deployment turned out to have (the same for every instance until seen; each
+    # instance then keeps its own).
+    _numeric_ids: bool | None = None  # the logs table's id type, once seen
+    _job_select = 0  # index into JOB_EMBEDS that this deployment accepts
+    _job_columns: tuple[str, ...] = JOB_COLUMNS + JSON_COLUMNS  # less any it lacks
 
     async def connect(self) -> None:
         """Create the client, install the session, and check the logs table is reachable."""
