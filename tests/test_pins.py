@@ -35,7 +35,7 @@ PINS_PAGE = ROOT / "docs" / "PINS.md"
 
 #: Private methods of library classes that joblens's code depends on: (module, class, name).
 PRIVATE_METHODS = [
-    # LogPane._set_virtual_size does this method's work itself (widgets/log/pane.py)
+    # LogPane._set_virtual_size does this method's work itself (widgets/log/pane_rows.py)
     ("textual.widget", "Widget", "_scroll_update"),
     # JsonTree._on_click is called beside it, by the same naming rule (json_tree.py)
     ("textual.widget", "Widget", "_on_click"),
