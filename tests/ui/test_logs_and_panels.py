@@ -51,6 +51,7 @@ async def test_lines_handed_over_while_the_view_is_taken_down_are_dropped(
         screen._show_open_lines([chunk])
         screen._write_note("attempt ended")
         screen._rewind(0)
+        screen._show_job(screen.job)  # (the poll's answer, which asks the pane for errors)
         output = screen.feed._out
         assert output.mark() is None and output.start_mark() is None
 

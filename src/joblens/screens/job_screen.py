@@ -228,7 +228,12 @@ class JobScreen(LogScreen):
     def showing(self) -> bool:
         """The screen's widgets are there to update: not yet composed, or already taken down
         as the screen closes or the app quits, a late result is dropped."""
-        return self.is_attached and bool(self.query(JobHeader)) and bool(self.query(StatusBanner))
+        return (
+            self.is_attached
+            and bool(self.query(JobHeader))
+            and bool(self.query(StatusBanner))
+            and bool(self.query(LogView))  # (a shown job asks the pane whether it has errors)
+        )
 
     def _live_pane(self) -> LogPane | None:
         """The log pane, or None once the screen is being taken down (the app quitting, or
