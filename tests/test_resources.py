@@ -593,3 +593,35 @@ def test_the_benchmark_logs_read_as_the_reference_reads_them() -> None:
         for text in batches_of(log, list(range(100, len(log), 100))):
             assert quick.feed_text(text, "STDOUT") == reference.feed_text(text, "STDOUT")
         same(reference, quick)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(realistic_lines(), max_size=40),
+    st.integers(0, 40),
+    st.integers(1, 8),
+    st.lists(realistic_lines(), max_size=6),
+)
+def test_working_out_a_slice_at_a_time_gives_what_working_out_at_once_gives(
+    lines: list[str], cut: int, budget: int, late: list[str]
+) -> None:
+    """Older lines put first make the state to be worked out again (the job view does it
+    ``budget`` events at a time between keys); lines arriving in between count too."""
+    cut = min(cut, len(lines))
+    newer = "".join(line + "\n" for line in lines[cut:])
+    older = "".join(line + "\n" for line in lines[:cut])
+    arriving = "".join(line + "\n" for line in late)
+    at_once, sliced = ResourceTracker(), ResourceTracker()
+    for tracker in (at_once, sliced):
+        tracker.feed_chunks([(newer, "STDOUT")], at=cut)
+        tracker.feed_chunks([(older, "STDOUT")], at=0)
+    late_fed = False
+    while not sliced.work_out(budget):
+        if not late_fed:
+            sliced.feed_chunks([(arriving, "STDOUT")])  # (a live row, mid-way)
+            late_fed = True
+    if not late_fed:  # (nothing was left to work out)
+        sliced.feed_chunks([(arriving, "STDOUT")])
+    at_once.feed_chunks([(arriving, "STDOUT")])
+    assert shown(sliced) == shown(at_once)
+    assert sliced.work_out(budget)  # whole: nothing left to do

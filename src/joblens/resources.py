@@ -58,6 +58,8 @@ _BIT = {"create": 1, "update": 2, "destroy": 4}
 _CREATED = _BIT["create"]
 #: The events of a resource's steps.
 _STEPS = frozenset(("start", "tick", "complete", "errored"))
+#: Events ``ResourceTracker.work_out`` applies in one slice: about 50 ms (2 CPUs).
+WORK_OUT_EVENTS = 100_000
 
 
 class ResourceState(StrEnum):
@@ -139,8 +141,10 @@ class ResourceTracker:
         self._expected_total: int | None = None
         # Older lines fed, lines taken back or a plan expected: the state is to be worked out
         # again from the events, once, when next read (a log read newest page first puts ten
-        # pages before the first; working it out for each would cost ten passes).
+        # pages before the first; working it out for each would cost ten passes), or a slice
+        # at a time (work_out): ``_replayed`` events of that pass are applied so far.
         self._stale = False
+        self._replayed = 0
         self._counted: tuple[int, int] | None = None
         self._frozen: list[Resource] | None = None
         self._version = 0
@@ -194,7 +198,7 @@ class ResourceTracker:
         if not events:
             return False
         self._events[:0] = events
-        self._stale = True
+        self._restale()
         return True
 
     def rewind(self, mark: int) -> bool:
@@ -207,7 +211,7 @@ class ResourceTracker:
         if len(kept) == len(self._events):
             return False
         self._events = kept
-        self._stale = True
+        self._restale()
         return True
 
     def close(self) -> bool:
@@ -221,7 +225,7 @@ class ResourceTracker:
         are pending until the log says more, and its total counts when the log prints none."""
         self._expected = [(a, o) for a, o in planned if o in OPERATIONS]
         self._expected_total = sum(_WEIGHT.get(o, 0) for _a, o in self._expected)
-        self._stale = True
+        self._restale()
         return True
 
     # -- reading ---------------------------------------------------------------------------
@@ -290,12 +294,34 @@ class ResourceTracker:
         self._frozen = None
         self._version += 1
 
+    def work_out(self, budget: int = WORK_OUT_EVENTS) -> bool:
+        """Work the state out again from up to ``budget`` more events, if what was fed since
+        needs it (older lines, lines taken back, a plan expected); True once it is whole.
+
+        For a caller that must not hold the event loop long (the job view: a million-line
+        apply's events take about half a second): read the figures only once this is True,
+        as each of them works out whatever is left first.
+        """
+        if not self._stale:
+            return True
+        if self._replayed == 0:
+            self._reset()
+        done = self._replayed + max(1, budget)
+        self._run(self._events[self._replayed : done])
+        self._replayed = min(done, len(self._events))
+        if self._replayed < len(self._events):
+            return False
+        self._stale, self._replayed = False, 0
+        return True
+
+    def _restale(self) -> None:
+        """The state is to be worked out again, from the first event."""
+        self._stale, self._replayed = True, 0
+
     def _worked_out(self) -> None:
         """The state from every event, if what was fed since needs it worked out again."""
         if self._stale:
-            self._stale = False
-            self._reset()
-            self._run(self._events)
+            self.work_out(len(self._events) - self._replayed)
 
     def _take(self, events: list[Event]) -> bool:
         self._events += events

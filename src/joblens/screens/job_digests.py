@@ -27,6 +27,9 @@ from joblens.widgets.resources import ResourcesPanel
 if TYPE_CHECKING:
     from joblens.screens.job_screen import JobScreen
 
+#: The pause between slices of the resource tracker's catching up (``work_out``): a key or a
+#: frame can always come between two.
+WORK_OUT_PAUSE = 0.001
 #: An ended job's log is taken to be whole once no line came for this long (its last
 #: diagnostic, often ended only by the end of the log, then fails its resource).
 RESOURCES_SETTLE_SECONDS = 1.0
@@ -44,6 +47,7 @@ class ResourcesFeed:
         self._shown: Any = None  # what the header and panel show of the resources
         self._settle: Any = None  # the timer that ends an ended job's log
         self._planned = False  # a DEPLOY's source plan asked for
+        self._catch_up: Any = None  # the timer of the tracker's next slice (work_out)
 
     def feed(self, chunks: list[LogChunk], at: int) -> None:
         """New lines (or older ones, at a lower ``at``) to the resource tracker: one regex
@@ -106,12 +110,22 @@ class ResourcesFeed:
 
     def changed(self) -> None:
         """Show the resources now, or when due (``pacing.Paced``)."""
-        self._pace.request()
+        if self._catch_up is None:
+            self._pace.request()
+
+    def _caught_up(self) -> None:
+        self._catch_up = None
+        self._show()
 
     def _show(self) -> None:
         tracker, screen = self.tracker, self._screen
         if tracker is None or not screen.showing or not screen.feed.history_loaded.is_set():
             return  # (older pages still coming: shown once, when the last is in; JobScreen)
+        if not tracker.work_out():
+            # A long log's events, worked out again a slice at a time between keys; what
+            # was shown stays until they all are.
+            self._catch_up = screen.set_timer(WORK_OUT_PAUSE, self._caught_up)
+            return
         version, progress = tracker.version, tracker.progress_text()
         finished = screen.job.is_terminal
         shown = (version, progress, finished)
