@@ -140,6 +140,7 @@ class JobListScreen(Screen[None]):
         self.read_problem: str | None = None  # the last re-read failed: the list may be old
         self.reads_only: str | None = None  # why only the re-reads bring changes
         self._read_now = asyncio.Event()  # "r": the follow reads the table at once
+        self._link_shown: tuple[str, str | None] | None = None  # the link's words, tooltip
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="list-top"):
@@ -261,8 +262,6 @@ class JobListScreen(Screen[None]):
         """How the list keeps up: ``● live``, or each re-read alone (``↻ every 10s``: the
         jobs table is not in the realtime publication), ``reconnecting`` while the stream is
         down, and ``⚠ not read`` once a re-read failed (the tooltip says why)."""
-        link = self.query_one("#list-link", Static)
-        every = f"↻ every {self.reread_every:g}s"
         problem = self.read_problem or self.link_problem
         if not self.loaded:
             words = ""
@@ -273,10 +272,14 @@ class JobListScreen(Screen[None]):
         elif self.live:
             words = "● live"
         elif self.reads_only:
-            words = every
+            words = f"↻ every {self.reread_every:g}s"
             problem = f"{self.reads_only}: the list is read again every {self.reread_every:g} s"
         else:
             words = "connecting"
+        if (words, problem) == self._link_shown:
+            return  # (asked every second, with the ages)
+        self._link_shown = (words, problem)
+        link = self.query_one("#list-link", Static)
         link.set_class(bool(self.read_problem or self.link_problem), "-problem")
         link.update(Text(words))
         link.tooltip = problem
