@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
+
+import pytest
 from textual.widgets import Collapsible, Static, TextArea
 
 from joblens.backends.demo import DemoBackend
-from joblens.models import LogChunk, StreamType
+from joblens.models import Job, LogChunk, StreamType
 from joblens.screens.job_screen import JobScreen
 from joblens.secrets import MASK
 from joblens.widgets.details import JsonPanel
@@ -54,6 +58,35 @@ async def test_lines_handed_over_while_the_view_is_taken_down_are_dropped(
         screen._show_job(screen.job)  # (the poll's answer, which asks the pane for errors)
         output = screen.feed._out
         assert output.mark() is None and output.start_mark() is None
+
+
+async def test_reading_the_job_again_twice_at_once_leaves_no_coroutine_unawaited(
+    static_world: StaticWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view asks for the row again when the stream comes back or a Tendril's name is
+    missing; two asks at once keep the last. The first was a coroutine handed to a worker
+    that the second cancelled before it ran: never awaited, and Python warned of it."""
+    job_id = static_world.job(status="PROCESSING")
+    reads: list[str] = []
+    backend = static_world.backend
+    get_job = backend.get_job
+
+    async def counted(ref: str) -> Job:
+        reads.append(ref)
+        return await get_job(ref)
+
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        monkeypatch.setattr(backend, "get_job", counted)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            screen.refresh_job_soon()
+            screen.refresh_job_soon()
+            await wait_for(pilot, lambda: bool(reads))
+            await pilot.pause(0.1)
+            gc.collect()
+        assert job_id in reads
+        assert not [w for w in caught if "never awaited" in str(w.message)]
 
 
 async def test_each_chunk_keeps_its_stream(static_world: StaticWorld) -> None:

@@ -39,7 +39,7 @@ class JobLink:
         if problem is None and was_down and screen.is_attached:
             # Live again: UPDATEs of the job made while the stream was down are not replayed.
             # (Not on first going live: the row was read just before, and may be 10 MB.)
-            screen.run_worker(screen.refresh_job(), group="refresh-job", exclusive=True)
+            screen.refresh_job_soon()
 
     def set_problem(self, source: str, problem: str | None) -> None:
         """The header's link indicator: live unless the log stream or the poll has a problem."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -287,7 +287,7 @@ class JobScreen(LogScreen):
         self.job_watch.seen(job)
         if self.job_watch.job.missing_names:
             # Claimed by another Tendril: its name needs the full row.
-            self.run_worker(self.refresh_job(), group="refresh-job", exclusive=True)
+            self.refresh_job_soon()
 
     def _show_job(self, job: Job) -> None:
         if not self.showing:
@@ -324,6 +324,13 @@ class JobScreen(LogScreen):
     async def refresh_job(self) -> None:
         """Read the job's row again (its watch shows it if it is newer)."""
         self.job_watch.seen(await self.backend.get_job(self.job.id))
+
+    @work(group="refresh-job", exclusive=True)
+    async def refresh_job_soon(self) -> None:
+        """``refresh_job`` in a worker, the last asked for only. (The coroutine is made when
+        the worker starts: one handed to run_worker and cancelled by the next request before
+        it started was never awaited, and Python warned of it.)"""
+        await self.refresh_job()
 
     def _mark_requeue(self, requeue: Requeue) -> None:
         """The job went back to the queue: end the dead attempt's lines and mark the place."""
