@@ -18,6 +18,7 @@ from joblens.backends.supabase import SupabaseBackend
 from joblens.backends.supabase.live import LiveLogs
 from joblens.backends.supabase.live_jobs import LiveJobs
 from joblens.models import Job, JobStatus
+from supabase import AsyncClient
 from support.backends import backend_for
 from support.seeding import create_job, set_status, write_logs
 from support.users import User, new_user
@@ -30,15 +31,21 @@ async def _live(backend: SupabaseBackend, job_id: str) -> AsyncGenerator[FollowE
     return events
 
 
+async def _connected(stack: StackInfo, user: User) -> tuple[SupabaseBackend, AsyncClient]:
+    """A backend of ``user`` connected to ``stack``, and its client."""
+    backend = backend_for(stack, user.token)
+    await backend.connect()
+    assert backend._client is not None
+    return backend, backend._client
+
+
 async def _stream(
     stack: StackInfo, user: User, job_id: str, **options: str
 ) -> tuple[SupabaseBackend, LiveLogs]:
     """A connected backend and a LiveLogs of its client, as the backend would make it."""
-    backend = backend_for(stack, user.token)
-    await backend.connect()
-    assert backend._client is not None
+    backend, client = await _connected(stack, user)
     stream = LiveLogs(
-        backend._client,
+        client,
         table=stack.logs_table,
         job_id=job_id,
         token=lambda: user.token,
@@ -221,11 +228,9 @@ async def test_the_jobs_list_stream_says_when_job_changes_cannot_come_live(
     it starts without the binding and says so, so the list never claims to be live."""
     stack = stack_deployed
     user = await new_user(stack)
-    backend = backend_for(stack, user.token)
-    await backend.connect()
-    assert backend._client is not None
+    backend, client = await _connected(stack, user)
     stream = LiveJobs(
-        backend._client,
+        client,
         token=lambda: user.token,
         refresh=backend._refresh_session,
         refetch_job=backend.get_job,

@@ -74,8 +74,8 @@ async def follow_jobs(
     it is an AuthError or ConfigError, which no retry mends."""
     queue: asyncio.Queue[ChangeEvent | _Ended | _ReadNow] = asyncio.Queue()
 
-    async def nudged() -> None:
-        while read_now is not None:
+    async def nudged(read_now: asyncio.Event) -> None:
+        while True:
             await read_now.wait()
             read_now.clear()
             queue.put_nowait(_ReadNow())
@@ -92,7 +92,9 @@ async def follow_jobs(
 
     loop = asyncio.get_running_loop()
     task = loop.create_task(pump(), name="joblens-job-changes")
-    nudge = loop.create_task(nudged(), name="joblens-jobs-read-now")
+    running = [task]
+    if read_now is not None:
+        running.append(loop.create_task(nudged(read_now), name="joblens-jobs-read-now"))
     known: dict[str, Job] = {}
     read_due = loop.time()
     first = True
@@ -142,10 +144,10 @@ async def follow_jobs(
                 known[job.id] = job
                 yield JobChanged(job)
     finally:
-        for running in (task, nudge):
-            running.cancel()
+        for each in running:
+            each.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await running
+                await each
 
 
 def _drop_changes(queue: asyncio.Queue[ChangeEvent | _Ended | _ReadNow]) -> LiveStarted | None:

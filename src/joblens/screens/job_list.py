@@ -263,6 +263,7 @@ class JobListScreen(Screen[None]):
         jobs table is not in the realtime publication), ``reconnecting`` while the stream is
         down, and ``⚠ not read`` once a re-read failed (the tooltip says why)."""
         problem = self.read_problem or self.link_problem
+        troubled = problem is not None
         if not self.loaded:
             words = ""
         elif self.read_problem:
@@ -280,7 +281,7 @@ class JobListScreen(Screen[None]):
             return  # (asked every second, with the ages)
         self._link_shown = (words, problem)
         link = self.query_one("#list-link", Static)
-        link.set_class(bool(self.read_problem or self.link_problem), "-problem")
+        link.set_class(troubled, "-problem")
         link.update(Text(words))
         link.tooltip = problem
 
