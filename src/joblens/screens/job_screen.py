@@ -17,6 +17,7 @@ from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Collapsible
 
 from joblens.actions import ACTION_SPECS
@@ -116,6 +117,7 @@ class JobScreen(LogScreen):
         self._log_wrap = wrap
         self._log_timestamps = timestamps
         self._seen_cancelled = False
+        self._parts: tuple[Widget, ...] = ()  # header, log view, banner (compose)
         self._banner_note: str | None = None
         self._link = JobLink(self)
         self._end = JobEnd(self, bell=bell, notifier=notifier, exit_on_end=exit_on_end)
@@ -185,9 +187,13 @@ class JobScreen(LogScreen):
         self._end.exit_on_end = value
 
     def compose(self) -> ComposeResult:
-        yield JobHeader(self.job, id="header")
-        yield LogView(wrap=self._log_wrap, timestamps=self._log_timestamps, id="log-area")
-        yield StatusBanner(id="banner")
+        header = JobHeader(self.job, id="header")
+        view = LogView(wrap=self._log_wrap, timestamps=self._log_timestamps, id="log-area")
+        banner = StatusBanner(id="banner")
+        self._parts = (header, view, banner)
+        yield header
+        yield view
+        yield banner
         yield DetailsPanels(self.job, id="details")
         yield FittingFooter()
 
@@ -228,12 +234,11 @@ class JobScreen(LogScreen):
     def showing(self) -> bool:
         """The screen's widgets are there to update: not yet composed, or already taken down
         as the screen closes or the app quits, a late result is dropped."""
-        return (
-            self.is_attached
-            and bool(self.query(JobHeader))
-            and bool(self.query(StatusBanner))
-            and bool(self.query(LogView))  # (a shown job asks the pane whether it has errors)
-        )
+        # The parts composed, each still in the DOM (a widget taken down is detached from
+        # its parent): a walk up from each, where querying the screen for them walked every
+        # widget, three times (1-2 ms a call, and the readers ask on every pass).
+        parts = self._parts  # (the log view too: a shown job asks the pane about its errors)
+        return bool(parts) and self.is_attached and all(part.is_attached for part in parts)
 
     def _live_pane(self) -> LogPane | None:
         """The log pane, or None once the screen is being taken down (the app quitting, or
