@@ -359,6 +359,20 @@ async def test_errors_prints_the_failed_deploys_diagnostic_and_exits_1(ansi: boo
     assert (again, same) == (ExitCode.OK, out)
 
 
+@pytest.mark.parametrize("follow", [False, True])
+async def test_errors_on_a_log_without_diagnostics_prints_nothing_and_says_so_on_stderr(
+    follow: bool,
+) -> None:
+    backend = DemoBackend(speed=SPEED, seed=18, simulate=False)
+    job_id = backend.start_scenario("plan")
+    backend.write_log(job_id, "Error in the name of a bucket is not a diagnostic\n", "STDOUT")
+    backend.write_log(job_id, "Plan: 1 to add, 0 to change, 0 to destroy.\n", "STDOUT")
+    backend.store.update_job(job_id, {"status": "SUCCESS", "completed_at": now()})
+    code, out, err = await run_errors(backend, job_id, follow=follow)
+    assert (code, out) == (ExitCode.OK, "")
+    assert err == "joblens: the log has no errors or warnings (Terraform diagnostics)\n"
+
+
 async def test_errors_puts_a_blank_line_between_blocks_in_the_logs_order() -> None:
     backend = DemoBackend(speed=SPEED, seed=17, simulate=False)
     job_id = backend.start_scenario("plan")
@@ -386,13 +400,6 @@ async def test_errors_puts_a_blank_line_between_blocks_in_the_logs_order() -> No
     ]
     _, coloured, _ = await run_errors(backend, job_id, follow=False, color="always")
     assert "\x1b[31m╷" in coloured and "\x1b[1;33mWarning: " in coloured
-
-
-async def test_errors_prints_nothing_for_a_log_without_diagnostics() -> None:
-    backend = DemoBackend(speed=SPEED, seed=18, simulate=False)
-    job_id = backend.start_scenario("plan")
-    backend.write_log(job_id, "all fine\nPlan: 0 to add, 0 to change, 0 to destroy.\n", "STDOUT")
-    assert await run_errors(backend, job_id, follow=False) == (ExitCode.OK, "", "")
 
 
 async def test_errors_with_follow_on_a_successful_plan_prints_its_warning_and_exits_0() -> None:

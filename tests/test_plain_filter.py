@@ -155,8 +155,12 @@ async def test_errors_with_grep_prints_the_matching_blocks_numbered_line_by_line
         backend, job_id, errors=True, select=LineFilter(["s3_bucket"], invert=True)
     )
     assert warning.splitlines()[0] == "Warning: Argument is deprecated"
-    _, none, _ = await run_logs(backend, job_id, errors=True, select=LineFilter(streams=["SYSTEM"]))
-    assert none == ""
+    code, none, err = await run_logs(
+        backend, job_id, errors=True, select=LineFilter(streams=["SYSTEM"])
+    )
+    assert (code, none) == (ExitCode.OK, "")
+    # A person is told why nothing came (stderr: stdout stays empty for scripts).
+    assert err == "joblens: none of the log's 2 diagnostics matched --grep/--invert/--stream\n"
 
 
 async def test_follow_filters_live_and_numbers_count_the_requeue_note_as_the_view_does() -> None:

@@ -14,7 +14,8 @@ A reader that goes away (``| head``) ends the output quietly.
 With ``--errors`` only the Terraform/OpenTofu diagnostics are printed (:mod:`joblens.diagnostics`):
 each block's lines as the log has them, a blank line between blocks, in the log's order; a
 block is printed once it is complete (the end of the log, or of an attempt, completes any still
-open). The exit code is the same as without it.
+open). The exit code is the same as without it. When no block is printed, stdout stays empty
+and stderr says why (no diagnostics, or none the filter shows).
 
 ``--grep``/``--invert``/``--stream`` print only the lines a :class:`joblens.line_filter.LineFilter`
 shows (live too: it looks at each line as it is printed); with ``--errors``, the diagnostic
@@ -107,7 +108,7 @@ async def print_logs(
             await feed.backfill()
             feed.close_open_lines()  # the log as written so far, to its last character
             if diagnostics is not None:
-                diagnostics.end()
+                _end_diagnostics(diagnostics, err)
             return int(ExitCode.OK)
         job = await backend.get_job(job_id)
 
@@ -143,13 +144,22 @@ async def print_logs(
             await _follow_until_terminal(feed, watch, err)
         await _finish(feed)
         if diagnostics is not None:
-            diagnostics.end()
+            _end_diagnostics(diagnostics, err)
         return _report_outcome(job_id, watch.job.state, err)
     except ReaderGone:
         silence_stdout(out)
         return int(ExitCode.OK)
     finally:
         await backend.close()
+
+
+def _end_diagnostics(diagnostics: DiagnosticWriter, err: TextIO) -> None:
+    """The log ended: the blocks still open are printed; when none was, stderr says why
+    (stdout stays empty and the exit code the same, for scripts)."""
+    diagnostics.end()
+    missing = diagnostics.missing()
+    if missing is not None:
+        _say(err, f"joblens: {missing}")
 
 
 async def _finish(feed: LogFeed) -> None:

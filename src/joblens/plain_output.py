@@ -198,6 +198,7 @@ class DiagnosticWriter:
         self._parser = DiagnosticParser()
         self._ready: list[Diagnostic] = []  # complete, waiting for one begun before them
         self._printed = 0
+        self._found = 0  # blocks complete, printed or not (the filter's)
         self._count = 0  # lines of the log so far, notes included (the parser counts lines)
         # With a gutter, per stream, (parser index, line number, time) of the lines a block
         # open or waiting may hold: a block's lines are consecutive within its stream.
@@ -236,7 +237,18 @@ class DiagnosticWriter:
                 self._print_block(self._ready.pop(0))
         self._forget_seen()
 
+    def missing(self) -> str | None:
+        """Once the log has ended (``end``), why nothing was printed, for a person (stderr);
+        None when something was."""
+        if self._printed:
+            return None
+        if not self._found:
+            return "the log has no errors or warnings (Terraform diagnostics)"
+        blocks = f"{self._found} diagnostic{'' if self._found == 1 else 's'}"
+        return f"none of the log's {blocks} matched --grep/--invert/--stream"
+
     def _print_block(self, block: Diagnostic) -> None:
+        self._found += 1
         stream = block.stream if isinstance(block.stream, str) else ""
         if self._select is not None and not self._select.matches_block(block.lines, stream):
             return

@@ -75,7 +75,7 @@ def _check_patterns(
     "--errors",
     is_flag=True,
     help="Print only the Terraform diagnostics (errors and warnings), each block whole, "
-    "a blank line between blocks.",
+    "a blank line between blocks (none: stdout stays empty, stderr says so).",
 )
 @click.option(
     "--grep",
