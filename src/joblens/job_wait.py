@@ -3,8 +3,10 @@
 Exits with the job's code as ``logs --follow`` does (:func:`joblens.end_notice.exit_code_for`:
 0 SUCCESS, 1 FAILED, 3 CANCELLED) and writes one line to stderr at the end,
 ``joblens: job #abcd1234 FAILED after 3m 10s`` (with a FAILED job's error, secrets masked),
-unless quiet. A job already ended exits at once. With a timeout, a job still running then is
-:class:`WaitTimedOut` (exit 8).
+unless quiet; and as it starts, a queued job that nothing alive can claim says so
+(``joblens: job #abcd1234 is waiting for tendril-a to claim the job, but it is offline (last
+seen 3d 4h ago)``, :mod:`joblens.queue_wait`). A job already ended exits at once. With a
+timeout, a job still running then is :class:`WaitTimedOut` (exit 8).
 
 The row is watched as plain mode watches it (:class:`joblens.job_watch.JobWatch`: the 3 s poll
 and its policy for a server that does not answer), and the live stream's UPDATEs of the row
@@ -25,6 +27,7 @@ from joblens.errors import BackendUnavailable, ExitCode, JoblensError
 from joblens.job_watch import Backoff, JobWatch
 from joblens.models import JobStatus
 from joblens.plain import _masked, _one_line, _problem_reporter, _say
+from joblens.queue_wait import say_if_stuck
 
 
 class WaitTimedOut(JoblensError):
@@ -57,6 +60,8 @@ async def wait_for_end(
             on_problem=_problem_reporter(err, "the status poll"),
         )
         if not watch.finished:
+            if not quiet:
+                await say_if_stuck(backend, watch.job, lambda line: _say(err, line))
             try:
                 async with asyncio.timeout(timeout):
                     await _until_ended(backend, watch)

@@ -17,6 +17,9 @@ block is printed once it is complete (the end of the log, or of an attempt, comp
 open). The exit code is the same as without it. When no block is printed, stdout stays empty
 and stderr says why (no diagnostics, or none the filter shows).
 
+Following a queued job that nothing alive can claim (its Tendril offline, or none online),
+stderr says so once as it starts (:mod:`joblens.queue_wait`).
+
 ``--grep``/``--invert``/``--stream`` print only the lines a :class:`joblens.line_filter.LineFilter`
 shows (live too: it looks at each line as it is printed); with ``--errors``, the diagnostic
 blocks it shows (of a chosen stream, any line matching, or with ``--invert`` none).
@@ -52,6 +55,7 @@ from joblens.plain_output import (
     silence_stdout,
     use_colour,
 )
+from joblens.queue_wait import say_if_stuck
 from joblens.sanitize import plain_text
 from joblens.secrets import mask_text
 
@@ -111,6 +115,7 @@ async def print_logs(
                 _end_diagnostics(diagnostics, err)
             return int(ExitCode.OK)
         job = await backend.get_job(job_id)
+        await say_if_stuck(backend, job, lambda line: _say(err, line))
 
         def requeued(requeue: Requeue) -> None:
             feed.note(requeue.separator())  # the dead attempt's last lines end here

@@ -10,6 +10,7 @@ from devstack.testing import StackInfo
 from joblens.backends.supabase import SupabaseBackend
 from joblens.errors import ActionRejected, InvalidJobId, JobNotFound
 from joblens.models import JobStatus, JobType
+from joblens.queue_wait import Waiting, waiting_for
 from support.backends import backend_for
 from support.seeding import create_job
 from support.users import User, new_user
@@ -251,3 +252,32 @@ async def test_the_tendril_list_is_every_worker_the_user_can_see(
     assert tendrils["tendril-a"].id == ids["tendril_a"]
     assert tendrils["tendril-a"].is_default and tendrils["tendril-a"].is_live()
     assert not tendrils["tendril-b"].is_live()
+
+
+async def test_a_queued_job_says_what_it_waits_for_from_the_tendrils_rls_shows(
+    stack: StackInfo, user: User, backend: SupabaseBackend
+) -> None:
+    ids = await world(stack, user)
+    stranger = await new_user(stack)
+    theirs = await stack.asql(
+        "insert into workers (user_id, name, mode, status, last_heartbeat) values "
+        "($1, 'not-yours', 'self-hosted', 'ONLINE', now()) returning id::text",
+        stranger.id,
+    )
+    tendrils = await backend.list_tendrils()
+    waits = {}
+    for name, tendril_id in [
+        ("a", ids["tendril_a"]),
+        ("b", ids["tendril_b"]),
+        ("hidden", theirs[0]["id"]),
+        ("any", None),
+    ]:
+        job_id = await create_job(stack, user.id, assigned_worker_id=tendril_id)
+        waits[name] = waiting_for(await backend.get_job(job_id), tendrils)
+    assert waits["a"] == Waiting("waiting for tendril-a to claim the job (online)", False)
+    assert waits["b"] == Waiting(
+        "waiting for tendril-b to claim the job, but it is offline (last seen 1h 00m ago)", True
+    )
+    assert waits["hidden"] is not None and waits["hidden"].stuck
+    assert "not among the Tendrils you can see" in waits["hidden"].text
+    assert waits["any"] is not None and not waits["any"].stuck

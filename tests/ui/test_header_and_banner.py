@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+import pytest
 from textual.widgets import Button, Static
 
 from joblens.app import JoblensApp
 from joblens.backends.demo import DemoBackend
 from joblens.errors import ExitCode, JobNotFound
+from joblens.screens import job_queue
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.header import JobHeader, StatusBadge
-from support.demo import StaticWorld
+from support.demo import T0, StaticWorld
 from support.views import QUICK_POLL, make_app, opened
 from support.waiting import wait_for
 
@@ -197,3 +199,45 @@ async def test_q_quits_with_0_and_ctrl_c_with_130(static_world: StaticWorld) -> 
             await pilot.press(key)
             await wait_for(pilot, lambda a=app: a._exit)  # type: ignore[misc]
         assert app.return_code == code and app.fatal_error is None
+
+
+async def test_a_queued_job_says_in_the_banner_what_it_waits_for_until_it_is_claimed(
+    static_world: StaticWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It asked for a Tendril that stopped days ago: nothing else said it would wait for ever."""
+    monkeypatch.setattr(job_queue, "TENDRIL_REFRESH_SECONDS", 0.2)
+    offline = static_world.world.offline_tendril_id
+    job_id = static_world.job(assigned_worker_id=offline)
+    async with static_world.app(job_id).run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        await wait_for(pilot, lambda: banner.display and "offline" in str(banner.render()))
+        words = " ".join(str(banner.render()).split())  # (two lines at 80 columns)
+        assert words == (
+            "◷ Waiting for tendril-us-east-2 to claim the job, but it is offline "
+            "(last seen 3d 4h ago)"
+        )
+        assert banner.has_class("-queued") and banner.has_class("-stuck")
+        assert screen.query_one("#log-area").region.height >= 10  # the log keeps its room
+        # The Tendril comes back: the next read of the Tendrils says so, quietly.
+        static_world.store.workers[offline].update(status="ONLINE")
+        static_world.store.heartbeat([offline])
+        await wait_for(pilot, lambda: "(online)" in str(banner.render()))
+        assert not banner.has_class("-stuck")
+        # Claimed: there is nothing to wait for.
+        static_world.set(job_id, status="CLAIMED", worker_id=offline, claimed_at=T0)
+        await wait_for(pilot, lambda: not banner.display)
+
+
+async def test_a_queued_job_any_tendril_may_claim_counts_those_online(
+    static_world: StaticWorld,
+) -> None:
+    job_id = static_world.job()
+    async with static_world.app(job_id).run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        banner = screen.query_one(StatusBanner)
+        await wait_for(pilot, lambda: banner.display)
+        assert str(banner.render()) == (
+            "◷ Waiting for any available Tendril to claim the job (2 online)"
+        )
+        assert not banner.has_class("-stuck")

@@ -39,6 +39,7 @@ from joblens.screens.job_link import JobLink
 from joblens.screens.job_palette import palette_commands
 from joblens.screens.job_plan import PLAN_REFRESH_SECONDS as PLAN_REFRESH_SECONDS
 from joblens.screens.job_plan import JobPlan
+from joblens.screens.job_queue import QueueWait
 from joblens.screens.log_screen import LogScreen
 from joblens.widgets.banner import StatusBanner
 from joblens.widgets.details import DetailsPanels
@@ -124,6 +125,7 @@ class JobScreen(LogScreen):
         self._plan = JobPlan(self)
         self._resources = ResourcesFeed(self)
         self._errors = ErrorsFeed(self)
+        self._queue = QueueWait(self)
         self._actions = JobActions(self, self._plan)
         # A cancelled job may come back to life (docs/PLATFORM.md, "Cancel"): keep watching it.
         self.job_watch = JobWatch(
@@ -323,6 +325,7 @@ class JobScreen(LogScreen):
         self.query_one(DetailsPanels).update_job(job)
         self._plan.job_changed(job)
         self._resources.job_changed(job)
+        self._queue.job_changed(job)
         self.refresh_bindings()
         self._end.job_shown(previous, job)
 

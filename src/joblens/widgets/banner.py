@@ -1,4 +1,5 @@
-"""The banner shown once a job reaches a terminal status."""
+"""The banner shown once a job reaches a terminal status, and while it waits in the queue for
+a Tendril that cannot claim it (or for any: what it waits for, ``joblens.queue_wait``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.widgets import Static
 
 from joblens.display import SHORT_BELOW, duration_phase, format_duration, status_class
 from joblens.models import Job, JobStatus
+from joblens.queue_wait import Waiting
 from joblens.sanitize import plain_text
 from joblens.secrets import mask_text
 
@@ -57,6 +59,12 @@ def banner_text(
     return text
 
 
+def waiting_text(waiting: Waiting) -> Text:
+    """A queued job's line: what it waits for (a plain string: never read as markup)."""
+    words = waiting.text[:1].upper() + waiting.text[1:]
+    return Text.assemble(("◷ ", "bold"), words)
+
+
 def digest_hint(text: Text, width: int) -> Text:
     """``text`` with ``  ·  x all errors`` after it if that still fits on one line of
     ``width`` cells; else ``text`` as it is (the banner never grows a line for it)."""
@@ -72,12 +80,16 @@ def digest_hint(text: Text, width: int) -> Text:
 class StatusBanner(Static):
     """Green with a check mark, red with the error message, or gray "Cancelled by user".
 
+    While the job is QUEUED, what it waits for (``show_waiting``): in yellow when nothing
+    that could claim it is alive, quiet otherwise.
+
     After FAILED, when the log has diagnostics (``offer_digest``), it also offers ``x`` for
     the Errors panel if there is room for it on the banner's one line.
     """
 
     _shown: tuple[Job, str | None, bool] | None = None  # show_job's arguments
     _digest = False  # offer_digest's
+    _waiting: Waiting | None = None  # show_waiting's
     _painted: Text | None = None
 
     def show_job(self, job: Job, note: str | None = None, first_error: bool = False) -> None:
@@ -88,6 +100,12 @@ class StatusBanner(Static):
         """The log has diagnostics for the Errors panel to list (or no longer has)."""
         if present != self._digest:
             self._digest = present
+            self._paint()
+
+    def show_waiting(self, waiting: Waiting | None) -> None:
+        """What a queued job waits for (None: nothing to say, or it no longer waits)."""
+        if waiting != self._waiting:
+            self._waiting = waiting
             self._paint()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -108,12 +126,20 @@ class StatusBanner(Static):
             return
         job = self._shown[0]
         text = banner_text(*self._shown)
+        classes = status_class(job.status)
+        if text is None and self._waiting is not None and job.status == JobStatus.QUEUED:
+            text = waiting_text(self._waiting)
+            classes += " -stuck" if self._waiting.stuck else ""
         self.display = text is not None
-        self.set_classes(status_class(job.status))
+        self.set_classes(classes)
         if text is None:
             return
         width = self.content_size.width
-        text = self._fitted(text, width)
+        if job.status == JobStatus.QUEUED:  # (what it waits for: cut to one line if need be)
+            if self.max_lines() == 1 and width > 0:
+                text.truncate(width, overflow="ellipsis")
+        else:
+            text = self._fitted(text, width)
         if self._digest and job.status == JobStatus.FAILED:
             text = digest_hint(text, width)
         if text != self._painted:

@@ -1,0 +1,105 @@
+"""Why a queued job is still waiting: the Tendril it asked for, or any available one, and
+whether anything that could claim it is alive.
+
+A job waits in QUEUED until a Tendril claims it: the one it asked for (``assigned_worker_id``),
+or with none asked for, any available one. A Tendril is alive while it is ONLINE with a
+heartbeat in the last 60 s (nothing reliably sets OFFLINE: docs/PLATFORM.md). A job that asked
+for a Tendril that stopped days ago waits for ever, and neither the web page nor the job's
+status says so; the job view and plain mode say it here, in one line, from the ``workers`` rows
+the user can see (RLS: cloud-hosted ones and their own).
+
+Names come from ``Tendril.from_row`` / ``Job.from_row`` (made safe there); the line is plain
+text, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from joblens.display import format_relative
+from joblens.errors import JoblensError
+from joblens.models import Job, JobStatus, Tendril, TendrilStatus
+
+if TYPE_CHECKING:
+    from joblens.backends.base import Backend
+
+__all__ = ["TENDRIL_REFRESH_SECONDS", "Waiting", "say_if_stuck", "waiting_for"]
+
+#: How often the Tendrils are read again while a shown job waits in the queue.
+TENDRIL_REFRESH_SECONDS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What a queued job waits for, in one line."""
+
+    text: str
+    """``waiting for tendril-a to claim the job, but it is offline (last seen 3d 4h ago)``:
+    lower case, for "job #abcd1234 is ..." or, capitalised, a line of its own."""
+    stuck: bool
+    """Nothing that could claim it is alive: it will wait until that changes."""
+
+
+def waiting_for(
+    job: Job, tendrils: Sequence[Tendril] | None, now: datetime | None = None
+) -> Waiting | None:
+    """The line for a QUEUED job, given the Tendrils the user can see (None: not read, or
+    they could not be); None for a job in any other status, or while nothing is known."""
+    if job.status != JobStatus.QUEUED or tendrils is None:
+        return None
+    now = now or datetime.now(UTC)
+    wanted = job.assigned_worker_id
+    if not wanted:
+        live = sum(1 for tendril in tendrils if tendril.is_live(now))
+        if live:
+            return Waiting(
+                f"waiting for any available Tendril to claim the job ({live} online)", False
+            )
+        seen = f"none of the {len(tendrils)} you can see is" if tendrils else "none is"
+        return Waiting(
+            f"waiting for any available Tendril to claim the job, but {seen} online", True
+        )
+    tendril = next((t for t in tendrils if t.id == wanted), None)
+    name = (
+        tendril.name
+        if tendril is not None
+        else job.assigned_worker_name or f"Tendril #{wanted.replace('-', '')[:8]}"
+    )
+    if tendril is None:
+        return Waiting(
+            f"waiting for {name} to claim the job, but it is not among the Tendrils you can see",
+            True,
+        )
+    if tendril.is_live(now):
+        return Waiting(f"waiting for {name} to claim the job (online)", False)
+    return Waiting(f"waiting for {name} to claim the job, but {_not_live(tendril, now)}", True)
+
+
+async def say_if_stuck(backend: Backend, job: Job, say: Callable[[str], None]) -> None:
+    """Plain mode, once as it starts following a QUEUED job: when nothing that could claim
+    it is alive, ``say`` one line of why (a script would otherwise wait without a word).
+    Best effort: Tendrils that cannot be read say nothing."""
+    if job.status != JobStatus.QUEUED:
+        return
+    try:
+        tendrils = await backend.list_tendrils()
+    except JoblensError:
+        return
+    waiting = waiting_for(job, tendrils)
+    if waiting is not None and waiting.stuck:
+        say(f"joblens: job #{job.short_id} is {waiting.text}")
+
+
+def _not_live(tendril: Tendril, now: datetime) -> str:
+    """Why ``tendril`` cannot claim a job now, as the end of a sentence."""
+    if tendril.last_heartbeat is None:
+        return "it has never been seen online"
+    seen = format_relative(tendril.last_heartbeat, now)
+    if tendril.status == TendrilStatus.ONLINE:
+        return f"its last heartbeat was {seen}"
+    if tendril.status == TendrilStatus.DRAINING:
+        return f"it is draining (last seen {seen})"
+    return f"it is offline (last seen {seen})"
