@@ -52,6 +52,9 @@ def test_duration_counts_queue_time_then_run_time_then_the_final_time() -> None:
         completed_at=NOW - timedelta(seconds=5),
     )
     assert duration_phase(done, NOW + timedelta(hours=1)) == ("took", 25.0)
+    # Cancelled in the queue: it never ran, it waited (from its creation to the cancel).
+    never_ran = make_job(status=JobStatus.CANCELLED, completed_at=NOW + timedelta(seconds=10))
+    assert duration_phase(never_ran, NOW + timedelta(hours=1)) == ("waited", 100.0)
 
 
 def test_unknown_values_are_shown_as_they_are() -> None:

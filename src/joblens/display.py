@@ -70,14 +70,18 @@ def format_duration(seconds: float) -> str:
 
 
 def duration_phase(job: Job, now: datetime | None = None) -> tuple[str, float] | None:
-    """What the duration measures now, and how long: queued, running, or the final time."""
+    """What the duration measures now, and how long: ``queued``, ``claimed``, ``running``, or
+    once ended ``took`` (from its start), or ``waited`` for a job that ended before any Tendril
+    claimed it (cancelled in the queue: it took no time, it waited)."""
     now = now or datetime.now(UTC)
     if job.is_terminal:
         end = job.completed_at or job.updated_at
-        start = job.started_at or job.claimed_at or job.created_at
+        start = job.started_at or job.claimed_at
+        label = "took" if start is not None else "waited"
+        start = start or job.created_at
         if start is None or end is None:
             return None
-        return ("took", (end - start).total_seconds())
+        return (label, (end - start).total_seconds())
     if job.status == JobStatus.QUEUED or job.started_at is None:
         since = job.claimed_at if job.status == JobStatus.CLAIMED else job.created_at
         if since is None:

@@ -61,7 +61,7 @@ def ended_summary(job: Job, noun: str = "Job") -> str:
     """``Job #abcd1234 FAILED after 3m 10s``: one safe line (no duration when times are missing)."""
     line = f"{noun} #{job.short_id} {job.status}"
     phase = duration_phase(job)
-    if phase is not None and phase[0] == "took":
+    if phase is not None and phase[0] in ("took", "waited"):
         line += f" after {format_duration(phase[1])}"
     return display_text(line)
 

@@ -26,6 +26,7 @@ async def test_cancel_asks_first_then_cancels(static_world: StaticWorld, status:
         screen = await opened(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        question = str(pilot.app.screen.query_one("#dialog-question").render())
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.job.status == "CANCELLED")
         row = static_world.store.jobs[job_id]
@@ -33,8 +34,14 @@ async def test_cancel_asks_first_then_cancels(static_world: StaticWorld, status:
         assert row["error_message"] == "Cancelled by user"
         assert row["completed_at"] is not None
         assert str(screen.query_one(StatusBanner).render()) == "⊘ Cancelled by user"
+        # A Tendril that has the job may carry on; a queued job has none (it waited, too).
+        said = "before any Tendril claimed it" if status == "QUEUED" else "keeps watching"
+        may_carry_on = "a Tendril already running it may carry on" in question
+        assert may_carry_on == (status != "QUEUED"), question
         # App.notify posts a message: the note lands a moment after the status.
-        await wait_for(pilot, lambda: any("keeps watching" in n for n in notes(pilot.app)))
+        await wait_for(pilot, lambda: any(said in n for n in notes(pilot.app)))
+        duration = str(screen.query_one("#duration").render())
+        assert duration.startswith("waited " if status == "QUEUED" else "took "), duration
 
 
 async def test_declining_the_cancel_changes_nothing(static_world: StaticWorld) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from joblens.actions import ACTION_BY_NAME, ActionSpec, JobAction, unavailable_reason
 from joblens.errors import JoblensError
-from joblens.models import JobType
+from joblens.models import JobStatus, JobType
 from joblens.screens.confirm import ConfirmScreen
 from joblens.screens.job_plan import JobPlan
 from joblens.screens.tendril_picker import TendrilPicker
@@ -113,20 +113,29 @@ class JobActions:
 
     async def _cancel_flow(self) -> None:
         screen = self._screen
+        job = screen.job
+        queued = job.status == JobStatus.QUEUED  # no Tendril has it yet: none can carry on
+        after = (
+            "no Tendril has claimed it yet."
+            if queued
+            else "a Tendril already running it may carry on, and joblens keeps watching."
+        )
         confirmed = await screen.app.push_screen_wait(
             ConfirmScreen(
                 "Cancel this job?",
-                f"{screen.job.job_type} #{screen.job.short_id} is {screen.job.status}. It will "
-                "be marked CANCELLED; a Tendril already running it may carry on, and joblens "
-                "keeps watching.",
+                f"{job.job_type} #{job.short_id} is {job.status}. It will be marked CANCELLED; "
+                + after,
                 confirm_label="Cancel job (Enter)",
             )
         )
         if not confirmed:
             return
-        if await screen.backend.cancel_job(screen.job.id):
+        queued = screen.job.status == JobStatus.QUEUED  # (as last seen, the dialog answered)
+        if await screen.backend.cancel_job(job.id):
             screen.notify(
-                "Job cancelled. joblens keeps watching in case the Tendril carries on.",
+                "Job cancelled before any Tendril claimed it."
+                if queued
+                else "Job cancelled. joblens keeps watching in case the Tendril carries on.",
                 title="Cancelled",
                 markup=False,
             )
