@@ -65,7 +65,7 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("url", "SUPABASE_URL", "--url", "url", "the project's URL (https://<project>.supabase.co)"),
+    Key("url", "SUPABASE_URL", "--url", "url", "the project's URL, https://<project>.supabase.co"),
     Key("anon_key", "SUPABASE_ANON_KEY", "--anon-key", "secret", "the project's anon (public) key"),
     Key(
         "logs_table",
