@@ -230,8 +230,8 @@ async def _pane_ingest(shape: str, lines: int, with_digest: bool, freeze: bool) 
             chunks = [LogChunk(next(ids), "job", text)]
             at = pane.append_mark()
             pane.write_chunks(chunks)
-            # What JobScreen._write_chunks does for a PLAN (JobPlan.feed), and JobPlan's
-            # show at its pace (screens/job_plan.py).
+            # What JobLog.write_chunks (screens/job_log.py) does for a PLAN (JobPlan.feed),
+            # and JobPlan's show at its pace (screens/job_plan.py).
             changed = with_digest and digest.feed_texts((c.text for c in chunks), at)
             if changed and time.perf_counter() - shown >= PLAN_REFRESH_SECONDS:
                 digest.summary()

@@ -50,11 +50,12 @@ async def test_lines_handed_over_while_the_view_is_taken_down_are_dropped(
         assert isinstance(screen, JobScreen)
         chunk = LogChunk(id=99, job_id=job_id, text="late\n", stream=StreamType.STDOUT)
         await screen.query_one(LogView).remove()  # what taking the screen down does first
-        screen._write_chunks([chunk])
-        screen._prepend_chunks([chunk])
-        screen._show_open_lines([chunk])
-        screen._write_note("attempt ended")
-        screen._rewind(0)
+        sinks = screen._log
+        sinks.write_chunks([chunk])
+        sinks.prepend_chunks([chunk])
+        sinks.show_open_lines([chunk])
+        sinks.write_note("attempt ended")
+        sinks.rewind(0)
         screen._show_job(screen.job)  # (the poll's answer, which asks the pane for errors)
         output = screen.feed._out
         assert output.mark() is None and output.start_mark() is None

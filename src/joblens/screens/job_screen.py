@@ -1,8 +1,9 @@
 """The job view: header, live log pane, status banner, detail panels and the actions.
 
 The screen composes the view, starts the feed and the row's watch, and hands what they bring to
-its parts, each in its own module: the link's health (``job_link.py``), the plan
-(``job_plan.py``), the resources and errors readers (``job_digests.py``), the actions
+its parts, each in its own module: the link's health (``job_link.py``), where the feed's lines
+go (``job_log.py``), the plan (``job_plan.py``), the resources and errors readers
+(``job_digests.py``), what a queued job waits for (``job_queue.py``), the actions
 (``job_actions.py``), the end of the job (``job_end.py``), copying and saving the log
 (``log_sharing.py``) and the palette's commands (``job_palette.py``). Its ``action_*`` methods,
 which the bindings name, delegate to them.
@@ -26,8 +27,7 @@ from joblens.backends.base import POLL_SECONDS, Backend
 from joblens.end_notice import DesktopNotifier
 from joblens.feed import LogFeed
 from joblens.job_watch import JobWatch
-from joblens.log_output import PaneOutput
-from joblens.models import ACTIVE_STATUSES, Job, JobStatus, LogChunk
+from joblens.models import ACTIVE_STATUSES, Job, JobStatus
 from joblens.plan_digest import PlanDigest
 from joblens.resources import ResourceTracker
 from joblens.screens import log_sharing
@@ -36,6 +36,7 @@ from joblens.screens.job_digests import ErrorsFeed, ResourcesFeed
 from joblens.screens.job_end import EXIT_AFTER_SECONDS as EXIT_AFTER_SECONDS
 from joblens.screens.job_end import JobEnd
 from joblens.screens.job_link import JobLink
+from joblens.screens.job_log import JobLog
 from joblens.screens.job_palette import palette_commands
 from joblens.screens.job_plan import PLAN_REFRESH_SECONDS as PLAN_REFRESH_SECONDS
 from joblens.screens.job_plan import JobPlan
@@ -137,19 +138,14 @@ class JobScreen(LogScreen):
             cancel_is_final=False,
             poll_seconds=poll_seconds,
         )
+        self._log = JobLog(self, self._plan, self._resources, self._errors)
         self.feed = LogFeed(
             backend,
             job.id,
-            PaneOutput(
-                self._write_chunks,
-                on_note=self._write_note,
-                mark=lambda: None if (pane := self._live_pane()) is None else pane.append_mark(),
-                rewind=self._rewind,
-                start=lambda: None if (pane := self._live_pane()) is None else pane.start_mark(),
-            ),
+            self._log.output(),
             on_link=self._link.feed_changed,
-            older_sink=self._prepend_chunks,
-            on_open=self._show_open_lines,
+            older_sink=self._log.prepend_chunks,
+            on_open=self._log.show_open_lines,
             on_job=self._job_changed,
         )
 
@@ -233,6 +229,20 @@ class JobScreen(LogScreen):
         return self.log_pane
 
     @property
+    def log_pane(self) -> LogPane:
+        """The pane the log's keys act on: the composed view's, without a query (the readers
+        and every batch of lines ask for it)."""
+        view = self.log_view
+        return view.pane if view is not None else super().log_pane  # (raises: no view)
+
+    @property
+    def log_view(self) -> LogView | None:
+        """The log view composed, while it is in the DOM (None before, and once it is taken
+        down as the screen closes or the app quits)."""
+        view = self._parts[1] if self._parts else None
+        return view if isinstance(view, LogView) and view.is_attached else None
+
+    @property
     def showing(self) -> bool:
         """The screen's widgets are there to update: not yet composed, or already taken down
         as the screen closes or the app quits, a late result is dropped."""
@@ -241,51 +251,6 @@ class JobScreen(LogScreen):
         # widget, three times (1-2 ms a call, and the readers ask on every pass).
         parts = self._parts  # (the log view too: a shown job asks the pane about its errors)
         return bool(parts) and self.is_attached and all(part.is_attached for part in parts)
-
-    def _live_pane(self) -> LogPane | None:
-        """The log pane, or None once the screen is being taken down (the app quitting, or
-        the screen closed) while its feed still hands over what it had: that is dropped."""
-        views = self.query(LogView)
-        return views.first().pane if views else None
-
-    def _write_chunks(self, chunks: list[LogChunk]) -> None:
-        pane = self._live_pane()
-        if pane is None:
-            return
-        at = pane.append_mark()  # where these lines begin: the digest forgets them on a rewind
-        pane.write_chunks(chunks)
-        self._plan.feed(chunks, at)
-        self._resources.feed(chunks, at)
-        self._errors.due()
-
-    def _prepend_chunks(self, chunks: list[LogChunk]) -> None:
-        pane = self._live_pane()
-        if pane is None:
-            return
-        pane.prepend_chunks(chunks)
-        self._plan.feed(chunks, pane.start_mark())  # before every line fed so far
-        self._resources.feed(chunks, pane.start_mark())
-        self._errors.due()  # (the error digest reads the log again from its new first line)
-
-    def _rewind(self, mark: int) -> None:
-        """The feed takes back the lines after ``mark`` (to put a late row in its place)."""
-        pane = self._live_pane()
-        if pane is None:
-            return
-        pane.rewind(mark)
-        self._plan.rewind(mark)
-        self._resources.rewind(mark)
-        self._errors.rewind(mark)
-
-    def _show_open_lines(self, chunks: list[LogChunk]) -> None:
-        pane = self._live_pane()
-        if pane is not None:
-            pane.show_open_lines(chunks)
-
-    def _write_note(self, text: str) -> None:
-        pane = self._live_pane()
-        if pane is not None:
-            pane.write_note(text)
 
     def _job_changed(self, job: Job) -> None:
         """A live UPDATE of the job's row: shown at once, names kept from the last full read."""
