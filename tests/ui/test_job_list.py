@@ -14,6 +14,7 @@ from textual.widgets import Static
 from joblens.backends.base import ChangeEvent, LiveStarted
 from joblens.errors import BackendUnavailable
 from joblens.models import Job
+from joblens.screens import job_list
 from joblens.screens.job_list import JobListScreen
 from joblens.screens.job_screen import JobScreen
 from joblens.widgets.job_table import JobTable
@@ -59,6 +60,27 @@ async def test_the_list_shows_the_newest_first_and_a_new_job_appears_live(
         new = static_world.job(job_type="DESTROY", created_at=NOW - timedelta(seconds=30))
         await wait_for(pilot, lambda: ids(screen)[:1] == [new])
         assert "Destroy" in rows(screen)[0] and "30s ago" in rows(screen)[0]
+
+
+async def test_a_queued_job_nothing_alive_can_claim_is_marked_until_its_tendril_is_back(
+    static_world: StaticWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(job_list, "TENDRIL_REFRESH_SECONDS", 0.2)
+    offline = static_world.world.offline_tendril_id
+    waiting = static_world.job(assigned_worker_id=offline)
+    anyone = static_world.job(created_at=T0 + timedelta(minutes=5))  # two Tendrils are online
+    async with static_world.list_app(NOW).run_test(size=(120, 40)) as pilot:
+        screen = await listed(pilot)
+
+        def status_of(job_id: str) -> str:
+            return rows(screen)[ids(screen).index(job_id)].split("  ")[0].strip()
+
+        await wait_for(pilot, lambda: status_of(waiting) == "◷ QUEUED ⚠")
+        assert status_of(anyone) == "◷ QUEUED"
+        # Its Tendril comes back: the next read of the Tendrils takes the mark away.
+        static_world.store.workers[offline].update(status="ONLINE")
+        static_world.store.heartbeat([offline])
+        await wait_for(pilot, lambda: status_of(waiting) == "◷ QUEUED")
 
 
 async def test_the_list_says_live_only_once_changes_come_live(

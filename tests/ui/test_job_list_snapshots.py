@@ -53,6 +53,8 @@ async def _listed(pilot: Pilot[Any]) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, JobListScreen)
     await wait_for(pilot, lambda: screen.loaded)
+    # The queued job on the offline Tendril is marked (◷ QUEUED ⚠) once the Tendrils are read.
+    await wait_for(pilot, lambda: screen.tendrils is not None)
     await pilot.pause(0.3)
 
 

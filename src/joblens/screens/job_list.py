@@ -35,7 +35,8 @@ from joblens.backends.base import (
 )
 from joblens.display import type_label
 from joblens.errors import JoblensError
-from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType
+from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType, Tendril
+from joblens.queue_wait import TENDRIL_REFRESH_SECONDS, waiting_for
 from joblens.widgets.job_table import JobTable
 
 if TYPE_CHECKING:
@@ -141,6 +142,10 @@ class JobListScreen(Screen[None]):
         self.reads_only: str | None = None  # why only the re-reads bring changes
         self._read_now = asyncio.Event()  # "r": the follow reads the table at once
         self._link_shown: tuple[str, str | None] | None = None  # the link's words, tooltip
+        #: The Tendrils the user can see, read while a queued job is listed (None: not yet):
+        #: a queued job nothing alive can claim is marked (``widgets/job_table.py``).
+        self.tendrils: list[Tendril] | None = None
+        self._reading_tendrils = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="list-top"):
@@ -160,6 +165,7 @@ class JobListScreen(Screen[None]):
         self._show()
         self.table.focus()
         self.set_interval(1.0, self._tick)
+        self.set_interval(TENDRIL_REFRESH_SECONDS, self._read_tendrils)
         self._follow()
 
     @property
@@ -183,6 +189,8 @@ class JobListScreen(Screen[None]):
                     self.jobs = {job.id: job for job in event.jobs}
                     self.loaded = True
                     self.read_problem = None
+                    if self.tendrils is None:
+                        self._read_tendrils()  # (a queued job's mark need not wait 15 s)
                 elif isinstance(event, JobChanged):
                     self._changed(event.job)
                 elif isinstance(event, JobsUnread):
@@ -213,6 +221,36 @@ class JobListScreen(Screen[None]):
             oldest = min(self.jobs.values(), key=_created)
             del self.jobs[oldest.id]
 
+    def _read_tendrils(self) -> None:
+        """Read the Tendrils again, while a queued job is listed (and none is being read)."""
+        if self._reading_tendrils or not any(
+            job.status == JobStatus.QUEUED for job in self.jobs.values()
+        ):
+            return
+        self._reading_tendrils = True
+        self._fetch_tendrils()
+
+    @work(group="tendrils")
+    async def _fetch_tendrils(self) -> None:
+        try:
+            self.tendrils = await self.backend.list_tendrils()
+        except JoblensError:
+            return  # best effort: the marks stay as they were
+        finally:
+            self._reading_tendrils = False
+        self._show()
+
+    def stuck_jobs(self, jobs: list[Job]) -> frozenset[str]:
+        """The ids of the queued ``jobs`` that nothing alive can claim (joblens.queue_wait)."""
+        tendrils = self.tendrils
+        if tendrils is None:
+            return frozenset()
+        return frozenset(
+            job.id
+            for job in jobs
+            if (waiting := waiting_for(job, tendrils)) is not None and waiting.stuck
+        )
+
     def shown_jobs(self) -> list[Job]:
         """The jobs the filters and the search keep, newest first."""
         statuses = STATUS_FILTERS[self.status_filter][1]
@@ -235,6 +273,7 @@ class JobListScreen(Screen[None]):
 
     def _show(self) -> None:
         shown = self.shown_jobs()
+        self.table.stuck = self.stuck_jobs(shown)
         self.table.show(shown, self.clock())
         self._show_title(len(shown))
         self._show_link()

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from joblens.display import status_class
 from joblens.job_rows import Layout, cells, fit_columns, row_line, title_line
-from joblens.models import Job
+from joblens.models import Job, JobStatus
 
 #: The option's padding, left and right (DEFAULT_CSS).
 _PADDING = 2
@@ -47,6 +47,7 @@ class JobTable(OptionList):
         "job-table--cancelled",
         "job-table--unknown",
         "job-table--quiet",
+        "job-table--stuck",
     }
 
     # The status colours are the header's badge colours (styles/app.tcss, StatusBadge), as text.
@@ -67,6 +68,7 @@ class JobTable(OptionList):
         & > .job-table--cancelled { color: $text-muted; }
         & > .job-table--unknown { color: $text-warning; }
         & > .job-table--quiet { color: $text-muted; }
+        & > .job-table--stuck { color: $text-warning; text-style: bold; }
     }
     """
 
@@ -83,6 +85,9 @@ class JobTable(OptionList):
         self._now: datetime | None = None
         self._layout: Layout | None = None
         self._rows: list[Text] = []  # what each option shows now
+        #: The queued jobs nothing alive can claim (``joblens.queue_wait``): their status
+        #: says so, ``◷ QUEUED ⚠``, in the warning colour. Set before ``show``.
+        self.stuck: frozenset[str] = frozenset()
 
     @property
     def highlighted_job(self) -> Job | None:
@@ -128,6 +133,9 @@ class JobTable(OptionList):
     def _row(self, job: Job, layout: Layout) -> Text:
         values = cells(job, self._now)
         status_style = self._status_style(str(job.status))
+        if job.id in self.stuck and job.status == JobStatus.QUEUED:
+            values["status"] += " ⚠"
+            status_style = self.get_component_rich_style("job-table--stuck", partial=True)
         quiet = self.get_component_rich_style("job-table--quiet", partial=True)
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for key, part in row_line(values, layout):
