@@ -60,22 +60,22 @@ ALL = [LIVE, SILENT, OFFLINE, DRAINING, NEVER]
         (LIVE, "waiting for tendril-eu to claim the job (online)", False),
         (
             SILENT,
-            "waiting for tendril-laptop to claim the job, but its last heartbeat was 17m 00s ago",
+            "waiting for tendril-laptop to claim the job: silent, last heartbeat 17m 00s ago",
             True,
         ),
         (
             OFFLINE,
-            "waiting for tendril-us to claim the job, but it is offline (last seen 3d 4h ago)",
+            "waiting for tendril-us to claim the job: offline, last seen 3d 4h ago",
             True,
         ),
         (
             DRAINING,
-            "waiting for cloud-us to claim the job, but it is draining (last seen 5s ago)",
+            "waiting for cloud-us to claim the job: draining, last seen 5s ago",
             True,
         ),
         (
             NEVER,
-            "waiting for tendril-new to claim the job, but it has never been seen online",
+            "waiting for tendril-new to claim the job: never seen",
             True,
         ),
     ],
@@ -91,9 +91,7 @@ def test_a_job_that_asked_for_a_tendril_waits_for_it_and_says_why_it_cannot_come
 def test_a_tendril_the_user_cannot_see_is_named_as_the_job_names_it_or_by_its_id() -> None:
     named = waiting_for(queued("a1b2c3d4-0000-4000-8000-00000000000f", "theirs"), ALL, NOW)
     assert named is not None and named.stuck
-    assert named.text == (
-        "waiting for theirs to claim the job, but it is not among the Tendrils you can see"
-    )
+    assert named.text == ("waiting for theirs to claim the job: not among the Tendrils you can see")
     unnamed = waiting_for(queued("a1b2c3d4-0000-4000-8000-00000000000f"), ALL, NOW)
     assert unnamed is not None and unnamed.text.startswith("waiting for Tendril #a1b2c3d4 ")
 
@@ -105,11 +103,10 @@ def test_any_available_counts_the_live_tendrils_and_is_stuck_with_none() -> None
     none = waiting_for(queued(), [SILENT, OFFLINE], NOW)
     assert none is not None and none.stuck
     assert none.text == (
-        "waiting for any available Tendril to claim the job, but none of the 2 you can see "
-        "is online"
+        "waiting for any available Tendril to claim the job: none of the 2 you can see is online"
     )
     nothing = waiting_for(queued(), [], NOW)
-    assert nothing is not None and nothing.text.endswith("but none is online")
+    assert nothing is not None and nothing.text.endswith(": none is online")
 
 
 @pytest.mark.parametrize("status", [s for s in JobStatus if s != JobStatus.QUEUED])
@@ -146,8 +143,8 @@ async def test_logs_follow_says_once_that_a_queued_job_waits_for_an_offline_tend
     )
     await asyncio.sleep(0.5)
     assert err.getvalue() == (
-        f"joblens: job #{job_id[:8]} is waiting for tendril-us-east-2 to claim the job, "
-        "but it is offline (last seen 3d 4h ago)\n"
+        f"joblens: job #{job_id[:8]} is waiting for tendril-us-east-2 to claim the job: "
+        "offline, last seen 3d 4h ago\n"
     )
     world.set(job_id, status="CANCELLED", completed_at=T0 + timedelta(seconds=9))
     assert await asyncio.wait_for(following, 5) == ExitCode.JOB_CANCELLED

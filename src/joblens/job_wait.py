@@ -4,8 +4,8 @@ Exits with the job's code as ``logs --follow`` does (:func:`joblens.end_notice.e
 0 SUCCESS, 1 FAILED, 3 CANCELLED) and writes one line to stderr at the end,
 ``joblens: job #abcd1234 FAILED after 3m 10s`` (with a FAILED job's error, secrets masked),
 unless quiet; and as it starts, a queued job that nothing alive can claim says so
-(``joblens: job #abcd1234 is waiting for tendril-a to claim the job, but it is offline (last
-seen 3d 4h ago)``, :mod:`joblens.queue_wait`). A job already ended exits at once. With a
+(``joblens: job #abcd1234 is waiting for tendril-a to claim the job: offline, last seen 3d 4h
+ago``, :mod:`joblens.queue_wait`). A job already ended exits at once. With a
 timeout, a job still running then is :class:`WaitTimedOut` (exit 8).
 
 The row is watched as plain mode watches it (:class:`joblens.job_watch.JobWatch`: the 3 s poll

@@ -26,7 +26,7 @@ from joblens.models import Job, JobStatus, Tendril, TendrilStatus
 if TYPE_CHECKING:
     from joblens.backends.base import Backend
 
-__all__ = ["TENDRIL_REFRESH_SECONDS", "Waiting", "say_if_stuck", "waiting_for"]
+__all__ = ["TENDRIL_REFRESH_SECONDS", "Waiting", "say_if_stuck", "waiting_for", "why_not_live"]
 
 #: How often the Tendrils are read again while a shown job waits in the queue.
 TENDRIL_REFRESH_SECONDS = 15.0
@@ -37,7 +37,7 @@ class Waiting:
     """What a queued job waits for, in one line."""
 
     text: str
-    """``waiting for tendril-a to claim the job, but it is offline (last seen 3d 4h ago)``:
+    """``waiting for tendril-a to claim the job: offline, last seen 3d 4h ago``:
     lower case, for "job #abcd1234 is ..." or, capitalised, a line of its own."""
     stuck: bool
     """Nothing that could claim it is alive: it will wait until that changes."""
@@ -59,9 +59,7 @@ def waiting_for(
                 f"waiting for any available Tendril to claim the job ({live} online)", False
             )
         seen = f"none of the {len(tendrils)} you can see is" if tendrils else "none is"
-        return Waiting(
-            f"waiting for any available Tendril to claim the job, but {seen} online", True
-        )
+        return Waiting(f"waiting for any available Tendril to claim the job: {seen} online", True)
     tendril = next((t for t in tendrils if t.id == wanted), None)
     name = (
         tendril.name
@@ -70,12 +68,12 @@ def waiting_for(
     )
     if tendril is None:
         return Waiting(
-            f"waiting for {name} to claim the job, but it is not among the Tendrils you can see",
+            f"waiting for {name} to claim the job: not among the Tendrils you can see",
             True,
         )
     if tendril.is_live(now):
         return Waiting(f"waiting for {name} to claim the job (online)", False)
-    return Waiting(f"waiting for {name} to claim the job, but {_not_live(tendril, now)}", True)
+    return Waiting(f"waiting for {name} to claim the job: {why_not_live(tendril, now)}", True)
 
 
 async def say_if_stuck(backend: Backend, job: Job, say: Callable[[str], None]) -> None:
@@ -93,13 +91,12 @@ async def say_if_stuck(backend: Backend, job: Job, say: Callable[[str], None]) -
         say(f"joblens: job #{job.short_id} is {waiting.text}")
 
 
-def _not_live(tendril: Tendril, now: datetime) -> str:
-    """Why ``tendril`` cannot claim a job now, as the end of a sentence."""
+def why_not_live(tendril: Tendril, now: datetime) -> str:
+    """Why a Tendril cannot claim a job now, in a few words (the Tendril picker's too):
+    ``offline, last seen 3d 4h ago``, ``silent, last heartbeat 17m 00s ago``, ``never seen``."""
     if tendril.last_heartbeat is None:
-        return "it has never been seen online"
+        return "never seen"
     seen = format_relative(tendril.last_heartbeat, now)
     if tendril.status == TendrilStatus.ONLINE:
-        return f"its last heartbeat was {seen}"
-    if tendril.status == TendrilStatus.DRAINING:
-        return f"it is draining (last seen {seen})"
-    return f"it is offline (last seen {seen})"
+        return f"silent, last heartbeat {seen}"
+    return f"{str(tendril.status or 'offline').lower()}, last seen {seen}"

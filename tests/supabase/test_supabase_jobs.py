@@ -276,7 +276,7 @@ async def test_a_queued_job_says_what_it_waits_for_from_the_tendrils_rls_shows(
         waits[name] = waiting_for(await backend.get_job(job_id), tendrils)
     assert waits["a"] == Waiting("waiting for tendril-a to claim the job (online)", False)
     assert waits["b"] == Waiting(
-        "waiting for tendril-b to claim the job, but it is offline (last seen 1h 00m ago)", True
+        "waiting for tendril-b to claim the job: offline, last seen 1h 00m ago", True
     )
     assert waits["hidden"] is not None and waits["hidden"].stuck
     assert "not among the Tendrils you can see" in waits["hidden"].text

@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from joblens.display import format_relative
 from joblens.models import Tendril, TendrilStatus
+from joblens.queue_wait import why_not_live
 
 ANY_AVAILABLE = "__any__"
 
@@ -25,16 +25,6 @@ class TendrilChoice:
 
     tendril_id: str | None
     label: str
-
-
-def _why_not_live(tendril: Tendril, now: datetime) -> str:
-    """Why a Tendril cannot be chosen, in a few words."""
-    if tendril.last_heartbeat is None:
-        return "never seen"
-    seen = format_relative(tendril.last_heartbeat, now)
-    if tendril.status == TendrilStatus.ONLINE:
-        return f"silent, last heartbeat {seen}"
-    return f"{str(tendril.status or 'offline').lower()}, last seen {seen}"
 
 
 def tendril_option(tendril: Tendril, now: datetime) -> Option:
@@ -54,7 +44,7 @@ def tendril_option(tendril: Tendril, now: datetime) -> Option:
     if tendril.is_default:
         details.insert(0, "default")
     if not live:
-        details.append(_why_not_live(tendril, now))
+        details.append(why_not_live(tendril, now))
     if details:
         text.append("  " + " · ".join(details), style="dim")
     return Option(text, id=tendril.id, disabled=not live)
