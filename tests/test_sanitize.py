@@ -10,9 +10,17 @@ from hypothesis import strategies as st
 from rich.ansi import AnsiDecoder
 from rich.color import ColorSystem
 from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 
-from joblens.sanitize import INVISIBLE_CHARACTERS, carry_colour, sanitize, split_chunk, strip_sgr
+from joblens.sanitize import (
+    INVISIBLE_CHARACTERS,
+    carry_colour,
+    for_rich,
+    sanitize,
+    split_chunk,
+    strip_sgr,
+)
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -203,6 +211,9 @@ _coloured_text = st.lists(
                 "\x1b[38:2::1:2:3m",
                 "\x1b[9m",
                 "\x1b[00m",
+                "\x1b[58;5;51m",  # underline colours, which Rich misread as other fields
+                "\x1b[31;58;2;1;2;3;1m",
+                "\x1b[38;5;58;4m",  # (58 as a colour's number: nothing to do with them)
             ]
         ),
         _sgr,
@@ -227,15 +238,39 @@ def _looks(line: Text) -> list[tuple[str, str]]:
 @given(_coloured_text)
 @example("\x1b[31mred\nstill red\n\x1b[0mplain")
 @example("\x1b[1;38;5;200mbold\n\nmore\x1b[22m\nnot bold\n")
+@example("\x1b[58;5;51m\na")  # the underline colour was carried as blink and frame
 def test_each_carried_line_alone_looks_as_in_the_whole_chunk(raw: str) -> None:
     text = sanitize(raw)
     carried = carry_colour(text)
     assert sanitize(carried) == carried  # still nothing but SGR
     assert strip_sgr(carried) == strip_sgr(text)  # the same characters, lines and all
-    whole = AnsiDecoder()  # a terminal: one state across the chunk
+    whole = AnsiDecoder()  # a terminal: one state across the chunk (as the pane reads SGR)
     for original, alone in zip(text.split("\n"), carried.split("\n"), strict=True):
-        expected = _looks(whole.decode_line(original))
-        assert _looks(AnsiDecoder().decode_line(alone)) == expected
+        expected = _looks(whole.decode_line(for_rich(original)))
+        assert _looks(AnsiDecoder().decode_line(for_rich(alone))) == expected
+
+
+@given(_coloured_text)
+def test_for_rich_takes_out_only_the_underline_colour(raw: str) -> None:
+    text = sanitize(raw)
+    read = for_rich(text)
+    assert sanitize(read) == read and strip_sgr(read) == strip_sgr(text)
+    assert "58;5;" not in read.replace("38;5;58;", "").replace("\x1b[38;5;58m", "")
+
+
+@pytest.mark.parametrize(
+    ("line", "style"),
+    [
+        ("\x1b[58;5;51mx", Style()),  # was blink and frame
+        ("\x1b[58;2;1;2;3mx", Style()),  # was bold, dim and italic
+        ("\x1b[31;58;5;200;1mx", Style(color="color(1)", bold=True)),  # was blink too
+        ("\x1b[38;5;58;4mx", Style(color="color(58)", underline=True)),
+    ],
+)
+def test_an_underline_colour_is_not_read_as_other_attributes(line: str, style: Style) -> None:
+    decoded = AnsiDecoder().decode_line(for_rich(line))
+    assert decoded.plain == "x"
+    assert sum((span.style for span in decoded.spans), Style()) == style
 
 
 def test_lines_that_close_their_colour_are_left_as_they_are() -> None:

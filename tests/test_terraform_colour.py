@@ -444,3 +444,14 @@ def test_the_pane_and_plain_mode_show_each_style_alike() -> None:
     for name, params in SGR.items():
         parsed = Text.from_ansi(f"\x1b[{params}mx\x1b[0m").spans[0].style
         assert look(parsed) == look(_TOFU_STYLES[name]), name
+
+
+def test_an_underline_colour_in_the_log_draws_no_blink_frame_or_bold() -> None:
+    """Rich's decoder read ``58;5;51`` (underline colour) as blink and frame, and
+    ``58;2;r;g;b`` as bold, dim and italic: log text could make itself blink."""
+    for raw in (b"\x1b[58;5;51mquiet", b"\x1b[58;2;1;2;3mquiet", b"\x1b[31;58;5;5mquiet"):
+        segments, _ = line_segments(raw, _stdout, _marker, _console)
+        quiet = next(segment for segment in segments if segment.text == "quiet")
+        assert quiet.style is not None
+        assert not (quiet.style.blink or quiet.style.frame or quiet.style.bold), raw
+        assert not (quiet.style.dim or quiet.style.italic), raw

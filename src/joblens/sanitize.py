@@ -325,8 +325,39 @@ def carry_colour(text: str) -> str:
             opened = decoder.style.render("\n", color_system=ColorSystem.TRUECOLOR)
             lines[i] = opened[: opened.index("\n")] + line
         if "\x1b" in line:
-            decoder.decode_line(line)
+            decoder.decode_line(for_rich(line))
     return "\n".join(lines)
+
+
+def for_rich(text: str) -> str:
+    """Sanitised text as Rich's ``AnsiDecoder`` should read it: without the underline colour
+    (``58;5;n``, ``58;2;r;g;b``), which it does not know and misreads as the fields after it
+    (``58;5;51`` became blink and frame, ``58;2;1;2;3`` bold, dim and italic). The rest of
+    each sequence is kept; a sequence of nothing else goes whole (``ESC[m`` would reset)."""
+    if "58;" not in text:
+        return text  # (the common case: one substring search)
+    return _SGR_PARAMS_OF.sub(_without_underline_colour, text)
+
+
+def _without_underline_colour(match: re.Match[str]) -> str:
+    params = match.group(1)
+    if "58;" not in params:
+        return match.group(0)
+    fields = params.split(";")
+    kept: list[str] = []
+    i = 0
+    while i < len(fields):
+        value = _number(fields[i])
+        if value in _SGR_COLOURS and ":" not in fields[i]:
+            kind = _number(fields[i + 1]) if i + 1 < len(fields) else None
+            width = 2 + {5: 1, 2: 3}.get(kind or 0, 0)
+            if value != 58:
+                kept += fields[i : i + width]
+            i += width
+            continue
+        kept.append(fields[i])
+        i += 1
+    return f"\x1b[{';'.join(kept)}m" if kept else ""
 
 
 def split_chunk(text: str) -> list[str]:

@@ -31,7 +31,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from joblens.sanitize import sanitize, strip_sgr
+from joblens.sanitize import for_rich, sanitize, strip_sgr
 from joblens.terraform_colour import Nearby, Spans, line_spans
 from joblens.widgets.log.store import NO_TIME, expand_tabs
 
@@ -95,7 +95,7 @@ def _tofu_segments(text: str, found: Spans, style: Style, tinted: bool) -> list[
 
 def _parse_sgr(text: str) -> Text:
     _decoder.style = Style.null()  # no carry-over from the previous line (see module doc)
-    return _decoder.decode_line(text)
+    return _decoder.decode_line(for_rich(text))
 
 
 def line_segments(
