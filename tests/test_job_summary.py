@@ -59,7 +59,8 @@ def headed(lines: list[str], *verbs: str) -> set[str]:
 async def test_a_failed_deploy_shows_its_resources_and_its_error_where_the_log_has_it() -> None:
     backend, job_id = await finished("deploy-fail", seed=41)
     data = json.loads(await summarise(backend, job_id, as_json=True))
-    assert set(data) == {"job", "plan", "errors", "resources"}
+    assert set(data) == {"job", "waiting", "plan", "errors", "resources"}
+    assert data["waiting"] is None  # (only a QUEUED job waits)
     assert data["job"]["id"] == job_id and data["job"]["type"] == "DEPLOY"
     assert data["job"]["status"] == "FAILED" and data["job"]["duration"]["phase"] == "took"
     assert data["job"]["tendril"] and data["job"]["tendril_id"]
@@ -174,3 +175,29 @@ async def test_the_summary_says_when_the_job_was_created_with_its_zone_and_how_l
     assert re.search(
         r"created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (UTC|[+-]\d\d:\d\d) \(\d+s ago\)", line
     )
+
+
+async def test_a_queued_job_says_what_it_waits_for_and_whether_anything_can_claim_it() -> None:
+    backend = DemoBackend(speed=SPEED, seed=43, simulate=False)
+    world = backend.world
+    stuck = backend.store.insert_job(
+        {
+            "job_type": "PLAN",
+            "user_id": world.user_id,
+            "assigned_worker_id": world.offline_tendril_id,
+        }
+    )["id"]
+    text = await summarise(backend, stuck, as_json=False)
+    first = text.split("\n\n")[0].splitlines()
+    assert "◷ QUEUED" in first[0] and "tendril-us-east-2 (requested)" in first[0]
+    assert first[1] == (
+        "  ⚠ Waiting for tendril-us-east-2 to claim the job: offline, last seen 3d 4h ago"
+    )
+    data = json.loads(await summarise(backend, stuck, as_json=True))
+    assert data["waiting"] == {
+        "text": "waiting for tendril-us-east-2 to claim the job: offline, last seen 3d 4h ago",
+        "stuck": True,
+    }
+    anyone = backend.store.insert_job({"job_type": "PLAN", "user_id": world.user_id})["id"]
+    data = json.loads(await summarise(backend, anyone, as_json=True))
+    assert data["waiting"]["stuck"] is False and data["waiting"]["text"].endswith("(2 online)")

@@ -3,7 +3,8 @@
 The job's row; a PLAN's plan digest (:mod:`joblens.plan_digest`: the figures, the cost, every
 resource by action); an apply's resources (:mod:`joblens.resources`: each one's state, time and
 id; for a DEPLOY of a saved plan, the PLAN job's metadata says which are still to come); and
-every Terraform diagnostic (:mod:`joblens.diagnostics`). The log is read as plain mode reads
+every Terraform diagnostic (:mod:`joblens.diagnostics`); for a QUEUED job, what it waits for
+(:mod:`joblens.queue_wait`). The log is read as plain mode reads
 it without ``--follow`` (:class:`joblens.feed.LogFeed`: rows cut mid-line joined, text
 sanitised) and each line goes once through the parsers the job needs, so a line's index here
 is its number in the view and in ``joblens logs -n`` (less one). A running job is read as it
@@ -12,14 +13,15 @@ stands. How it is printed is :mod:`joblens.summary_output`'s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from joblens.backends.base import Backend
 from joblens.diagnostics import Diagnostic, DiagnosticParser
 from joblens.errors import JoblensError
 from joblens.feed import LogFeed
-from joblens.models import Job, JobType, LogChunk
+from joblens.models import Job, JobStatus, JobType, LogChunk
 from joblens.plan_digest import Action, PlanDigest, PlanSummary, read_metadata
+from joblens.queue_wait import Waiting, waiting_for
 from joblens.resources import ResourceTracker
 from joblens.sanitize import plain_text, split_chunk
 from joblens.secrets import mask_text
@@ -49,6 +51,8 @@ class JobSummary:
     lines: int = 0
     #: The resources known from the applied PLAN's metadata (those pending may be in no line).
     planned: frozenset[str] = frozenset()
+    #: A QUEUED job's wait: what it waits for, and whether anything alive can claim it.
+    waiting: Waiting | None = None
 
 
 class _LogReader:
@@ -123,9 +127,21 @@ async def read_summary(backend: Backend, job_ref: str) -> JobSummary:
         feed = LogFeed(backend, job_id, reader)
         await feed.backfill()
         feed.close_open_lines()  # the log as written so far, to its last character
-        return reader.summary(job)
+        summary = reader.summary(job)
+        if job.status == JobStatus.QUEUED:
+            summary = replace(summary, waiting=await _waiting(backend, job))
+        return summary
     finally:
         await backend.close()
+
+
+async def _waiting(backend: Backend, job: Job) -> Waiting | None:
+    """What a queued job waits for (joblens.queue_wait); None when the Tendrils cannot be
+    read (the summary is printed all the same)."""
+    try:
+        return waiting_for(job, await backend.list_tendrils())
+    except JoblensError:
+        return None
 
 
 def masked(text: str | None) -> str:

@@ -152,6 +152,10 @@ def summary_text(summary: JobSummary) -> str:
     error = " ".join(masked(job.error_message).split())
     if error:
         sections[0].append(f"  {_safe(error)}")
+    waiting = summary.waiting
+    if waiting is not None:
+        mark = "⚠ " if waiting.stuck else ""
+        sections[0].append(f"  {mark}{_safe(waiting.text[:1].upper() + waiting.text[1:])}")
     if summary.plan is not None:
         sections.append(_plan_lines(summary.plan, job.is_terminal))
     if summary.resources is not None and summary.resources.resources:
@@ -269,9 +273,14 @@ def _resources_json(tracker: ResourceTracker, planned: frozenset[str]) -> dict[s
 
 
 def summary_json(summary: JobSummary) -> dict[str, Any]:
-    """The summary as one JSON-ready object: ``job``, ``plan``, ``errors``, ``resources``."""
+    """The summary as one JSON-ready object: ``job``, ``waiting`` (a QUEUED job's wait, else
+    None), ``plan``, ``errors``, ``resources``."""
+    waiting = summary.waiting
     return {
         "job": job_json(summary.job),
+        "waiting": None
+        if waiting is None
+        else {"text": _text(waiting.text), "stuck": waiting.stuck},
         "plan": None if summary.plan is None else _plan_json(summary.plan),
         "errors": [_diagnostic_json(block) for block in summary.diagnostics],
         "resources": None

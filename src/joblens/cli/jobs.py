@@ -196,7 +196,7 @@ def summary(ctx: click.Context, job_id: str, as_json: bool, **options: Any) -> N
     """Print what a job came to: the job, a PLAN's plan, an apply's resources, the errors.
 
     Reads the job and its whole log once (it does not follow a running job). --json prints
-    one object with the keys job, plan, errors and resources (secrets masked).
+    one object with the keys job, waiting, plan, errors and resources (secrets masked).
     """
     from joblens.launch import run_summary
 
