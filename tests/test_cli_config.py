@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from joblens.backends.supabase.session import Session, profile_store
 from joblens.cli import main
 from joblens.errors import ExitCode
-from joblens.settings import DEFAULT_LOGS_TABLE, KEYS, KEYS_BY_NAME, Key, Value, mask
+from joblens.settings import DEFAULT_LOGS_TABLE, KEYS, KEYS_BY_NAME, REQUIRED, Key, Value, mask
 from support.cli import run_joblens
 from support.config_home import (
     ANON_JWT,
@@ -134,6 +134,8 @@ def test_show_gives_each_settings_value_from_the_first_layer_that_sets_it_and_na
         "profile": f"profile 'default' in {home.config_file}",
         "default": "default",
     }
+    if key.name in REQUIRED:  # nothing works without it: how to set it, not "default"
+        sources["default"] = f"needed: run `joblens config set {key.name} VALUE` or set {key.env}"
     assert source == sources[winner]
     if key.secret:  # no layer's key is ever printed in clear
         for secret in VALUES["anon_key"]:
@@ -178,6 +180,13 @@ def test_show_without_a_config_file_says_so(home: Home) -> None:
         "profile         default  (default)",
     ]
     assert rows(result.stdout)["logs_table"] == (DEFAULT_LOGS_TABLE, "default")
+    # What nothing works without says how to set it; an optional one unset is the default.
+    assert rows(result.stdout)["url"] == (
+        "(not set)",
+        "needed: run `joblens config set url VALUE` or set SUPABASE_URL",
+    )
+    assert rows(result.stdout)["anon_key"][1].startswith("needed: ")
+    assert rows(result.stdout)["theme"] == ("(not set)", "default")
     assert "session" not in rows(result.stdout)  # no project, no session to speak of
     assert not home.config_file.parent.exists()  # showing creates nothing
 

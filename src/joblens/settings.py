@@ -64,6 +64,10 @@ class Key:
         return self.kind == "secret"
 
 
+#: The settings nothing works without (a Supabase project): ``config show`` says how to set
+#: them while they are not set.
+REQUIRED = ("url", "anon_key")
+
 KEYS: tuple[Key, ...] = (
     Key("url", "SUPABASE_URL", "--url", "url", "the project's URL, https://<project>.supabase.co"),
     Key("anon_key", "SUPABASE_ANON_KEY", "--anon-key", "secret", "the project's anon (public) key"),
@@ -187,13 +191,15 @@ class Settings:
             return setting.key.env
         return setting.source.label
 
+    def how_to_set(self, name: str) -> str:
+        """``joblens config set url VALUE`` or ``SUPABASE_URL``: how a user sets ``name``."""
+        key = KEYS_BY_NAME[name]
+        return f"run `joblens config set {key.name} VALUE` or set {key.env}"
+
     def missing(self, name: str) -> ConfigError:
         """The error for a required setting that is not set anywhere."""
         key = KEYS_BY_NAME[name]
-        return ConfigError(
-            f"{key.name} is not set ({key.help}): run `joblens config set {key.name} VALUE` "
-            f"or set {key.env}"
-        )
+        return ConfigError(f"{key.name} is not set ({key.help}): {self.how_to_set(name)}")
 
 
 def parse(key: Key, raw: object, label: str) -> Value:

@@ -27,6 +27,7 @@ def config() -> None:
 def show(ctx: click.Context, **options: Any) -> None:
     """Print each setting, its value (secrets masked) and where it came from."""
     from joblens.backends.supabase.session import profile_store
+    from joblens.settings import REQUIRED
 
     def go() -> int:
         settings = settings_from(options)
@@ -36,7 +37,10 @@ def show(ctx: click.Context, **options: Any) -> None:
         click.echo(f"{'profile':<{width}}  {settings.profile}  ({settings.profile_source})")
         for name, setting in settings.values.items():
             shown = display_text(setting.shown())
-            click.echo(f"{name:<{width}}  {shown}  ({setting.source})")
+            source = str(setting.source)
+            if setting.value is None and name in REQUIRED:
+                source = f"needed: {settings.how_to_set(name)}"
+            click.echo(f"{name:<{width}}  {shown}  ({source})")
         url = settings.value("url")
         if isinstance(url, str):
             store = profile_store(settings.profile, url)
