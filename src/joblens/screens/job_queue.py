@@ -45,11 +45,13 @@ class QueueWait:
     def _read(self) -> None:
         if not self._reading:
             self._reading = True
-            # (a coroutine function: the worker makes the coroutine when it starts)
+            # A coroutine function: the worker makes the coroutine when it starts (one made
+            # here and cancelled before it started would never be awaited). The annotation
+            # tells mypy which of run_worker's kinds of work this is.
             worker: Worker[None] = self._screen.run_worker(
                 self._fetch, group="queue-tendrils", exit_on_error=False
             )
-            del worker
+            del worker  # (nothing waits for it: it shows what it read itself)
 
     async def _fetch(self) -> None:
         try:
