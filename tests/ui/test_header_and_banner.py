@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -240,3 +241,27 @@ async def test_a_queued_job_any_tendril_may_claim_counts_those_online(
             "◷ Waiting for any available Tendril to claim the job (2 online)"
         )
         assert not banner.has_class("-stuck")
+
+
+async def test_a_split_pane_keeps_the_status_duration_and_short_id_whole(
+    static_world: StaticWorld,
+) -> None:
+    """At 40 columns the id was cut off: the type shows as its icon (the label in its
+    tooltip), the duration without its label, one space between the parts, a live link as
+    its dot. (This job has been running for days: the longest duration there is.)"""
+    job_id = static_world.job(job_type="DEPLOY", status="PROCESSING")
+    async with static_world.app(job_id).run_test(size=(40, 24)) as pilot:
+        screen = await opened(pilot)
+        await wait_for(pilot, lambda: text_of(screen, "#job-type") == "▲")
+        assert str(screen.query_one("#job-type", Static).tooltip) == "Deploy"
+        top = screen.query_one("#header-top")
+        for selector in ("#job-type", "#status-badge", "#duration", "#job-id"):
+            part = screen.query_one(selector, Static)
+            assert part.region.right <= top.region.right, selector
+            assert part.region.width >= len(str(part.render())), selector
+        assert text_of(screen, "#job-id") == f"#{job_id[:8]}"
+        assert re.fullmatch(r"\d+d \d+h", text_of(screen, "#duration"))
+        await pilot.resize_terminal(60, 24)  # wide enough again: the words come back
+        await wait_for(pilot, lambda: text_of(screen, "#job-type") == "▲ Deploy")
+        assert text_of(screen, "#duration").startswith("running ")
+        await wait_for(pilot, lambda: text_of(screen, "#link-state") in ("● live", "○ connecting"))

@@ -43,6 +43,11 @@ OFFLINE_AFTER = 60.0
 #: Narrower than this, the created time is short (``14:03 UTC · 5m ago``): with the Tendril's
 #: name it fits whole on one line at 60 columns.
 SHORT_CREATED_BELOW = 80
+#: Narrower than this (a split pane), the top line keeps what matters whole: the type as its
+#: icon alone, the duration without its label (the status says what it counts), one space
+#: between the parts, a live link as its dot (the words in the tooltip): the status, the
+#: duration and the short id fit at 40 columns.
+NARROW_BELOW = 60
 #: How often "42s ago" is brought up to date; repainted only when its words change (every
 #: second for a minute, then every minute, then every hour). Every 20 s, "10s ago" had stood
 #: for 20 s.
@@ -140,10 +145,7 @@ class JobHeader(Widget):
     def update_job(self, job: Job) -> None:
         """Show a newer version of the job."""
         self.job = job
-        title = Text()
-        title.append(f"{type_icon(job.job_type)} ", style="bold")
-        title.append(type_label(job.job_type), style="bold")
-        self.query_one("#job-type", Static).update(title)
+        self._show_type()
         self.query_one(StatusBadge).set_status(job.status)
         self.query_one("#job-id", Static).update(Text(f"#{job.short_id}"))
         self.query_one("#tendril", Static).update(self._tendril_text(job))
@@ -157,7 +159,27 @@ class JobHeader(Widget):
         self.refresh_actions()
 
     def on_resize(self) -> None:
+        narrow = self.outer_size.width < NARROW_BELOW  # (the terminal's width: padding too)
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self._show_type()
+            self._show_link()
+            self._tick()
         self._show_created()
+
+    def _show_type(self) -> None:
+        """``▲ Deploy``; the icon alone on a narrow terminal (the label in its tooltip)."""
+        job_type = self.job.job_type
+        title = Text()
+        widget = self.query_one("#job-type", Static)
+        if self.has_class("-narrow"):
+            title.append(type_icon(job_type), style="bold")
+            widget.tooltip = Text(type_label(job_type))  # (an unknown type is the server's text)
+        else:
+            title.append(f"{type_icon(job_type)} ", style="bold")
+            title.append(type_label(job_type), style="bold")
+            widget.tooltip = None
+        widget.update(title)
 
     def _show_created(self) -> None:
         """``created 2026-12-01 14:03:56 UTC (5m ago)``, shorter on a narrow terminal."""
@@ -223,6 +245,9 @@ class JobHeader(Widget):
             widget.update("")
             return
         label, seconds = phase
+        if self.has_class("-narrow"):  # (the status says what the time is: the time alone)
+            update_in_place(widget, Text(format_duration(seconds)))
+            return
         text = Text.assemble((f"{label} ", "dim"), format_duration(seconds))
         if self._attempt > 1:  # requeued: this attempt's time, then the job's
             start = self._first_start or self.job.created_at
@@ -256,7 +281,8 @@ class JobHeader(Widget):
         state = self.query_one("#link-state", Static)
         state.set_class(problem is not None, "-down")
         if problem is None:
-            label = "● live"
+            label = "●" if self.has_class("-narrow") else "● live"
+            state.tooltip = Text("live: changes come as they are written")
         elif problem == "connecting":
             label = "○ connecting"
         elif problem == "gone":
