@@ -19,9 +19,9 @@ from joblens.backends.base import Backend
 from joblens.diagnostics import Diagnostic, DiagnosticParser
 from joblens.errors import JoblensError
 from joblens.feed import LogFeed
-from joblens.models import Job, JobStatus, JobType, LogChunk
+from joblens.models import Job, JobType, LogChunk
 from joblens.plan_digest import Action, PlanDigest, PlanSummary, read_metadata
-from joblens.queue_wait import Waiting, waiting_for
+from joblens.queue_wait import Waiting, waiting_of
 from joblens.resources import ResourceTracker
 from joblens.sanitize import plain_text, split_chunk
 from joblens.secrets import mask_text
@@ -127,21 +127,9 @@ async def read_summary(backend: Backend, job_ref: str) -> JobSummary:
         feed = LogFeed(backend, job_id, reader)
         await feed.backfill()
         feed.close_open_lines()  # the log as written so far, to its last character
-        summary = reader.summary(job)
-        if job.status == JobStatus.QUEUED:
-            summary = replace(summary, waiting=await _waiting(backend, job))
-        return summary
+        return replace(reader.summary(job), waiting=await waiting_of(backend, job))
     finally:
         await backend.close()
-
-
-async def _waiting(backend: Backend, job: Job) -> Waiting | None:
-    """What a queued job waits for (joblens.queue_wait); None when the Tendrils cannot be
-    read (the summary is printed all the same)."""
-    try:
-        return waiting_for(job, await backend.list_tendrils())
-    except JoblensError:
-        return None
 
 
 def masked(text: str | None) -> str:

@@ -162,9 +162,9 @@ def _end_diagnostics(diagnostics: DiagnosticWriter, err: TextIO) -> None:
     """The log ended: the blocks still open are printed; when none was, stderr says why
     (stdout stays empty and the exit code the same, for scripts)."""
     diagnostics.end()
-    missing = diagnostics.missing()
-    if missing is not None:
-        _say(err, f"joblens: {missing}")
+    why = diagnostics.why_nothing()
+    if why is not None:
+        _say(err, f"joblens: {why}")
 
 
 async def _finish(feed: LogFeed) -> None:

@@ -237,7 +237,7 @@ class DiagnosticWriter:
                 self._print_block(self._ready.pop(0))
         self._forget_seen()
 
-    def missing(self) -> str | None:
+    def why_nothing(self) -> str | None:
         """Once the log has ended (``end``), why nothing was printed, for a person (stderr);
         None when something was."""
         if self._printed:

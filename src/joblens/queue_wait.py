@@ -26,7 +26,15 @@ from joblens.models import Job, JobStatus, Tendril, TendrilStatus
 if TYPE_CHECKING:
     from joblens.backends.base import Backend
 
-__all__ = ["TENDRIL_REFRESH_SECONDS", "Waiting", "say_if_stuck", "waiting_for", "why_not_live"]
+__all__ = [
+    "TENDRIL_REFRESH_SECONDS",
+    "Waiting",
+    "read_tendrils",
+    "say_if_stuck",
+    "waiting_for",
+    "waiting_of",
+    "why_not_live",
+]
 
 #: How often the Tendrils are read again while a shown job waits in the queue.
 TENDRIL_REFRESH_SECONDS = 15.0
@@ -76,17 +84,26 @@ def waiting_for(
     return Waiting(f"waiting for {name} to claim the job: {why_not_live(tendril, now)}", True)
 
 
+async def read_tendrils(backend: Backend) -> list[Tendril] | None:
+    """The Tendrils the user can see; None when they cannot be read (best effort: what a job
+    waits for is then not said, and whatever else failed is reported where it matters)."""
+    try:
+        return await backend.list_tendrils()
+    except JoblensError:
+        return None
+
+
+async def waiting_of(backend: Backend, job: Job) -> Waiting | None:
+    """:func:`waiting_for` with the Tendrils read now (only for a QUEUED job)."""
+    if job.status != JobStatus.QUEUED:
+        return None
+    return waiting_for(job, await read_tendrils(backend))
+
+
 async def say_if_stuck(backend: Backend, job: Job, say: Callable[[str], None]) -> None:
     """Plain mode, once as it starts following a QUEUED job: when nothing that could claim
-    it is alive, ``say`` one line of why (a script would otherwise wait without a word).
-    Best effort: Tendrils that cannot be read say nothing."""
-    if job.status != JobStatus.QUEUED:
-        return
-    try:
-        tendrils = await backend.list_tendrils()
-    except JoblensError:
-        return
-    waiting = waiting_for(job, tendrils)
+    it is alive, ``say`` one line of why (a script would otherwise wait without a word)."""
+    waiting = await waiting_of(backend, job)
     if waiting is not None and waiting.stuck:
         say(f"joblens: job #{job.short_id} is {waiting.text}")
 

@@ -123,6 +123,8 @@ SGR_MAX_PARAMS = 32
 _SGR_ATTRIBUTES = frozenset((*range(0, 10), *range(21, 38), 39, *range(40, 48), 49, 53, 55, 59))
 _SGR_ATTRIBUTES |= frozenset((*range(90, 98), *range(100, 108)))
 _SGR_COLOURS = frozenset({38, 48, 58})
+#: The fields after ``38;5`` (a palette index) and ``38;2`` (r, g, b); 48 and 58 alike.
+_COLOUR_ARGS = {5: 1, 2: 3}
 _UNDERLINE_STYLES = range(0, 6)  # 4:0 none ... 4:3 curly, 4:4 dotted, 4:5 dashed
 
 
@@ -195,7 +197,7 @@ def _valid_sgr_fields(params: str) -> bool:
         value = _number(field)
         if value in _SGR_COLOURS:
             kind = _number(fields[i + 1]) if i + 1 < len(fields) else None
-            count = {5: 1, 2: 3}.get(kind or 0)
+            count = _COLOUR_ARGS.get(kind or 0)
             args = fields[i + 2 : i + 2 + count] if count else []
             if not count or len(args) != count or not _bytes(args):
                 return False
@@ -350,7 +352,7 @@ def _without_underline_colour(match: re.Match[str]) -> str:
         value = _number(fields[i])
         if value in _SGR_COLOURS and ":" not in fields[i]:
             kind = _number(fields[i + 1]) if i + 1 < len(fields) else None
-            width = 2 + {5: 1, 2: 3}.get(kind or 0, 0)
+            width = 2 + _COLOUR_ARGS.get(kind or 0, 0)
             if value != 58:
                 kept += fields[i : i + width]
             i += width

@@ -36,7 +36,7 @@ from joblens.backends.base import (
 from joblens.display import type_label
 from joblens.errors import JoblensError
 from joblens.models import ACTIVE_STATUSES, Job, JobStatus, JobType, Tendril
-from joblens.queue_wait import TENDRIL_REFRESH_SECONDS, waiting_for
+from joblens.queue_wait import TENDRIL_REFRESH_SECONDS, read_tendrils, waiting_for
 from joblens.widgets.job_table import JobTable
 
 if TYPE_CHECKING:
@@ -233,12 +233,12 @@ class JobListScreen(Screen[None]):
     @work(group="tendrils")
     async def _fetch_tendrils(self) -> None:
         try:
-            self.tendrils = await self.backend.list_tendrils()
-        except JoblensError:
-            return  # best effort: the marks stay as they were
+            tendrils = await read_tendrils(self.backend)
         finally:
             self._reading_tendrils = False
-        self._show()
+        if tendrils is not None:  # (not read: the marks stay as they were)
+            self.tendrils = tendrils
+            self._show()
 
     def stuck_jobs(self, jobs: list[Job]) -> frozenset[str]:
         """The ids of the queued ``jobs`` that nothing alive can claim (joblens.queue_wait)."""

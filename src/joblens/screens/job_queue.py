@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
-from joblens.errors import JoblensError
 from joblens.models import Job, JobStatus, Tendril
-from joblens.queue_wait import TENDRIL_REFRESH_SECONDS, waiting_for
+from joblens.queue_wait import TENDRIL_REFRESH_SECONDS, read_tendrils, waiting_for
 from joblens.widgets.banner import StatusBanner
 
 if TYPE_CHECKING:
@@ -55,12 +54,12 @@ class QueueWait:
 
     async def _fetch(self) -> None:
         try:
-            self._tendrils = await self._screen.backend.list_tendrils()
-        except JoblensError:
-            return  # the line stays as it was
+            tendrils = await read_tendrils(self._screen.backend)
         finally:
             self._reading = False
-        self._show()
+        if tendrils is not None:  # (not read: the line stays as it was)
+            self._tendrils = tendrils
+            self._show()
 
     def _show(self) -> None:
         screen = self._screen
